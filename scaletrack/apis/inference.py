@@ -1,0 +1,215 @@
+"""Inference API: build a tracker from a config and track a video.
+
+    model = init_tracker('configs/scaletrack/...py', 'ckpt.pth', device='cpu')
+    for frame in track_video(model, 'video.mp4'):
+        frame.index, frame.image (BGR), frame.tracks (InstanceData)
+
+``track_video`` accepts a video file, a folder of frames or a sequence of
+arrays, and resets the tracker between videos.
+"""
+import copy
+import os
+import os.path as osp
+import warnings
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Optional, Sequence, Union
+
+import cv2
+import numpy as np
+import torch
+from mmdet.registry import MODELS, TASK_UTILS
+from mmengine.config import Config
+from mmengine.dataset import Compose, default_collate
+from mmengine.runner import load_checkpoint
+from mmengine.structures import InstanceData
+
+IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+# Loading transforms of dataset pipelines: the API feeds decoded frames and
+# public detections itself, so these are dropped from the config pipeline.
+_LOADING = ('LoadImageFromFile', 'LoadTrackAnnotations',
+            'LoadPublicDetections', 'LoadAnnotations', 'LoadProposals')
+
+
+@dataclass
+class FrameResult:
+    """One tracked frame."""
+    index: int
+    image: np.ndarray  # BGR, as decoded
+    tracks: InstanceData  # bboxes (pixels), scores, labels, instances_id
+
+
+def init_tracker(config: Union[str, Config],
+                 checkpoint: Optional[str] = None,
+                 detector_checkpoint: Optional[str] = None,
+                 device: str = 'cpu',
+                 cfg_options: Optional[dict] = None) -> torch.nn.Module:
+    """Build a tracking model from a config (and checkpoints), ready to run.
+
+    Args:
+        config: a config file path or a :class:`Config`.
+        checkpoint: ScaleTrack checkpoint (association net, and the detector
+            if it was saved with it).
+        detector_checkpoint: weights of ``model.detector`` alone (a stock
+            mmdet checkpoint).
+        device: e.g. ``'cpu'`` or ``'cuda:0'``.
+        cfg_options: overrides merged into the config.
+    """
+    from scaletrack.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+    if isinstance(config, (str, os.PathLike)):
+        if not osp.isfile(config):
+            raise FileNotFoundError(f'config file not found: {config}')
+        config = Config.fromfile(str(config))
+    elif not isinstance(config, Config):
+        raise TypeError(f'config must be a path or Config, got {type(config)}')
+    if cfg_options:
+        config.merge_from_dict(cfg_options)
+    model = MODELS.build(config.model)
+    if checkpoint is not None:
+        if not osp.isfile(checkpoint):
+            raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
+        ckpt = load_checkpoint(model, checkpoint, map_location='cpu')
+        meta = ckpt.get('meta', {}) if isinstance(ckpt, dict) else {}
+        if 'dataset_meta' in meta:
+            model.dataset_meta = meta['dataset_meta']
+    if detector_checkpoint is not None:
+        if getattr(model, 'detector', None) is None:
+            raise ValueError('--detector-checkpoint given but the config has '
+                             'no model.detector')
+        load_checkpoint(model.detector, detector_checkpoint,
+                        map_location='cpu')
+    model.cfg = config
+    model.to(device)
+    model.eval()
+    return model
+
+
+def build_inference_pipeline(cfg: Config) -> Compose:
+    """The config's test pipeline without its file-loading transforms."""
+    pipeline = cfg.get('test_pipeline', None)
+    if pipeline is None:
+        pipeline = cfg.test_dataloader.dataset.pipeline
+    pipeline = copy.deepcopy(pipeline)
+    out = []
+    for t in pipeline:
+        if t['type'] == 'TransformBroadcaster':
+            t['transforms'] = [
+                x for x in t['transforms'] if x['type'] not in _LOADING
+            ]
+            if not t['transforms']:
+                continue
+        elif t['type'] in _LOADING:
+            continue
+        out.append(t)
+    return Compose(out)
+
+
+def iter_frames(source: Union[str, Sequence[np.ndarray], Iterable]
+                ) -> Iterator[tuple]:
+    """Yield ``(index, image BGR, path or None)`` from a video file, a folder
+    of frames or a sequence of arrays, with clear errors on bad input."""
+    if isinstance(source, (str, os.PathLike)):
+        source = str(source)
+        if osp.isdir(source):
+            names = sorted(
+                f for f in os.listdir(source)
+                if f.lower().endswith(IMG_EXTENSIONS))
+            if not names:
+                raise FileNotFoundError(
+                    f'no image files ({", ".join(IMG_EXTENSIONS)}) in the '
+                    f'folder {source}')
+            for i, name in enumerate(names):
+                path = osp.join(source, name)
+                img = cv2.imread(path, cv2.IMREAD_COLOR)
+                if img is None:
+                    raise ValueError(
+                        f'frame {i} ({path}) could not be decoded: the file '
+                        'is corrupt or not an image; remove or re-extract it')
+                yield i, img, path
+            return
+        if not osp.isfile(source):
+            raise FileNotFoundError(f'input not found: {source}')
+        cap = cv2.VideoCapture(source)
+        if not cap.isOpened():
+            raise ValueError(
+                f'cannot open {source} as a video: unreadable or corrupt, '
+                'or a codec OpenCV lacks; try converting it to H.264 mp4 or '
+                'extracting its frames to a folder')
+        expected = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        i = 0
+        try:
+            while True:
+                ok, img = cap.read()
+                if not ok:
+                    break
+                yield i, img, None
+                i += 1
+        finally:
+            cap.release()
+        if i == 0:
+            raise ValueError(f'{source}: no frame could be decoded')
+        if expected and i < expected:
+            warnings.warn(f'{source}: decoding stopped at frame {i} of '
+                          f'{expected} announced by the container (truncated '
+                          'or corrupt file); tracked the decoded frames')
+        return
+    for i, img in enumerate(source):
+        img = np.asarray(img)
+        if img.ndim != 3 or img.shape[2] != 3:
+            raise ValueError(
+                f'frame {i}: expected an H x W x 3 BGR array, got shape '
+                f'{img.shape}')
+        yield i, img.astype(np.uint8, copy=False), None
+
+
+def track_video(model: torch.nn.Module,
+                source,
+                public_detections=None,
+                score_thr: Optional[float] = None) -> Iterator[FrameResult]:
+    """Track one video frame by frame, yielding a :class:`FrameResult` each.
+
+    Args:
+        model: from :func:`init_tracker`.
+        source: a video file, a folder of frames or a sequence of BGR arrays.
+        public_detections: for a detector-free model, a reader with
+            ``get(img_path, video_name, frame_index, image_id)`` (see
+            ``scaletrack.datasets.public_detections``) or its config dict.
+        score_thr: overrides the tracker's detection score threshold.
+    """
+    cfg = model.cfg
+    pipeline = build_inference_pipeline(cfg)
+    if isinstance(public_detections, dict):
+        public_detections = TASK_UTILS.build(public_detections)
+    if getattr(model, 'detector', None) is None and public_detections is None:
+        raise ValueError('this model has no detector: pass '
+                         'public_detections (a reader or its config)')
+    if score_thr is not None:
+        model.tracker.score_thr = score_thr
+    device = next(model.parameters()).device
+    video_name = osp.splitext(osp.basename(str(source)))[0] \
+        if isinstance(source, (str, os.PathLike)) else 'video'
+    model.reset()
+    for index, img, path in iter_frames(source):
+        data = dict(
+            img=[img],
+            img_path=[path],
+            img_id=[index],
+            frame_id=[index],
+            video_id=[0],
+            ori_shape=[img.shape[:2]],
+            img_shape=[img.shape[:2]],
+            ori_video_length=[-1],
+            video_length=[-1])
+        if public_detections is not None:
+            dets = public_detections.get(path, video_name, index, None)
+            data['public_bboxes'] = [dets['bboxes']]
+            data['public_scores'] = [dets['scores']]
+            data['public_labels'] = [dets['labels']]
+        data = pipeline(data)
+        batch = default_collate([data])
+        with torch.no_grad():
+            batch = model.data_preprocessor(batch, False)
+            out = model.predict(batch['inputs'].to(device),
+                                batch['data_samples'])
+        tracks = out[0][0].pred_track_instances.cpu()
+        yield FrameResult(index=index, image=img, tracks=tracks)

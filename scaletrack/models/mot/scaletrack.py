@@ -1,0 +1,292 @@
+"""ScaleTrack: any detector + the learned association module (Sec. 3)."""
+
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmdet.models.mot import BaseMOTModel
+from mmdet.registry import MODELS
+from mmdet.structures import TrackSampleList
+from mmdet.structures.bbox import bbox2roi
+from mmdet.utils import OptConfigType, OptMultiConfig
+from mmengine.structures import InstanceData
+from torch import Tensor
+
+from ..detectors.public_detections_detector import public_instances
+from ..utils.pseudo_negatives import filter_pseudo_negatives
+from .temporal_buffer import TemporalFeatureBuffer, clip_temporal_windows
+
+
+@MODELS.register_module()
+class ScaleTrack(BaseMOTModel):
+    """A detector (or public detections) plus the ScaleTrack association net.
+
+    The association network is ``backbone`` (frozen DINOv2 by default) ->
+    ``neck`` (deformable encoder adapter, Eq. 3) -> ``track_head``
+    (spatio-temporal decoder, Eq. 4-9), trained with a contrastive loss on
+    clips (Chain Contrastive Learning, Eq. 1-2) and used at inference by the
+    ``tracker`` (Hungarian matching on cosine similarity, Eq. 10).
+
+    Args:
+        backbone, neck, track_head (dict): configs of the association net.
+        tracker (dict, optional): config of the tracker (inference).
+        detector (dict, optional): any mmdet detector config. ``None`` means
+            detector-free mode: detections come from the data samples'
+            ``public_instances`` (the same-detections protocol).
+        loss_track (dict): the contrastive loss (chain, pairwise, broken
+            chain or global; they share one interface).
+        layer_loss_weights (Sequence[float], optional): weight of the loss on
+            each decoder layer's embedding (intermediate supervision, Table
+            12). ``None`` weighs every layer 1.0; ``(0., 1.)`` supervises only
+            the last of two layers.
+        temporal_window (int): T, the number of frames (current included)
+            in the temporal buffer. Default 4: four frames of history cover
+            4 s of TAO (1 FPS) and fit in the 10-frame training clips.
+        track_img_size (tuple[int, int], optional): ``(h, w)`` input of the
+            association net when it should differ from the detector's input
+            (e.g. a detector at 1333x800 and ScaleTrack at 518x518, Appendix
+            D). ``None`` uses the detector's input as it is.
+        proposal_iou_thr (float): pseudo-negative proposals with IoU >= this
+            to a ground-truth box of the same frame are discarded (Sec. 3.3,
+            Table 13: 0.5).
+        max_proposals_per_frame (int): cap on the pseudo-negatives embedded
+            per frame (memory bound; 100 matches the detections cap).
+        freeze_detector (bool): a detector is never updated by training.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: dict,
+                 track_head: dict,
+                 tracker: Optional[dict] = None,
+                 detector: Optional[dict] = None,
+                 loss_track: dict = dict(
+                     type='ChainContrastiveLoss', temperature=0.1),
+                 layer_loss_weights: Optional[Sequence[float]] = None,
+                 temporal_window: int = 4,
+                 track_img_size: Optional[Tuple[int, int]] = None,
+                 proposal_iou_thr: float = 0.5,
+                 max_proposals_per_frame: int = 100,
+                 freeze_detector: bool = True,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(data_preprocessor, init_cfg)
+        self.backbone = MODELS.build(backbone)
+        self.neck = MODELS.build(neck)
+        self.track_head = MODELS.build(track_head)
+        self.loss_track = MODELS.build(loss_track)
+        self.tracker = MODELS.build(tracker) if tracker is not None else None
+        self.detector = MODELS.build(detector) if detector is not None \
+            else None
+        self.layer_loss_weights = None if layer_loss_weights is None \
+            else tuple(float(w) for w in layer_loss_weights)
+        self.temporal_window = int(temporal_window)
+        self.track_img_size = tuple(track_img_size) if track_img_size \
+            else None
+        self.proposal_iou_thr = proposal_iou_thr
+        self.max_proposals_per_frame = max_proposals_per_frame
+        self.freeze_detector = freeze_detector and self.detector is not None
+        if self.freeze_detector:
+            self.freeze_module('detector')
+        self.buffer = TemporalFeatureBuffer(self.temporal_window)
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.freeze_detector:
+            self.detector.eval()
+        return self
+
+    # ------------------------------------------------------------------
+    # association network
+    # ------------------------------------------------------------------
+    def extract_track_feats(self, imgs: Tensor) -> Tuple[Tensor, ...]:
+        """``[B, 3, H, W]`` -> the adapter's multi-level maps (Eq. 3)."""
+        return tuple(self.neck(self.backbone(imgs)))
+
+    def embed(self,
+              feats: Tuple[Tensor, ...],
+              rois: Tensor,
+              temporal_feats: Optional[Tensor] = None) -> List[Tensor]:
+        """Per-layer L2-normalised embeddings of ``rois`` (Eq. 4-9)."""
+        return self.track_head(feats, rois, temporal_feats)
+
+    def _track_input(self, img: Tensor) -> Tuple[Tensor, float, float]:
+        """The association net's input and the box scale (sx, sy) to it."""
+        if self.track_img_size is None:
+            return img, 1.0, 1.0
+        h, w = img.shape[-2:]
+        th, tw = self.track_img_size
+        if (h, w) == (th, tw):
+            return img, 1.0, 1.0
+        img = F.interpolate(
+            img, size=(th, tw), mode='bilinear', align_corners=False)
+        return img, tw / w, th / h
+
+    # ------------------------------------------------------------------
+    # training
+    # ------------------------------------------------------------------
+    def loss(self, inputs: Tensor, data_samples: TrackSampleList,
+             **kwargs) -> Dict[str, Tensor]:
+        """Contrastive loss of each clip of the batch (Eq. 2).
+
+        ``inputs`` is ``[N, T, C, H, W]``: N clips of T frames in time order.
+        The detector plays no part: training embeds the ground-truth boxes
+        and the pseudo-negative proposals of each frame.
+        """
+        assert inputs.dim() == 5, 'inputs must be [N, T, C, H, W] clips'
+        per_layer: Dict[int, List[Tensor]] = {}
+        for clip, track_sample in zip(inputs, data_samples):
+            frames = track_sample.video_data_samples
+            clip, sx, sy = self._track_input(clip)
+            feats = self.extract_track_feats(clip)
+            temporal = clip_temporal_windows(feats[-1], self.temporal_window)
+            boxes, ids, n_gt = [], [], []
+            for ds in frames:
+                gt_boxes = _as_tensor(ds.gt_instances.bboxes).to(clip)
+                gt_ids = ds.gt_instances.instances_ids.to(clip.device).long()
+                props = self._frame_proposals(ds, gt_boxes)
+                boxes.append(torch.cat([gt_boxes, props]) * gt_boxes.new_tensor(
+                    [sx, sy, sx, sy]))
+                ids.append(gt_ids)
+                n_gt.append(gt_boxes.size(0))
+            rois = bbox2roi(boxes)
+            layer_embeds = self.embed(feats, rois, temporal)
+            for layer, emb in enumerate(layer_embeds):
+                chunks = emb.split([b.size(0) for b in boxes])
+                gt_emb = [c[:n] for c, n in zip(chunks, n_gt)]
+                prop_emb = [c[n:] for c, n in zip(chunks, n_gt)]
+                per_layer.setdefault(layer, []).append(
+                    self.loss_track(gt_emb, ids, prop_emb))
+
+        num_layers = len(per_layer)
+        weights = self.layer_loss_weights or (1.0, ) * num_layers
+        if len(weights) != num_layers:
+            raise ValueError(
+                f'layer_loss_weights has {len(weights)} entries but the head '
+                f'returns {num_layers} layers of embeddings')
+        losses = {}
+        for layer in range(num_layers):
+            if weights[layer] == 0:
+                continue
+            value = torch.stack(per_layer[layer]).mean() * weights[layer]
+            key = 'loss_track' if layer == num_layers - 1 \
+                else f'd{layer}.loss_track'
+            losses[key] = value
+        return losses
+
+    def _frame_proposals(self, data_sample, gt_boxes: Tensor) -> Tensor:
+        """Pseudo-negative proposals of one frame, filtered (Sec. 3.3)."""
+        if 'proposals' not in data_sample or self.max_proposals_per_frame <= 0:
+            return gt_boxes.new_zeros((0, 4))
+        props = _as_tensor(data_sample.proposals.bboxes).to(gt_boxes)
+        if props.numel() == 0:
+            return gt_boxes.new_zeros((0, 4))
+        wh_ok = (props[:, 2] > props[:, 0]) & (props[:, 3] > props[:, 1])
+        props = props[wh_ok]
+        keep = filter_pseudo_negatives(props, gt_boxes, self.proposal_iou_thr)
+        return props[keep][:self.max_proposals_per_frame]
+
+    def train_step(self, data, optim_wrapper):
+        """mmengine's train step, refusing a non-finite loss before the
+        optimizer can write it into the weights (and then a checkpoint)."""
+        with optim_wrapper.optim_context(self):
+            data = self.data_preprocessor(data, True)
+            losses = self._run_forward(data, mode='loss')
+        parsed_losses, log_vars = self.parse_losses(losses)
+        if not torch.isfinite(parsed_losses):
+            raise FloatingPointError(
+                f'non-finite training loss ({parsed_losses.item()}; parts: '
+                + ', '.join(f'{k}={float(v):.4g}' for k, v in log_vars.items())
+                + '). Stopped before the update so no checkpoint is '
+                'corrupted: lower the learning rate or check the data, then '
+                'resume from the last checkpoint with --resume.')
+        optim_wrapper.update_params(parsed_losses)
+        return log_vars
+
+    # ------------------------------------------------------------------
+    # inference
+    # ------------------------------------------------------------------
+    def predict(self,
+                inputs: Tensor,
+                data_samples: TrackSampleList,
+                rescale: bool = True,
+                **kwargs) -> TrackSampleList:
+        """Track frame by frame (Sec. 3.5); one video per batch.
+
+        Each frame's ``pred_track_instances`` holds ``bboxes`` (original
+        image pixels when ``rescale``), ``scores``, ``labels`` and
+        ``instances_id``, as mmdet's trackers return them.
+        """
+        assert inputs.dim() == 5, 'inputs must be [N, T, C, H, W]'
+        assert inputs.size(0) == 1 and len(data_samples) == 1, \
+            'ScaleTrack tracks one video per batch (batch_size=1)'
+        if self.tracker is None:
+            raise RuntimeError('model.tracker is not set: add a tracker to '
+                               'the config to run inference')
+        track_data_sample = data_samples[0]
+        for frame_idx in range(len(track_data_sample)):
+            img_data_sample = track_data_sample[frame_idx]
+            if img_data_sample.metainfo.get('frame_id', -1) == 0:
+                self.reset()
+            img = inputs[:, frame_idx].contiguous()
+            img_data_sample.pred_track_instances = self.track_frame(
+                img, img_data_sample, rescale=rescale)
+        return [track_data_sample]
+
+    def reset(self) -> None:
+        """Start a new video: clear the tracks and the temporal buffer."""
+        if self.tracker is not None:
+            self.tracker.reset()
+        self.buffer.reset()
+
+    @torch.no_grad()
+    def track_frame(self, img: Tensor, img_data_sample,
+                    rescale: bool = True) -> InstanceData:
+        """Detect (or read public detections), embed and associate a frame."""
+        dets = self._frame_detections(img, img_data_sample)
+        dets = self.tracker.select_detections(dets)
+        track_img, sx, sy = self._track_input(img)
+        feats = self.extract_track_feats(track_img)
+        temporal = self.buffer.push(feats[-1])
+        frame_id = int(img_data_sample.metainfo.get('frame_id', 0))
+        if len(dets) == 0:
+            embeds = feats[0].new_zeros((0, 1))
+        else:
+            boxes = dets.bboxes * dets.bboxes.new_tensor([sx, sy, sx, sy])
+            embeds = self.embed(feats, bbox2roi([boxes]), temporal)[-1]
+        out = self.tracker.track(frame_id, dets, embeds)
+        if rescale and len(out) > 0:
+            scale = out.bboxes.new_tensor(
+                img_data_sample.metainfo['scale_factor']).repeat(2)
+            out.bboxes = out.bboxes / scale
+        return out
+
+    def _frame_detections(self, img: Tensor, img_data_sample) -> InstanceData:
+        """Detections of a frame in input-image pixels."""
+        if self.detector is not None:
+            det_sample = self.detector.predict(
+                img, [img_data_sample], rescale=False)[0]
+            pred = det_sample.pred_instances
+            return InstanceData(
+                bboxes=_as_tensor(pred.bboxes).float(),
+                scores=pred.scores.float(),
+                labels=pred.labels.long())
+        return public_instances(img_data_sample, rescale=False,
+                                device=img.device)
+
+    def _forward(self, inputs: Tensor, data_samples=None, **kwargs):
+        """``tensor`` mode: the adapter's maps of every frame."""
+        n, t = inputs.shape[:2]
+        return self.extract_track_feats(inputs.flatten(0, 1))
+
+
+def _as_tensor(boxes) -> Tensor:
+    """mmdet boxes may be a Tensor or a ``BaseBoxes``; return the tensor."""
+    if hasattr(boxes, 'tensor'):
+        return boxes.tensor
+    if isinstance(boxes, Tensor):
+        return boxes
+    return torch.as_tensor(boxes)
+
+
+__all__ = ['ScaleTrack']

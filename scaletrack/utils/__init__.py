@@ -1,0 +1,4 @@
+from .compat import register_checkpoint_safe_globals
+from .setup_env import register_all_modules
+
+__all__ = ['register_all_modules', 'register_checkpoint_safe_globals']

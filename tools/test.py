@@ -1,0 +1,75 @@
+"""Evaluate a config (and checkpoint) with mmengine's Runner.
+
+    python tools/test.py CONFIG [CHECKPOINT] [--work-dir DIR] [--out PREFIX]
+        [--show-dir DIR] [--cfg-options k=v ...] [--launcher ...]
+
+``--out PREFIX`` writes the predictions in each benchmark's own format
+(TAO results JSON for TETA, MOTChallenge txt files for HOTA/CLEAR/IDF1),
+atomically, through the evaluators' ``outfile_prefix``. ``--show-dir`` draws
+the tracks of every frame into that folder. Multi-GPU: tools/dist_test.sh.
+"""
+import argparse
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+from scaletrack.engine import prepare_runner_cfg
+from scaletrack.utils import register_all_modules
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Test (evaluate) ScaleTrack')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument(
+        'checkpoint', nargs='?', default=None, help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save logs and results')
+    parser.add_argument(
+        '--out',
+        help='prefix (folder) for the results in the benchmark format')
+    parser.add_argument(
+        '--show-dir', help='folder where the tracked frames are drawn')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    return parser.parse_args()
+
+
+def _evaluators(cfg):
+    ev = cfg.test_evaluator
+    return ev if isinstance(ev, (list, tuple)) else [ev]
+
+
+def main():
+    args = parse_args()
+    register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(args.config)
+    cfg = prepare_runner_cfg(cfg, args, args.config)
+    cfg.load_from = args.checkpoint
+    if args.out:
+        for ev in _evaluators(cfg):
+            ev['outfile_prefix'] = osp.join(args.out, ev['type'])
+    if args.show_dir:
+        cfg.default_hooks.setdefault('visualization', {})
+        cfg.default_hooks.visualization.update(
+            type='TrackVisualizationHook', draw=True,
+            test_out_dir=osp.abspath(args.show_dir))
+        cfg.visualizer = dict(
+            type='ScaleTrackVisualizer', name='visualizer',
+            vis_backends=[dict(type='LocalVisBackend')])
+    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \
+        else RUNNERS.build(cfg)
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()
