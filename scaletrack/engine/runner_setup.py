@@ -34,6 +34,7 @@ def prepare_runner_cfg(cfg: Config, args, config_path: str) -> Config:
         wrapper = cfg.get('model_wrapper_cfg') or dict(
             type='MMDistributedDataParallel')
         wrapper.setdefault('device_ids', None)
+        wrapper.setdefault('broadcast_buffers', False)
         cfg.model_wrapper_cfg = wrapper
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(getattr(args, 'local_rank', 0))

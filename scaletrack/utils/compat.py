@@ -7,11 +7,22 @@ objects, numpy arrays and scalars in the logged scalars, the ``ConfigDict``
 meta. Loading them (``--resume``, ``load_from``, ``init_cfg=Pretrained``)
 then fails with "Unsupported global".
 
-The fix here is narrow and keeps torch's safe loader: it adds exactly the
-classes and functions that mmengine itself writes into a checkpoint to
-torch's allow-list (``torch.serialization.add_safe_globals``). Nothing is
-patched, no environment variable is needed, and a checkpoint carrying any
-other object still fails loudly as torch intends.
+The fix here is narrow and keeps torch's safe loader:
+
+1. it adds exactly the classes and functions that mmengine writes into a
+   checkpoint to torch's allow-list (``torch.serialization.add_safe_globals``);
+2. ``HistoryBuffer.__getstate__`` pickled its four built-in statistics
+   methods (min, max, current, mean) as ``builtins.getattr(HistoryBuffer,
+   'min')``. Allow-listing ``getattr`` would open the safe loader to any
+   attribute of any object, so instead the state now leaves those four out:
+   ``HistoryBuffer.__setstate__`` re-registers them itself, so nothing is
+   lost (custom methods registered with ``register_statistics`` are still
+   saved).
+
+No environment variable is needed, and a checkpoint carrying any other
+object still fails loudly as torch intends. Checkpoints written by mmengine
+without this module (they contain ``getattr``) must be loaded once with
+``weights_only=False`` by a user who trusts them.
 """
 import collections
 
@@ -53,6 +64,29 @@ def _mmengine_globals():
     return objs
 
 
+_DEFAULT_STATISTICS = ('min', 'max', 'current', 'mean')
+
+
+def _history_buffer_getstate(self) -> dict:
+    """State of a HistoryBuffer without the built-in statistics methods."""
+    state = dict(self.__dict__)
+    custom = {
+        k: v
+        for k, v in self._statistics_methods.items()
+        if k not in _DEFAULT_STATISTICS
+    }
+    state['statistics_methods'] = custom
+    return state
+
+
+def _patch_history_buffer():
+    from mmengine.logging import HistoryBuffer
+    if getattr(HistoryBuffer.__getstate__, '_scaletrack', False):
+        return
+    _history_buffer_getstate._scaletrack = True
+    HistoryBuffer.__getstate__ = _history_buffer_getstate
+
+
 MMENGINE_CHECKPOINT_GLOBALS = None
 
 
@@ -69,6 +103,7 @@ def register_checkpoint_safe_globals():
     objs += _numpy_globals() + _mmengine_globals()
     if add is not None:  # torch < 2.4 has no allow-list and no problem
         add(objs)
+    _patch_history_buffer()
     MMENGINE_CHECKPOINT_GLOBALS = objs
     return objs
 

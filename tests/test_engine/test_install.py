@@ -158,3 +158,19 @@ def test_unknown_globals_still_refused(tmp_path):
     torch.save({'x': Evil()}, path)
     with pytest.raises(Exception, match='(?i)unsupported global|weights_only'):
         torch.load(path, weights_only=True)
+
+
+def test_history_buffer_round_trip_keeps_statistics(tmp_path):
+    import scaletrack  # noqa: F401
+    from mmengine.logging import HistoryBuffer
+    buf = HistoryBuffer()
+    for v in (3.0, 1.0, 2.0):
+        buf.update(v)
+    path = tmp_path / 'buf.pth'
+    torch.save({'buf': buf}, path)
+    loaded = torch.load(path, weights_only=True)['buf']
+    assert loaded.min() == 1.0 and loaded.max() == 3.0
+    assert loaded.current() == 2.0 and loaded.mean() == 2.0
+    assert loaded.statistics('mean') == 2.0
+    # pickling did not add state to the live buffer
+    assert 'statistics_methods' not in buf.__dict__
