@@ -39,9 +39,6 @@ class ScaleTrack(BaseMOTModel):
             each decoder layer's embedding (intermediate supervision, Table
             12). ``None`` weighs every layer 1.0; ``(0., 1.)`` supervises only
             the last of two layers.
-        temporal_window (int): T, the number of frames (current included)
-            in the temporal buffer. Default 4: four frames of history cover
-            4 s of TAO (1 FPS) and fit in the 10-frame training clips.
         track_img_size (tuple[int, int], optional): ``(h, w)`` input of the
             association net when it should differ from the detector's input
             (e.g. a detector at 1333x800 and ScaleTrack at 518x518, Appendix
@@ -63,7 +60,6 @@ class ScaleTrack(BaseMOTModel):
                  loss_track: dict = dict(
                      type='ChainContrastiveLoss', temperature=0.1),
                  layer_loss_weights: Optional[Sequence[float]] = None,
-                 temporal_window: int = 4,
                  track_img_size: Optional[Tuple[int, int]] = None,
                  proposal_iou_thr: float = 0.5,
                  max_proposals_per_frame: int = 100,
@@ -80,7 +76,10 @@ class ScaleTrack(BaseMOTModel):
             else None
         self.layer_loss_weights = None if layer_loss_weights is None \
             else tuple(float(w) for w in layer_loss_weights)
-        self.temporal_window = int(temporal_window)
+        # T of the temporal buffer comes from the head that samples it
+        self.with_temporal = getattr(self.track_head, 'with_temporal', False)
+        self.temporal_window = int(
+            getattr(self.track_head, 'temporal_window', 1))
         self.track_img_size = tuple(track_img_size) if track_img_size \
             else None
         self.proposal_iou_thr = proposal_iou_thr
@@ -139,7 +138,9 @@ class ScaleTrack(BaseMOTModel):
             frames = track_sample.video_data_samples
             clip, sx, sy = self._track_input(clip)
             feats = self.extract_track_feats(clip)
-            temporal = clip_temporal_windows(feats[-1], self.temporal_window)
+            temporal = clip_temporal_windows(
+                feats[-1], self.temporal_window) if self.with_temporal \
+                else None
             boxes, ids, n_gt = [], [], []
             for ds in frames:
                 gt_boxes = _as_tensor(ds.gt_instances.bboxes).to(clip)
@@ -151,12 +152,18 @@ class ScaleTrack(BaseMOTModel):
                 n_gt.append(gt_boxes.size(0))
             rois = bbox2roi(boxes)
             layer_embeds = self.embed(feats, rois, temporal)
+            # losses that sample frame pairs (pairwise, broken chain) use the
+            # same pairs for every decoder layer of a clip
+            extra = {}
+            if hasattr(self.loss_track, 'sample_pairs'):
+                extra['frame_pairs'] = self.loss_track.sample_pairs(
+                    len(frames))
             for layer, emb in enumerate(layer_embeds):
                 chunks = emb.split([b.size(0) for b in boxes])
                 gt_emb = [c[:n] for c, n in zip(chunks, n_gt)]
                 prop_emb = [c[n:] for c, n in zip(chunks, n_gt)]
                 per_layer.setdefault(layer, []).append(
-                    self.loss_track(gt_emb, ids, prop_emb))
+                    self.loss_track(gt_emb, ids, prop_emb, **extra))
 
         num_layers = len(per_layer)
         weights = self.layer_loss_weights or (1.0, ) * num_layers
@@ -247,7 +254,8 @@ class ScaleTrack(BaseMOTModel):
         dets = self.tracker.select_detections(dets)
         track_img, sx, sy = self._track_input(img)
         feats = self.extract_track_feats(track_img)
-        temporal = self.buffer.push(feats[-1])
+        temporal = self.buffer.push(feats[-1]) if self.with_temporal \
+            else None
         frame_id = int(img_data_sample.metainfo.get('frame_id', 0))
         if len(dets) == 0:
             embeds = feats[0].new_zeros((0, 1))

@@ -1,0 +1,48 @@
+# BDD100K MOT validation (200 videos at 5 FPS; paper Tab. 2) with ByteTrack's
+# YOLOX public detections in MASA's per-frame layout (marker †). The
+# annotation file comes from tools/dataset_converters/bdd100k_to_cocovid.py.
+dataset_type = 'BDD100KMOTDataset'
+data_root = 'data/bdd100k/'
+ann_file = data_root + 'annotations/box_track_val_cocofmt.json'
+backend_args = None
+
+# Fixed 518 x 518 inference input (Appendix D), hence keep_ratio=False.
+img_scale = (518, 518)
+
+test_pipeline = [
+    dict(
+        type='TransformBroadcaster',
+        transforms=[
+            dict(type='LoadImageFromFile', backend_args=backend_args),
+            dict(
+                type='LoadPublicDetections',
+                source=dict(
+                    type='MASADetections',
+                    root=data_root + 'public_dets/bytetrack_yolox/',
+                    img_root=data_root + 'images/track/val/')),
+            dict(type='Resize', scale=img_scale, keep_ratio=False),
+            dict(type='LoadTrackAnnotations'),
+        ]),
+    dict(type='PackClipInputs'),
+]
+
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='TrackImgSampler'),
+    dataset=dict(
+        type=dataset_type,
+        ann_file=ann_file,
+        data_prefix=dict(img_path=data_root + 'images/track/val/'),
+        test_mode=True,
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+# BDD100K is exhaustively annotated for its 8 classes: TETA with
+# exhaustive=True, plus HOTA / IDF1 (and their class means mHOTA / mIDF1).
+val_evaluator = [
+    dict(type='TETAMetric', ann_file=ann_file, exhaustive=True),
+    dict(type='MOTMetric', metric=['HOTA', 'CLEAR', 'Identity']),
+]
+test_evaluator = val_evaluator

@@ -1,0 +1,46 @@
+# MOT17 half-val (ByteTrack's split, FRCNN copies; paper Tab. 16) with
+# ByteTrack's YOLOX public detections in MASA's per-frame layout (marker †).
+# The annotation file comes from
+#   python tools/dataset_converters/mot_to_cocovid.py -i data/MOT17/train \
+#       -o data/MOT17/annotations/half-val_cocoformat.json --split half-val \
+#       --seq-filter FRCNN --class-map 1=pedestrian --ignore-classes 2,7,8,12
+dataset_type = 'MOTChallengeVideoDataset'
+data_root = 'data/MOT17/'
+backend_args = None
+
+# Fixed 518 x 518 inference input (Appendix D), hence keep_ratio=False.
+img_scale = (518, 518)
+
+test_pipeline = [
+    dict(
+        type='TransformBroadcaster',
+        transforms=[
+            dict(type='LoadImageFromFile', backend_args=backend_args),
+            dict(
+                type='LoadPublicDetections',
+                source=dict(
+                    type='MASADetections',
+                    root=data_root + 'public_dets/bytetrack_yolox/',
+                    img_root=data_root + 'train/')),
+            dict(type='Resize', scale=img_scale, keep_ratio=False),
+            dict(type='LoadTrackAnnotations'),
+        ]),
+    dict(type='PackClipInputs'),
+]
+
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='TrackImgSampler'),
+    dataset=dict(
+        type=dataset_type,
+        ann_file=data_root + 'annotations/half-val_cocoformat.json',
+        data_prefix=dict(img_path=data_root + 'train/'),
+        metainfo=dict(classes=('pedestrian', )),
+        test_mode=True,
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+val_evaluator = dict(type='MOTMetric', metric=['HOTA', 'CLEAR', 'Identity'])
+test_evaluator = val_evaluator

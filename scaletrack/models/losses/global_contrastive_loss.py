@@ -1,0 +1,96 @@
+"""Global (whole-clip) contrastive baseline: SupCon or InfoNCE (Fig. 1a-ii)."""
+from typing import Optional
+
+import torch
+from mmdet.registry import MODELS
+
+from .base_clip_contrastive_loss import (DEFAULT_TEMPERATURE,
+                                         BaseClipContrastiveLoss)
+
+GLOBAL_MODES = ('supcon', 'infonce')
+
+
+@MODELS.register_module()
+class GlobalContrastiveLoss(BaseClipContrastiveLoss):
+    """Contrast every instance against all instances of the whole clip.
+
+    All object embeddings of all frames are pooled (``z_1 .. z_N``) with all
+    proposal embeddings of all frames (``p_1 .. p_M``). An anchor is an
+    object with an identity (id >= 0) that appears in at least one other
+    frame; ``P(i)`` = the other embeddings with i's identity (other frames);
+    ``A(i)`` = every embedding but ``z_i`` itself (all objects of all frames,
+    same frame included, and all proposals); ``s_ia = z_i . a / tau``.
+
+    ``mode='supcon'`` -- SupCon L_out (Khosla et al. 2020, Eq. 2)::
+
+        L_i = -1/|P(i)| sum_{p in P(i)}
+                  log( exp(s_ip) / sum_{a in A(i)} exp(s_ia) )
+
+    averaged over the anchors.
+
+    ``mode='infonce'`` -- one InfoNCE term (Oord et al. 2018) per ordered
+    positive pair (i, p), against i's negatives only
+    (``N(i) = A(i) \\ P(i)``: other identities, ids < 0 and proposals)::
+
+        L_ip = -log( exp(s_ip) / (exp(s_ip) + sum_{n in N(i)} exp(s_in)) )
+
+    averaged over the positive pairs.
+
+    Args:
+        temperature (float): tau. Default 0.1 (SupCon's best value).
+        loss_weight (float): multiplies the loss.
+        mode (str): ``'supcon'`` (default) or ``'infonce'``.
+    """
+
+    def __init__(self,
+                 temperature: float = DEFAULT_TEMPERATURE,
+                 loss_weight: float = 1.0,
+                 mode: str = 'supcon',
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(temperature, loss_weight, init_cfg)
+        if mode not in GLOBAL_MODES:
+            raise ValueError(f'GlobalContrastiveLoss mode must be one of '
+                             f'{GLOBAL_MODES}, got {mode!r}')
+        self.mode = mode
+
+    def loss_terms(self, embeds, instance_ids, proposal_embeds):
+        objects = torch.cat(embeds)
+        ids = torch.cat(instance_ids)
+        frame = torch.cat([
+            torch.full_like(frame_ids, t)
+            for t, frame_ids in enumerate(instance_ids)
+        ])
+        num_objects = objects.shape[0]
+        positive = (ids[:, None] == ids[None, :]) & (ids[:, None] >= 0) & \
+            (frame[:, None] != frame[None, :])
+        anchors = positive.any(dim=1)
+        if not bool(anchors.any()):
+            return None, 0
+        positive = positive[anchors]
+        candidates = torch.cat([objects, torch.cat(proposal_embeds)])
+        logits = objects[anchors] @ candidates.t() / self.temperature
+        is_self = torch.zeros_like(logits, dtype=torch.bool)
+        is_self[:, :num_objects] = torch.eye(num_objects,
+                                             dtype=torch.bool,
+                                             device=logits.device)[anchors]
+        logits = logits.masked_fill(is_self, float('-inf'))
+        pos_logits = logits[:, :num_objects]
+        if self.mode == 'supcon':
+            log_prob = pos_logits - torch.logsumexp(
+                logits, dim=1, keepdim=True)
+            per_anchor = torch.where(positive, log_prob,
+                                     torch.zeros_like(log_prob)).sum(1)
+            per_anchor = -per_anchor / positive.sum(1)
+            return per_anchor.sum(), int(per_anchor.numel())
+        # infonce: negatives = everything but self and the positives
+        is_negative = ~is_self
+        is_negative[:, :num_objects] &= ~positive
+        neg_lse = torch.logsumexp(logits.masked_fill(~is_negative,
+                                                     float('-inf')),
+                                  dim=1,
+                                  keepdim=True)
+        rows, cols = positive.nonzero(as_tuple=True)
+        pos_logit = pos_logits[rows, cols]
+        # -log(e^s / (e^s + sum_n e^n)) = logaddexp(s, lse_n) - s
+        pair_loss = torch.logaddexp(pos_logit, neg_lse[rows, 0]) - pos_logit
+        return pair_loss.sum(), int(pair_loss.numel())

@@ -1,0 +1,101 @@
+"""Multi-scale cross attention from box embeddings to the encoder memory (Eq. 9).
+
+``f_final = CA(f_modulated, M)``: mmcv's ``MultiScaleDeformableAttention``
+(same parameters, same initialisation, same sampling rule) with one query
+per box and 4-d reference points = the box ``(cx, cy, w, h)`` normalised by
+each level's extent, so the points scale with the object:
+``loc = ref_xy + offset / P * ref_wh / 2``.
+
+Only the order of operations differs from mmcv's forward: the value
+projection is applied to the few attention-weighted per-box samples instead
+of to all ``S`` memory locations (exact, see ``point_sampling``). For 100
+boxes on four 37x37 levels this replaces a ``5476 x 256 x 256`` matmul per
+layer by a ``100 x 256 x 256`` one.
+"""
+from typing import Sequence
+
+import torch
+from mmcv.ops import MultiScaleDeformableAttention
+from torch import Tensor
+
+from .point_sampling import project_heads, roi_batch_indices, sample_points
+
+__all__ = ['BoxDeformableCrossAttention']
+
+
+class BoxDeformableCrossAttention(MultiScaleDeformableAttention):
+    """Eq. 9 cross attention of ``[N, D]`` box queries to ``L`` levels.
+
+    Args:
+        embed_dims: D.
+        num_heads: 8 (Deformable DETR).
+        num_levels: L, number of encoder levels.
+        num_points: 4 points per head and level (Appendix A).
+    """
+
+    def __init__(self, embed_dims: int = 256, num_heads: int = 8,
+                 num_levels: int = 4, num_points: int = 4) -> None:
+        super().__init__(
+            embed_dims=embed_dims,
+            num_heads=num_heads,
+            num_levels=num_levels,
+            num_points=num_points,
+            dropout=0.0,
+            batch_first=True)
+
+    @staticmethod
+    def box_reference_points(rois: Tensor, feats: Sequence[Tensor],
+                             strides: Sequence[float]) -> Tensor:
+        """``[N, L, 4]`` box ``(cx, cy, w, h)`` in each level's [0, 1] frame."""
+        boxes = rois[:, 1:]
+        cxcywh = torch.cat([(boxes[:, :2] + boxes[:, 2:]) * 0.5,
+                            boxes[:, 2:] - boxes[:, :2]], -1)
+        extents = [
+            rois.new_tensor([s * f.shape[-1], s * f.shape[-2]] * 2)
+            for f, s in zip(feats, strides)
+        ]
+        return cxcywh[:, None] / torch.stack(extents)[None]
+
+    def attend(self, query: Tensor, reference_points: Tensor,
+               feats: Sequence[Tensor], batch_inds: Tensor) -> Tensor:
+        """Attention output ``[N, D]`` (``output_proj``, no residual).
+
+        Args:
+            query: ``[N, D]``.
+            reference_points: ``[N, L, 4]`` normalised ``(cx, cy, w, h)``.
+            feats: the L encoder maps ``[B, D, h_l, w_l]`` (raw memory).
+            batch_inds: ``[N]`` image of each query.
+        """
+        n = query.shape[0]
+        heads, levels, points = self.num_heads, self.num_levels, \
+            self.num_points
+        offsets = self.sampling_offsets(query).view(n, heads, levels, points,
+                                                    2)
+        weights = self.attention_weights(query).view(
+            n, heads, levels * points).softmax(-1).view(
+                n, heads, levels, points)
+        ref = reference_points[:, None, :, None]  # [N, 1, L, 1, 4]
+        locations = ref[..., :2] + offsets / points * ref[..., 2:] * 0.5
+        grids = 2 * locations - 1  # [N, H, L, P, 2]
+        pooled = query.new_zeros(n, heads, feats[0].shape[1])
+        inside = query.new_zeros(n, heads)
+        for lvl, feat in enumerate(feats):
+            grid = grids[:, :, lvl].reshape(n, heads * points, 2)
+            sampled, z = sample_points(feat, grid, batch_inds,
+                                       with_inside=True)
+            w = weights[:, :, lvl]  # [N, H, P]
+            pooled = pooled + torch.einsum(
+                'nhpc,nhp->nhc', sampled.view(n, heads, points, -1), w)
+            inside = inside + (z.view(n, heads, points) * w).sum(-1)
+        return self.output_proj(project_heads(pooled, inside,
+                                              self.value_proj))
+
+    def forward(self, query: Tensor, rois: Tensor, feats: Sequence[Tensor],
+                strides: Sequence[float]) -> Tensor:
+        """Eq. 9 attention output ``[N, D]`` for boxes ``rois [N, 5]``."""
+        if len(feats) != self.num_levels:
+            raise ValueError(f'BoxDeformableCrossAttention was built for '
+                             f'{self.num_levels} levels, got {len(feats)}')
+        batch_inds = roi_batch_indices(rois, feats[0].shape[0])
+        ref = self.box_reference_points(rois, feats, strides)
+        return self.attend(query, ref, feats, batch_inds)

@@ -1,0 +1,421 @@
+"""ScaleTrack's tracker: Hungarian matching on ``1 - cosine`` (Eq. 10).
+
+The tracker owns the track memory of one video. It is class-agnostic: the
+association uses appearance embeddings only, and each returned instance
+reports the majority-vote class of its track (MASA's ``tcc`` convention, see
+``/work/shared/notes/field.md``).
+
+All track state lives in tensors (one row per live track), so one step costs a
+handful of tensor ops plus one ``scipy.optimize.linear_sum_assignment`` call,
+independent of the number of tracks in Python terms.
+"""
+from typing import Dict, List, Optional
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmdet.models.trackers import BaseTracker
+from mmdet.registry import MODELS
+from mmengine.structures import InstanceData
+from scipy.optimize import linear_sum_assignment
+from torch import Tensor
+
+#: Added to the gated cost of a pair whose similarity is below the match
+#: threshold, so it costs strictly more than any admissible pair (whose cost
+#: is at most ``1 - match_thr``). Any positive value works; it is kept small
+#: so the clipped cost stays close to the threshold (DeepSORT uses 1e-5).
+GATE_EPS = 1e-5
+
+
+@MODELS.register_module()
+class ScaleTrackTracker(BaseTracker):
+    """Appearance-only, class-agnostic tracker (Sec. 3.5, App. A, Eq. 10).
+
+    One step (:meth:`track`) for frame ``t``:
+
+    1. ``S = normalize(E_det) @ normalize(E_track).T`` (cosine similarity,
+       ``[N, T]``).
+    2. Eq. 10, ``HungarianMatching(1 - S, tau)``: pairs with ``S < tau`` are
+       gated (their cost clipped to ``1 - tau + GATE_EPS``), the Hungarian
+       algorithm (``scipy.optimize.linear_sum_assignment``) solves the
+       rectangular assignment, and assigned pairs with ``S < tau`` are
+       rejected. Gating before the assignment (as DeepSORT does) means the
+       solver maximises the summed margin ``S - tau`` of the accepted matches,
+       so an inadmissible pair can never steal a track from an admissible one.
+    3. Matched tracks: embedding ``e <- normalize((1 - m) * e + m * e_det)``
+       with ``m = memo_momentum`` (the weight of the *new* detection, mmdet's
+       ``QuasiDenseTracker`` convention); the paper's ``m = 0.5`` weighs the
+       track memory and the new detection equally (symmetric).
+    4. Unmatched detections with ``score >= init_score_thr`` start new tracks
+       (ids ``0, 1, 2, ...`` per video, restarting after :meth:`reset`).
+    5. A track unmatched for more than ``num_frames_retain`` frames is dropped:
+       a track last matched at frame ``f`` can still be matched at any frame
+       ``t <= f + num_frames_retain + 1`` (it may be missing for up to
+       ``num_frames_retain`` frames in between and be re-identified).
+
+    Each track counts one class vote per matched detection; the reported label
+    is the most frequent class, ties going to the class voted most recently.
+
+    Args:
+        score_thr (float): detections with a lower score are dropped by
+            :meth:`select_detections`. 0.3: paper, App. A ("detection
+            confidence thresholds are set to 0.3").
+        nms_iou_thr (float): class-agnostic NMS IoU threshold of
+            :meth:`select_detections`. 0.4: paper, App. A ("NMS at 0.4 IoU").
+        max_per_frame (int): detections kept per frame, highest scores first.
+            100: paper, App. A ("We retain up to 100 detections per frame").
+        match_thr (float): minimum cosine similarity of an accepted match
+            (``tau`` of Eq. 10). 0.5: paper, App. A ("association threshold of
+            0.5").
+        memo_momentum (float): EMA weight of the new detection's embedding.
+            0.5: paper, App. A ("EMA with a weight of 0.5"); symmetric, so the
+            side it weighs does not matter at the default.
+        init_score_thr (float): birth threshold for unmatched detections. The
+            paper names no separate birth threshold, only the 0.3 detection
+            threshold; 0.3 (equal to ``score_thr``) makes every kept, unmatched
+            detection a new track, as MASA does on TAO (its birth threshold is
+            1e-4, i.e. effectively every kept detection). Raise it for
+            exhaustively annotated benchmarks where spurious short tracks cost
+            precision (e.g. MOT17).
+        num_frames_retain (int): frames a lost track stays re-identifiable.
+            Our choice: 30. MASA keeps 10 frames; the paper stresses
+            re-identification after long occlusion, and since association
+            here is appearance-only with a 0.5 similarity gate, a longer
+            memory costs little accuracy and only ``O(T)`` compute. 30 is
+            also ByteTrack's ``track_buffer`` (1 s at 30 fps; 30 s on TAO's
+            1 fps; 6 s on BDD's 5 fps).
+    """
+
+    def __init__(self,
+                 score_thr: float = 0.3,
+                 nms_iou_thr: float = 0.4,
+                 max_per_frame: int = 100,
+                 match_thr: float = 0.5,
+                 memo_momentum: float = 0.5,
+                 init_score_thr: float = 0.3,
+                 num_frames_retain: int = 30,
+                 **kwargs) -> None:
+        if not 0.0 <= memo_momentum <= 1.0:
+            raise ValueError(
+                f'memo_momentum must be in [0, 1], got {memo_momentum}')
+        if not -1.0 <= match_thr <= 1.0:
+            raise ValueError('match_thr is a cosine similarity and must be in '
+                             f'[-1, 1], got {match_thr}')
+        if max_per_frame < 1:
+            raise ValueError(
+                f'max_per_frame must be >= 1, got {max_per_frame}')
+        if num_frames_retain < 0:
+            raise ValueError(
+                f'num_frames_retain must be >= 0, got {num_frames_retain}')
+        if not 0.0 <= nms_iou_thr <= 1.0:
+            raise ValueError(
+                f'nms_iou_thr must be in [0, 1], got {nms_iou_thr}')
+        self.score_thr = float(score_thr)
+        self.nms_iou_thr = float(nms_iou_thr)
+        self.max_per_frame = int(max_per_frame)
+        self.match_thr = float(match_thr)
+        self.memo_momentum = float(memo_momentum)
+        self.init_score_thr = float(init_score_thr)
+        # BaseTracker stores num_frames_retain and calls self.reset().
+        super().__init__(num_frames_retain=int(num_frames_retain), **kwargs)
+
+    # ------------------------------------------------------------------ state
+    def reset(self) -> None:
+        """Forget all tracks; the next track id is 0 again."""
+        self.num_tracks = 0  # ids handed out so far (mmdet's meaning)
+        self._step = 0  # internal step counter, orders class votes in time
+        self._ids: Optional[Tensor] = None  # [T] long
+        self._embeds: Optional[Tensor] = None  # [T, E] float32, unit norm
+        self._bboxes: Optional[Tensor] = None  # [T, 4] last matched box
+        self._last_frame: Optional[Tensor] = None  # [T] long
+        # class votes: one column per class label seen in this video
+        self._votes: Optional[Tensor] = None  # [T, K] long counts
+        self._vote_step: Optional[Tensor] = None  # [T, K] long, -1 = never
+        self._label_to_col: Dict[int, int] = {}
+        self._col_labels: Optional[Tensor] = None  # [K] long
+
+    @property
+    def num_live_tracks(self) -> int:
+        """Number of tracks currently in memory."""
+        return 0 if self._ids is None else int(self._ids.numel())
+
+    @property
+    def empty(self) -> bool:
+        """Whether no track is in memory."""
+        return self.num_live_tracks == 0
+
+    @property
+    def ids(self) -> List[int]:
+        """Ids of the tracks in memory."""
+        return [] if self._ids is None else self._ids.tolist()
+
+    @property
+    def tracks(self) -> Dict[int, dict]:
+        """A read-only snapshot ``{id: dict(embed, bbox, last_frame, label)}``
+        built on demand (for inspection; the tracker itself uses tensors)."""
+        if self.empty:
+            return {}
+        labels = self._majority_labels(
+            torch.arange(self.num_live_tracks, device=self._ids.device))
+        return {
+            int(i): dict(
+                embed=self._embeds[r].clone(),
+                bbox=self._bboxes[r].clone(),
+                last_frame=int(self._last_frame[r]),
+                label=int(labels[r]))
+            for r, i in enumerate(self._ids.tolist())
+        }
+
+    @tracks.setter
+    def tracks(self, value) -> None:
+        # BaseTracker.reset() assigns ``self.tracks = dict()``; our reset()
+        # replaces it, so only an empty assignment is meaningful.
+        if value:
+            raise AttributeError(
+                'ScaleTrackTracker keeps its tracks in tensors; use reset() '
+                'and track() instead of assigning to .tracks')
+
+    # ------------------------------------------------------------ detections
+    def select_detections(self, dets: InstanceData) -> InstanceData:
+        """Keep the detections the tracker may use (App. A).
+
+        Drops boxes with a non-finite coordinate or score and boxes with
+        non-positive width or height, keeps ``score >= score_thr``, applies
+        class-agnostic NMS at ``nms_iou_thr`` (a box is suppressed by a
+        higher-scored one when their IoU is ``> nms_iou_thr``) and keeps the
+        ``max_per_frame`` highest-scored boxes.
+
+        Args:
+            dets (InstanceData): ``bboxes [N, 4]`` (x1, y1, x2, y2),
+                ``scores [N]``, ``labels [N]``; other per-instance fields
+                are carried along.
+
+        Returns:
+            InstanceData: the kept rows, sorted by descending score.
+        """
+        bboxes, scores, _ = self._check_dets(dets, 'select_detections')
+        valid = (torch.isfinite(bboxes).all(dim=1) & torch.isfinite(scores)
+                 & (bboxes[:, 2] > bboxes[:, 0])
+                 & (bboxes[:, 3] > bboxes[:, 1]) & (scores >= self.score_thr))
+        inds = torch.nonzero(valid, as_tuple=False).squeeze(1)
+        if inds.numel() > 0:
+            from mmcv.ops import nms  # compiled op; imported lazily
+            _, keep = nms(bboxes[inds].float().contiguous(),
+                          scores[inds].float().contiguous(), self.nms_iou_thr)
+            inds = inds[keep.to(inds.device)][:self.max_per_frame]
+        return dets[inds]
+
+    # ---------------------------------------------------------------- step
+    def track(self, frame_id: int, dets: InstanceData,
+              embeds: Tensor) -> InstanceData:
+        """Associate one frame's detections with the tracks (Eq. 10).
+
+        Args:
+            frame_id (int): index of the frame in its video (increasing).
+            dets (InstanceData): the frame's detections (usually the output
+                of :meth:`select_detections`): ``bboxes [N, 4]``,
+                ``scores [N]``, ``labels [N]``.
+            embeds (Tensor): ``[N, E]`` appearance embeddings, rows following
+                ``dets``; normalised here, so any positive scale is fine.
+
+        Returns:
+            InstanceData: the detections that belong to a track (matched or
+            newly born), in their input order, with ``labels`` replaced by
+            their track's majority-vote class and ``instances_id [M]`` (long).
+        """
+        bboxes, scores, labels = self._check_dets(dets, 'track')
+        num_dets = bboxes.size(0)
+        if embeds.dim() != 2 or embeds.size(0) != num_dets:
+            raise ValueError(
+                f'track(): embeds must have shape [N, E] with N = {num_dets} '
+                f'detections, got {tuple(embeds.shape)}')
+        if not torch.isfinite(embeds).all():
+            raise ValueError('track(): embeds contain NaN/inf values; check '
+                             'the association head output')
+        frame_id = int(frame_id)
+        self._step += 1
+        device = embeds.device
+        embeds = F.normalize(embeds.float(), p=2, dim=1)
+        labels = labels.long().to(device)
+        scores = scores.to(device)
+        bboxes = bboxes.to(device)
+
+        # tracks lost for more than num_frames_retain frames cannot match
+        self._drop_old_tracks(frame_id - 1)
+        if not self.empty and self._embeds.size(1) != embeds.size(1):
+            raise ValueError(
+                f'track(): embedding size {embeds.size(1)} differs from the '
+                f"tracks' {self._embeds.size(1)}; call reset() between videos "
+                'of different models')
+
+        det_ids = torch.full((num_dets, ), -1, dtype=torch.long, device=device)
+        det_rows, track_rows = self._match(embeds)
+        if det_rows.numel() > 0:
+            det_ids[det_rows] = self._ids[track_rows]
+            m = self.memo_momentum
+            self._embeds[track_rows] = F.normalize(
+                (1 - m) * self._embeds[track_rows] + m * embeds[det_rows],
+                p=2,
+                dim=1)
+            self._bboxes[track_rows] = bboxes[det_rows].float()
+            self._last_frame[track_rows] = frame_id
+            self._vote(track_rows, labels[det_rows])
+
+        born = (det_ids < 0) & (scores >= self.init_score_thr)
+        born_rows = torch.nonzero(born, as_tuple=False).squeeze(1)
+        if born_rows.numel() > 0:
+            new_ids = torch.arange(
+                self.num_tracks,
+                self.num_tracks + born_rows.numel(),
+                dtype=torch.long,
+                device=device)
+            self.num_tracks += int(born_rows.numel())
+            det_ids[born_rows] = new_ids
+            self._add_tracks(new_ids, embeds[born_rows],
+                             bboxes[born_rows].float(), frame_id,
+                             labels[born_rows])
+
+        keep = torch.nonzero(det_ids >= 0, as_tuple=False).squeeze(1)
+        out = dets[keep.to(dets.bboxes.device)]
+        out_ids = det_ids[keep]
+        if keep.numel() > 0:
+            rows = self._rows_of_ids(out_ids)
+            out.labels = self._majority_labels(rows).to(dets.labels.device)
+        out.instances_id = out_ids.to(dets.bboxes.device)
+        self._drop_old_tracks(frame_id)
+        return out
+
+    # ------------------------------------------------------------- helpers
+    @staticmethod
+    def _check_dets(dets: InstanceData, where: str):
+        for key in ('bboxes', 'scores', 'labels'):
+            if key not in dets:
+                raise ValueError(
+                    f'{where}(): detections need a "{key}" field; got fields '
+                    f'{list(dets.keys())}')
+        bboxes, scores, labels = dets.bboxes, dets.scores, dets.labels
+        n = bboxes.size(0) if bboxes.dim() >= 1 else -1
+        if bboxes.dim() != 2 or bboxes.size(1) != 4:
+            raise ValueError(f'{where}(): bboxes must be [N, 4] (x1, y1, x2, '
+                             f'y2), got {tuple(bboxes.shape)}')
+        if scores.shape != (n, ) or labels.shape != (n, ):
+            raise ValueError(
+                f'{where}(): scores and labels must be [N] with N = {n}, got '
+                f'{tuple(scores.shape)} and {tuple(labels.shape)}')
+        return bboxes, scores, labels
+
+    def _match(self, embeds: Tensor):
+        """Gated Hungarian assignment of Eq. 10; returns matched row pairs."""
+        device = embeds.device
+        none = torch.zeros(0, dtype=torch.long, device=device)
+        if self.empty or embeds.size(0) == 0:
+            return none, none
+        sims = embeds @ self._embeds.t()  # [N, T] cosine similarity
+        admissible = sims >= self.match_thr
+        if not bool(admissible.any()):
+            return none, none
+        cost = torch.where(admissible, 1.0 - sims,
+                           sims.new_tensor(1.0 - self.match_thr + GATE_EPS))
+        rows, cols = linear_sum_assignment(
+            cost.detach().cpu().numpy().astype(np.float64))
+        rows = torch.as_tensor(rows, dtype=torch.long, device=device)
+        cols = torch.as_tensor(cols, dtype=torch.long, device=device)
+        ok = admissible[rows, cols]
+        return rows[ok], cols[ok]
+
+    def _label_columns(self, labels: Tensor) -> Tensor:
+        """Column of each label in the vote matrices (adds new columns)."""
+        uniq = torch.unique(labels).tolist()
+        new = [lb for lb in uniq if lb not in self._label_to_col]
+        if new:
+            for lb in new:
+                self._label_to_col[lb] = len(self._label_to_col)
+            device = labels.device
+            new_t = torch.tensor(new, dtype=torch.long, device=device)
+            self._col_labels = new_t if self._col_labels is None else \
+                torch.cat([self._col_labels, new_t])
+            if self._votes is not None:
+                t = self._votes.size(0)
+                self._votes = torch.cat(
+                    [self._votes,
+                     self._votes.new_zeros((t, len(new)))], dim=1)
+                self._vote_step = torch.cat(
+                    [self._vote_step,
+                     self._vote_step.new_full((t, len(new)), -1)],
+                    dim=1)
+        lut = {lb: self._label_to_col[lb] for lb in uniq}
+        return torch.tensor([lut[lb] for lb in labels.tolist()],
+                            dtype=torch.long,
+                            device=labels.device)
+
+    def _vote(self, rows: Tensor, labels: Tensor) -> None:
+        cols = self._label_columns(labels)
+        self._votes[rows, cols] += 1
+        self._vote_step[rows, cols] = self._step
+
+    def _add_tracks(self, ids: Tensor, embeds: Tensor, bboxes: Tensor,
+                    frame_id: int, labels: Tensor) -> None:
+        n = ids.numel()
+        last = torch.full((n, ), frame_id, dtype=torch.long, device=ids.device)
+        if self._ids is None:
+            self._ids, self._embeds, self._bboxes = ids, embeds, bboxes
+            self._last_frame = last
+            k = len(self._label_to_col)
+            self._votes = torch.zeros((0, k), dtype=torch.long,
+                                      device=ids.device)
+            self._vote_step = self._votes.clone()
+        else:
+            self._ids = torch.cat([self._ids, ids])
+            self._embeds = torch.cat([self._embeds, embeds])
+            self._bboxes = torch.cat([self._bboxes, bboxes])
+            self._last_frame = torch.cat([self._last_frame, last])
+        cols = self._label_columns(labels)  # may widen the vote matrices
+        k = self._votes.size(1)
+        votes = self._votes.new_zeros((n, k))
+        steps = self._vote_step.new_full((n, k), -1)
+        rows = torch.arange(n, device=ids.device)
+        votes[rows, cols] = 1
+        steps[rows, cols] = self._step
+        self._votes = torch.cat([self._votes, votes])
+        self._vote_step = torch.cat([self._vote_step, steps])
+
+    def _rows_of_ids(self, ids: Tensor) -> Tensor:
+        """Memory rows of the given (live) track ids; ids are increasing in
+        memory order because new tracks are appended with fresh ids."""
+        return torch.searchsorted(self._ids, ids)
+
+    def _majority_labels(self, rows: Tensor) -> Tensor:
+        votes = self._votes[rows]
+        is_max = votes == votes.max(dim=1, keepdim=True).values
+        recency = torch.where(is_max, self._vote_step[rows],
+                              torch.full_like(votes, -2))
+        return self._col_labels[recency.argmax(dim=1)]
+
+    def _drop_old_tracks(self, frame_id: int) -> None:
+        """Drop tracks unmatched for more than ``num_frames_retain`` frames
+        as of (the end of) ``frame_id``."""
+        if self.empty:
+            return
+        alive = (frame_id - self._last_frame) <= self.num_frames_retain
+        if bool(alive.all()):
+            return
+        self._ids = self._ids[alive]
+        self._embeds = self._embeds[alive]
+        self._bboxes = self._bboxes[alive]
+        self._last_frame = self._last_frame[alive]
+        self._votes = self._votes[alive]
+        self._vote_step = self._vote_step[alive]
+
+    # BaseTracker's list-based memory API does not apply to this tracker.
+    def update(self, **kwargs) -> None:
+        raise NotImplementedError(
+            'ScaleTrackTracker updates its memory inside track()')
+
+    def get(self, *args, **kwargs):
+        raise NotImplementedError(
+            'ScaleTrackTracker has no list-based memory; see .tracks')
+
+    @property
+    def memo(self):
+        raise NotImplementedError(
+            'ScaleTrackTracker has no list-based memory; see .tracks')

@@ -1,0 +1,298 @@
+"""Public-detection readers and LoadPublicDetections on files written here in
+the real formats (MASA .pth pickles, TAO results JSON, MOTChallenge det.txt).
+"""
+import json
+import os
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+
+from scaletrack.datasets.public_detections import (MASADetections,
+                                                   MOTDetDetections,
+                                                   TAOResultDetections,
+                                                   load_box_file)
+from scaletrack.datasets.transforms.load_public_detections import \
+    LoadPublicDetections
+
+
+def save_pth(path, obj):
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    torch.save(obj, path)
+
+
+# ---------------------------------------------------------------- box files
+def test_load_box_file_nx5_tensors(tmp_path):
+    path = str(tmp_path / 'f.pth')
+    det = torch.tensor([[1.0, 2.0, 11.0, 22.0, 0.75], [5, 6, 7, 8, 0.5]])
+    save_pth(path, dict(det_bboxes=det, det_labels=torch.tensor([4, 0]),
+                        det_masks=[None, None]))
+    out = load_box_file(path)
+    assert out['bboxes'].dtype == np.float32 and out['bboxes'].shape == (2, 4)
+    np.testing.assert_array_equal(out['bboxes'],
+                                  [[1, 2, 11, 22], [5, 6, 7, 8]])
+    np.testing.assert_allclose(out['scores'], [0.75, 0.5])
+    assert out['scores'].dtype == np.float32
+    assert out['labels'].dtype == np.int64
+    assert out['labels'].tolist() == [4, 0]
+
+
+def test_load_box_file_nx4_numpy_without_labels(tmp_path):
+    path = str(tmp_path / 'f.pth')
+    save_pth(path, dict(det_bboxes=np.array([[0, 0, 3, 4]], np.float64)))
+    out = load_box_file(path)
+    assert out['scores'].tolist() == [1.0]  # N x 4 means score 1
+    assert out['labels'].tolist() == [0]
+    np.testing.assert_array_equal(out['bboxes'], [[0, 0, 3, 4]])
+
+
+def test_load_box_file_empty(tmp_path):
+    path = str(tmp_path / 'f.pth')
+    save_pth(path, dict(det_bboxes=torch.zeros(0, 5),
+                        det_labels=torch.zeros(0, dtype=torch.long)))
+    out = load_box_file(path)
+    assert out['bboxes'].shape == (0, 4) and out['scores'].shape == (0, )
+    assert out['labels'].shape == (0, )
+
+
+def test_load_box_file_errors(tmp_path):
+    missing = str(tmp_path / 'nope' / 'f.pth')
+    with pytest.raises(FileNotFoundError, match='nope'):
+        load_box_file(missing)
+    corrupt = tmp_path / 'corrupt.pth'
+    corrupt.write_bytes(b'\x00not a pickle at all')
+    with pytest.raises(ValueError, match='corrupt.pth'):
+        load_box_file(str(corrupt))
+    bad_shape = str(tmp_path / 'shape.pth')
+    save_pth(bad_shape, dict(det_bboxes=torch.zeros(3, 3)))
+    with pytest.raises(ValueError, match=r'shape.pth.*N x 5'):
+        load_box_file(bad_shape)
+    bad_labels = str(tmp_path / 'labels.pth')
+    save_pth(bad_labels, dict(det_bboxes=torch.ones(3, 5),
+                              det_labels=torch.zeros(2)))
+    with pytest.raises(ValueError, match='labels.pth'):
+        load_box_file(bad_labels)
+    no_key = str(tmp_path / 'nokey.pth')
+    save_pth(no_key, dict(boxes=torch.ones(3, 5)))
+    with pytest.raises(ValueError, match='det_bboxes'):
+        load_box_file(no_key)
+
+
+# -------------------------------------------------------------------- MASA
+def make_masa(tmp_path):
+    img_root = tmp_path / 'frames'
+    det_root = tmp_path / 'detections'
+    save_pth(str(det_root / 'vid_a' / '00000.pth'),
+             dict(det_bboxes=torch.tensor([[1.0, 1, 9, 9, 0.9]]),
+                  det_labels=torch.tensor([2])))
+    save_pth(str(det_root / 'vid_a' / '00001.pth'),
+             dict(det_bboxes=np.array([[2.0, 2, 8, 8]], np.float32)))
+    return str(img_root), str(det_root)
+
+
+def test_masa_reader(tmp_path):
+    img_root, det_root = make_masa(tmp_path)
+    reader = MASADetections(root=det_root, img_root=img_root)
+    out = reader.get(osp.join(img_root, 'vid_a', '00000.jpg'), 'vid_a', 0, 7)
+    np.testing.assert_array_equal(out['bboxes'], [[1, 1, 9, 9]])
+    assert out['labels'].tolist() == [2]
+    out = reader.get(osp.join(img_root, 'vid_a', '00001.jpg'))
+    assert out['scores'].tolist() == [1.0]
+    with pytest.raises(FileNotFoundError, match=r'00002\.pth'):
+        reader.get(osp.join(img_root, 'vid_a', '00002.jpg'))
+    lenient = MASADetections(det_root, img_root, missing='empty')
+    out = lenient.get(osp.join(img_root, 'vid_a', '00002.jpg'))
+    assert out['bboxes'].shape == (0, 4)
+    with pytest.raises(ValueError, match='not under img_root'):
+        reader.get(str(tmp_path / 'elsewhere' / 'x.jpg'))
+    with pytest.raises(ValueError, match='missing'):
+        MASADetections(det_root, img_root, missing='skip')
+
+
+# --------------------------------------------------------------------- TAO
+def make_tao(tmp_path):
+    ann = dict(
+        images=[dict(id=i, video_id=1, file_name=f'v/{i}.jpg', frame_index=i)
+                for i in (10, 11, 12)],
+        categories=[dict(id=5, name='cat'), dict(id=9, name='dog')])
+    results = [
+        dict(image_id=11, video_id=1, category_id=9, bbox=[10, 20, 30, 40],
+             score=0.8, track_id=3),
+        dict(image_id=10, video_id=1, category_id=5, bbox=[1, 2, 3, 4],
+             score=0.6, track_id=1),
+        dict(image_id=11, video_id=1, category_id=5, bbox=[0, 0, 5, 5],
+             score=0.4, track_id=4),
+    ]
+    ann_file, res_file = tmp_path / 'ann.json', tmp_path / 'res.json'
+    ann_file.write_text(json.dumps(ann))
+    res_file.write_text(json.dumps(results))
+    return str(ann_file), str(res_file), results
+
+
+def test_tao_results_reader(tmp_path):
+    ann_file, res_file, _ = make_tao(tmp_path)
+    reader = TAOResultDetections(res_file, ann_file=ann_file)
+    out = reader.get('v/11.jpg', 'v', 1, 11)
+    # x, y, w, h -> x1, y1, x2, y2; file order within an image is kept
+    np.testing.assert_array_equal(out['bboxes'], [[10, 20, 40, 60],
+                                                  [0, 0, 5, 5]])
+    np.testing.assert_allclose(out['scores'], [0.8, 0.4])
+    assert out['labels'].tolist() == [1, 0]  # id 9 -> 1, id 5 -> 0
+    assert out['labels'].dtype == np.int64
+    out = reader.get(image_id=10)
+    np.testing.assert_array_equal(out['bboxes'], [[1, 2, 4, 6]])
+    # image 12 is in the annotation file but has no result: empty frame
+    assert reader.get(image_id=12)['bboxes'].shape == (0, 4)
+    with pytest.raises(FileNotFoundError, match='image id 99'):
+        reader.get(image_id=99)
+    lenient = TAOResultDetections(res_file, ann_file=ann_file,
+                                  missing='empty')
+    assert lenient.get(image_id=99)['scores'].shape == (0, )
+    with pytest.raises(ValueError, match='img_id'):
+        reader.get('v/11.jpg', 'v', 1, None)
+
+
+def test_tao_results_reader_categories_and_errors(tmp_path):
+    ann_file, res_file, results = make_tao(tmp_path)
+    # explicit class order; without ann_file, image 12 is unknown -> missing
+    reader = TAOResultDetections(res_file, categories=[9, 5])
+    assert reader.get(image_id=11)['labels'].tolist() == [0, 1]
+    with pytest.raises(FileNotFoundError, match='image id 12'):
+        reader.get(image_id=12)
+    with pytest.raises(ValueError, match='category_id 9'):
+        TAOResultDetections(res_file, categories=[dict(id=5)])
+    dropped = TAOResultDetections(res_file, categories=[dict(id=5)],
+                                  unknown_category='drop')
+    np.testing.assert_array_equal(
+        dropped.get(image_id=11)['bboxes'], [[0, 0, 5, 5]])
+    with pytest.raises(ValueError, match='categories'):
+        TAOResultDetections(res_file)
+    bad = tmp_path / 'bad.json'
+    bad.write_text(json.dumps([dict(image_id=1, bbox=[0, 0, 1, 1])]))
+    with pytest.raises(ValueError, match='bad.json'):
+        TAOResultDetections(str(bad), categories=[5])
+    broken = tmp_path / 'broken.json'
+    broken.write_text('[{"image_id": 1,')
+    with pytest.raises(ValueError, match='broken.json'):
+        TAOResultDetections(str(broken), categories=[5])
+    with pytest.raises(FileNotFoundError, match='absent.json'):
+        TAOResultDetections(str(tmp_path / 'absent.json'), categories=[5])
+
+
+# --------------------------------------------------------------------- MOT
+def make_mot(tmp_path, seqinfo=True):
+    seq = tmp_path / 'mot' / 'SEQ-01'
+    (seq / 'det').mkdir(parents=True)
+    (seq / 'img1').mkdir()
+    # frame, id, x, y, w, h, score, x, y, z  (MOT17 layout, 1-based frames)
+    (seq / 'det' / 'det.txt').write_text(
+        '3,-1,100.5,50,20,40,0.9,-1,-1,-1\n'
+        '1,-1,10,20,30,40,0.7,-1,-1,-1\n'
+        '1,-1,0,0,5,5,0.2,-1,-1,-1\n')
+    if seqinfo:
+        (seq / 'seqinfo.ini').write_text(
+            '[Sequence]\nname=SEQ-01\nimDir=img1\nframeRate=25\n'
+            'seqLength=4\nimWidth=640\nimHeight=480\nimExt=.jpg\n')
+    return str(tmp_path / 'mot'), str(seq / 'img1')
+
+
+def test_mot_det_reader(tmp_path):
+    root, img_dir = make_mot(tmp_path)
+    reader = MOTDetDetections(root)
+    # frame index 0 (our 0-based frame_id) is MOT frame 1
+    out = reader.get(osp.join(img_dir, '000001.jpg'), 'SEQ-01', 0, None)
+    np.testing.assert_array_equal(out['bboxes'],
+                                  [[10, 20, 40, 60], [0, 0, 5, 5]])
+    np.testing.assert_allclose(out['scores'], [0.7, 0.2])
+    assert out['labels'].tolist() == [0, 0]
+    # sequence name taken from the MOTChallenge path when not given
+    out = reader.get(osp.join(img_dir, '000003.jpg'), None, 2, None)
+    np.testing.assert_allclose(out['bboxes'], [[100.5, 50, 120.5, 90]])
+    # frames 2 and 4 exist (seqLength=4) without detections: empty
+    assert reader.get(None, 'SEQ-01', 1)['bboxes'].shape == (0, 4)
+    assert reader.get(None, 'SEQ-01', 3)['bboxes'].shape == (0, 4)
+    with pytest.raises(FileNotFoundError, match='no frame 5'):
+        reader.get(None, 'SEQ-01', 4)
+    with pytest.raises(FileNotFoundError, match='SEQ-02'):
+        reader.get(None, 'SEQ-02', 0)
+    lenient = MOTDetDetections(root, missing='empty', label=3)
+    assert lenient.get(None, 'SEQ-01', 4)['bboxes'].shape == (0, 4)
+    assert lenient.get(None, 'SEQ-02', 0)['bboxes'].shape == (0, 4)
+    assert lenient.get(None, 'SEQ-01', 0)['labels'].tolist() == [3, 3]
+    with pytest.raises(ValueError, match='frame index'):
+        reader.get(None, 'SEQ-01', None)
+
+
+def test_mot_det_reader_without_seqinfo_and_bad_file(tmp_path):
+    root, _ = make_mot(tmp_path, seqinfo=False)
+    reader = MOTDetDetections(root)
+    assert reader.get(None, 'SEQ-01', 2)['bboxes'].shape == (1, 4)
+    with pytest.raises(FileNotFoundError, match='frames 1..3'):
+        reader.get(None, 'SEQ-01', 3)
+    bad = tmp_path / 'mot' / 'SEQ-01' / 'det' / 'det.txt'
+    bad.write_text('1,-1,10,20\n')
+    with pytest.raises(ValueError, match='det.txt'):
+        MOTDetDetections(root).get(None, 'SEQ-01', 0)
+
+
+# --------------------------------------------------------------- transform
+def test_transform_single_frame_and_broadcast(tmp_path):
+    from mmcv.transforms import TransformBroadcaster
+    from mmdet.registry import TRANSFORMS
+    img_root, det_root = make_masa(tmp_path)
+    cfg = dict(type='LoadPublicDetections',
+               source=dict(type='MASADetections', root=det_root,
+                           img_root=img_root))
+    t = TRANSFORMS.build(cfg)
+    assert isinstance(t, LoadPublicDetections)
+    frame = dict(img_path=osp.join(img_root, 'vid_a', '00000.jpg'),
+                 frame_id=0, img_id=3)
+    out = t(frame)
+    np.testing.assert_array_equal(out['public_bboxes'], [[1, 1, 9, 9]])
+    assert out['public_bboxes'].dtype == np.float32
+    assert out['public_scores'].dtype == np.float32
+    assert out['public_labels'].dtype == np.int64
+    assert out['public_labels'].tolist() == [2]
+
+    clip = dict(
+        img_path=[osp.join(img_root, 'vid_a', f'{i:05d}.jpg')
+                  for i in range(3)],
+        frame_id=[0, 1, 2], img_id=[3, 4, 5])
+    with pytest.raises(TypeError, match='TransformBroadcaster'):
+        t(dict(clip))
+    lenient = LoadPublicDetections(cfg['source'], missing='empty')
+    out = TransformBroadcaster(transforms=[lenient])(clip)
+    assert [b.tolist() for b in out['public_bboxes']] == [
+        [[1, 1, 9, 9]], [[2, 2, 8, 8]], []]
+    assert [s.tolist() for s in out['public_scores']] == [[
+        pytest.approx(0.9)
+    ], [1.0], []]
+    with pytest.raises(FileNotFoundError, match='00002'):
+        TransformBroadcaster(transforms=[t])(dict(
+            img_path=list(clip['img_path']), frame_id=[0, 1, 2],
+            img_id=[3, 4, 5]))
+
+
+def test_transform_with_mot_and_tao_sources(tmp_path):
+    root, img_dir = make_mot(tmp_path)
+    t = LoadPublicDetections(dict(type='MOTDetDetections', root=root))
+    out = t(dict(img_path=osp.join(img_dir, '000001.jpg'), frame_id=0,
+                 img_id=None))
+    assert out['public_bboxes'].shape == (2, 4)
+    ann_file, res_file, _ = make_tao(tmp_path)
+    t = LoadPublicDetections(
+        dict(type='TAOResultDetections', json_file=res_file,
+             ann_file=ann_file))
+    # the reader is built (and the JSON indexed) once, at construction
+    os.remove(res_file)
+    out = t(dict(img_path='v/11.jpg', frame_id=1, img_id=11))
+    assert out['public_labels'].tolist() == [1, 0]
+    out = t(dict(img_path='v/10.jpg', frame_id=0, img_id=10))
+    np.testing.assert_array_equal(out['public_bboxes'], [[1, 2, 4, 6]])
+    with pytest.raises(ValueError, match='conflicts'):
+        LoadPublicDetections(
+            dict(type='MOTDetDetections', root=root, missing='empty'),
+            missing='error')
+    with pytest.raises(TypeError, match='reader config'):
+        LoadPublicDetections('MASADetections')
