@@ -1,7 +1,8 @@
 """Evaluate a config (and checkpoint) with mmengine's Runner.
 
     python tools/test.py CONFIG [CHECKPOINT] [--work-dir DIR] [--out PREFIX]
-        [--show-dir DIR] [--cfg-options k=v ...] [--launcher ...]
+        [--show-dir DIR] [--metrics-out JSON] [--cfg-options k=v ...]
+        [--launcher ...]
 
 ``--out PREFIX`` writes the predictions in each benchmark's own format
 (TAO results JSON for TETA, MOTChallenge txt files for HOTA/CLEAR/IDF1),
@@ -9,6 +10,8 @@ atomically, through the evaluators' ``outfile_prefix``. ``--show-dir`` draws
 the tracks of every frame into that folder. Multi-GPU: tools/dist_test.sh.
 """
 import argparse
+import json
+import os
 import os.path as osp
 
 from mmengine.config import Config, DictAction
@@ -30,6 +33,8 @@ def parse_args():
         help='prefix (folder) for the results in the benchmark format')
     parser.add_argument(
         '--show-dir', help='folder where the tracked frames are drawn')
+    parser.add_argument(
+        '--metrics-out', help='write the metrics as a JSON file (atomically)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -68,7 +73,22 @@ def main():
             vis_backends=[dict(type='LocalVisBackend')])
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \
         else RUNNERS.build(cfg)
-    runner.test()
+    metrics = runner.test()
+    if args.metrics_out and runner.rank == 0:
+        out = osp.abspath(args.metrics_out)
+        os.makedirs(osp.dirname(out), exist_ok=True)
+        tmp = out + '.tmp'
+        with open(tmp, 'w') as f:
+            json.dump({k: _jsonable(v) for k, v in metrics.items()}, f,
+                      indent=1)
+        os.replace(tmp, out)
+
+
+def _jsonable(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return str(v)
 
 
 if __name__ == '__main__':

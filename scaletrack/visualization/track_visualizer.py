@@ -46,7 +46,7 @@ class ScaleTrackVisualizer(TrackLocalVisualizer):
             line_widths=self.line_width)
         for text, box, color in zip(texts, bboxes, colors):
             self.draw_texts(
-                text, [float(box[0]) + 2, float(box[1]) + 2],
+                text, np.array([float(box[0]) + 2, float(box[1]) + 2]),
                 colors='black',
                 font_sizes=9,
                 bboxes=[{

@@ -47,6 +47,18 @@ def test_test_configs(name):
         assert list(kinds['MOTMetric'].metric) == ['HOTA', 'CLEAR', 'Identity']
 
 
+@pytest.mark.parametrize('name', TEST_CFGS)
+def test_train_base_combines_with_each_test_base(tmp_path, name):
+    """A model config takes sav_train.py and a test set as two bases; mmengine
+    rejects bases that define the same top-level name."""
+    cfg_file = tmp_path / 'combined.py'
+    bases = [osp.abspath(osp.join(CFG_DIR, n)) for n in ('sav_train.py', name)]
+    cfg_file.write_text(f'_base_ = {bases!r}\n')
+    cfg = Config.fromfile(str(cfg_file))
+    assert cfg.train_dataloader.dataset.type == 'SAVDataset'
+    assert cfg.test_dataloader.dataset.test_mode is True
+
+
 def test_ovmot_uses_lvis_v1_and_tao_val_v05():
     tao = Config.fromfile(osp.join(CFG_DIR, 'tao_val.py'))
     ov = Config.fromfile(osp.join(CFG_DIR, 'ovmot_val.py'))

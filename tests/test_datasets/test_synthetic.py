@@ -158,6 +158,47 @@ def test_camera_motion_translates_the_whole_scene():
     assert not still.camera_offsets.any()
 
 
+def test_drift_changes_colour_and_scale_over_the_video():
+    """With drift 0 a lone disc looks the same in the first and last frame;
+    with drift 1 its mean colour moves and its area follows scale_end^2."""
+    base = tiny(num_objects=(1, 1), categories=('disc', ), camera_motion=0,
+                distractor_fraction=0, crossing_fraction=0,
+                occlusion_fraction=0, enter_exit_fraction=0,
+                num_static_occluders=(0, 0), num_moving_occluders=(0, 0),
+                pixel_noise=0, object_size=(0.25, 0.3), speed=(0.0, 0.0))
+
+    def first_last(drift):
+        v = render_video(base.replace(drift_strength=drift),
+                         np.random.default_rng(2))
+        out = []
+        for k in (0, base.num_frames - 1):
+            o = v.objects[k][0]
+            m = mask_utils.decode(o.rle).astype(bool)
+            out.append((v.frames[k][m].mean(0), o.area))
+        return v.tracks[0], out
+
+    _, [(c0, a0), (c1, a1)] = first_last(0.0)
+    assert np.abs(c1 - c0).max() < 3 and a0 == a1
+    obj, [(c0, a0), (c1, a1)] = first_last(1.0)
+    assert np.linalg.norm(c1 - c0) > 15
+    assert abs(a1 / a0 - obj.scale_end**2) < 0.15 * obj.scale_end**2
+
+
+def test_entering_and_leaving_objects():
+    cfg = tiny(enter_exit_fraction=1.0, distractor_fraction=0,
+               crossing_fraction=0, occlusion_fraction=0)
+    late = early_exit = 0
+    for i in range(2):
+        v = render_video(cfg, video_rng(0, 'tao', i))
+        for obj in v.tracks:
+            for k, t in enumerate(v.frame_indices):
+                if not obj.t_start <= t <= obj.t_end:
+                    assert v.object(k, obj.id) is None
+            late += obj.t_start > 0
+            early_exit += obj.t_end < v.frame_indices[-1]
+    assert late > 0 and early_exit > 0
+
+
 def test_occluded_objects_vanish_and_reappear_with_same_id():
     # objects of 14-24 px: big enough to show a few-pixel strip right as
     # they slide out from behind the occluder
@@ -303,7 +344,9 @@ def test_sav_masks_decode_to_generator_boxes_at_frame_4i(sav_root):
         v = sav_video(cfg, i)
         ann = load_json(osp.join(root, 'annotations', f'{vid}_manual.json'))
         visible = {o.id for objs in v.objects for o in objs if o.bbox}
-        manual_ids = [o.id for o in v.tracks if o.annotated and o.id in visible]
+        manual_ids = [
+            o.id for o in v.tracks if o.annotated and o.id in visible
+        ]
         assert ann['masklet_num'] == len(manual_ids)
         assert len(ann['masklet']) == cfg.num_frames
         jpgs = sorted(os.listdir(osp.join(root, 'JPEGImages_24fps', vid)))
@@ -441,13 +484,15 @@ def test_tao_json_loads_and_is_exhaustive(tao_root):
         (gt['categories'][0], {'id', 'name', 'frequency'}),
     ):
         assert keys <= set(rec)
+    assert [c['name'] for c in gt['categories']] == list(CATEGORY_NAMES)
     assert {c['frequency'] for c in gt['categories']} == {'r', 'c', 'f'}
     assert len(gt['videos']) == cfg.num_videos
     track_of = {}
     for vi, video in enumerate(gt['videos']):
         v = render_video(cfg, video_rng(cfg.seed, 'tao', vi))
-        imgs = sorted((i for i in gt['images'] if i['video_id'] == video['id']),
-                      key=lambda i: i['frame_index'])
+        imgs = sorted(
+            (i for i in gt['images'] if i['video_id'] == video['id']),
+            key=lambda i: i['frame_index'])
         assert [i['frame_index'] for i in imgs] == [24 * k for k in
                                                     range(cfg.num_frames)]
         present = set()

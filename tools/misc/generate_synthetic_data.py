@@ -11,6 +11,7 @@ finished output (OUT_DIR/manifest.json records the arguments); other
 arguments on an existing OUT_DIR need --overwrite.
 """
 import argparse
+import importlib.util
 import json
 import os
 import sys
@@ -81,9 +82,8 @@ def main(argv=None) -> int:
                   '--overwrite', file=sys.stderr)
             return 2
 
-    try:
-        import scaletrack  # noqa: F401
-    except ImportError:  # run from a source checkout without installing
+    if importlib.util.find_spec('scaletrack') is None:
+        # run from a source checkout without installing the package
         sys.path.insert(
             0, os.path.dirname(os.path.dirname(os.path.dirname(
                 os.path.abspath(__file__)))))

@@ -2,13 +2,14 @@
 # of 1 clip of 10 uniformly sampled frames (the chain length of Table 5,
 # uniform sampling as in Table 19), Large-Scale Jittering shared by every
 # frame of the clip, and Detic pseudo-negative proposals (Sec. 3.3).
-dataset_type = 'SAVDataset'
-data_root = 'data/sav/sav_train/'
-backend_args = None
+# Module-level names are prefixed (sav_/train_) so that this file can be a
+# base together with a test-set base (mmengine forbids duplicate keys among
+# bases: no dataset_type / data_root / img_scale / backend_args here).
+sav_data_root = 'data/sav/sav_train/'
 
 # The network input: DINOv2's 518 x 518 (Appendix D).
-img_scale = (518, 518)
-num_frames = 10
+train_img_scale = (518, 518)
+train_num_frames = 10
 # LSJ scale range of Ghiasi et al. 2021 (as in mmdet's LSJ recipes).
 lsj_ratio_range = (0.1, 2.0)
 # Pad with the mean pixel (BGR order, before the data preprocessor's
@@ -17,30 +18,30 @@ lsj_ratio_range = (0.1, 2.0)
 pad_bgr = (104, 116, 124)
 
 train_pipeline = [
-    dict(type='ClipFrameSample', num_frames=num_frames, sampling='uniform'),
+    dict(type='ClipFrameSample', num_frames=train_num_frames, sampling='uniform'),
     dict(
         type='TransformBroadcaster',
         # one scale, crop offset and flip for the whole clip, so that a
         # static object keeps its box across frames
         share_random_params=True,
         transforms=[
-            dict(type='LoadImageFromFile', backend_args=backend_args),
+            dict(type='LoadImageFromFile'),
             dict(type='LoadTrackAnnotations'),
             # Appendix A.1: proposal confidence threshold 0.3
             dict(type='LoadTrackProposals', score_thr=0.3, max_num=100),
             dict(
                 type='RandomResize',
-                scale=img_scale,
+                scale=train_img_scale,
                 ratio_range=lsj_ratio_range,
                 keep_ratio=True),
             dict(
                 type='RandomCrop',
                 crop_type='absolute',
-                crop_size=img_scale,
+                crop_size=train_img_scale,
                 recompute_bbox=True,
                 allow_negative_crop=True),
             dict(type='RandomFlip', prob=0.5),
-            dict(type='Pad', size=img_scale, pad_val=dict(img=pad_bgr)),
+            dict(type='Pad', size=train_img_scale, pad_val=dict(img=pad_bgr)),
         ]),
     dict(type='PackClipInputs'),
 ]
@@ -51,8 +52,8 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
+        type='SAVDataset',
+        data_root=sav_data_root,
         # '' = every video of the shards below; or a text file of video ids
         # (the paper's 1k/3k/6k/12k-video subsets of sav_000..sav_023)
         ann_file='',

@@ -224,9 +224,9 @@ class SyntheticConfig:
                                  f'{v}')
             setattr(self, name, v)
         if self.camera_motion > 0.5:
-            raise ValueError(f'SyntheticConfig.camera_motion={self.camera_motion}'
-                             ' moves the camera by more than half the frame; '
-                             'use a value <= 0.5')
+            raise ValueError(
+                f'SyntheticConfig.camera_motion={self.camera_motion} moves '
+                'the camera by more than half the frame; use a value <= 0.5')
         if self.fps_mode not in FPS_MODE_STEPS:
             raise ValueError(f'SyntheticConfig.fps_mode={self.fps_mode!r}; '
                              f'choose one of {sorted(FPS_MODE_STEPS)}')

@@ -5,7 +5,7 @@ Layout under ``root`` (one folder per sequence, recognisable by its
 
     {seq}/seqinfo.ini
     {seq}/img1/{frame:06d}.jpg           # frames 1-based and consecutive
-    {seq}/gt/gt.txt                      # frame,id,x,y,w,h,conf,class,visibility
+    {seq}/gt/gt.txt          # frame,id,x,y,w,h,conf,class,visibility
     {seq}/det/det.txt                    # frame,-1,x,y,w,h,score,-1,-1,-1
     manifest.json
 

@@ -62,7 +62,8 @@ def _random_box(rng, cfg: SyntheticConfig) -> np.ndarray:
     d = rng.uniform(*cfg.object_size) * s
     ar = rng.uniform(0.6, 1.6)
     w, h = d * np.sqrt(ar), d / np.sqrt(ar)
-    x, y = rng.uniform(0, cfg.width - w / 2), rng.uniform(0, cfg.height - h / 2)
+    x = rng.uniform(0, cfg.width - w / 2)
+    y = rng.uniform(0, cfg.height - h / 2)
     return np.clip([x, y, x + w, y + h], 0,
                    [cfg.width, cfg.height, cfg.width, cfg.height])
 

@@ -229,7 +229,7 @@ def _background(cfg, rng, height, width) -> np.ndarray:
             y2 = int(y + rng.normal(0, 0.15 * s))
             cv2.line(bg, (x, y), (x2, y2), col, int(rng.integers(1, 4)))
         elif kind == 1:
-            axes = (int(rng.uniform(2, 0.05 * s)), int(rng.uniform(2, 0.05 * s)))
+            axes = tuple(int(rng.uniform(2, 0.05 * s)) for _ in range(2))
             cv2.ellipse(bg, (x, y), axes, float(rng.uniform(0, 180)), 0, 360,
                         col, -1)
         else:
@@ -372,7 +372,10 @@ class _Planner:
         written frames, visible right before and after."""
         cfg, rng, n = self.cfg, self.rng, self.n
         h = cfg.occlusion_frames
-        k0 = int(rng.integers(1, n - h))  # hidden: k0 .. k0 + h - 1
+        # hidden: k0 .. k0 + h - 1, with 2 written frames before and after
+        # when the video is long enough (1 otherwise) to slide in and out
+        room = 2 if n >= h + 4 else 1
+        k0 = int(rng.integers(room, n - h - room + 1))
         hidden = list(range(k0, k0 + h))
         # no bounce in the window around the event: the object keeps going
         # and re-emerges on the far side of the occluder
@@ -380,10 +383,10 @@ class _Planner:
         w1 = min(k0 + h + 1, n - 1)
         span = max(self.times[w1] - self.times[w0], 1)
         t_mid = 0.5 * (self.times[w0] + self.times[w1])
-        room = obj.hi - obj.lo
+        extent = obj.hi - obj.lo
         speed = np.linalg.norm(obj.vel)
         speed = max(speed, MIN_EVENT_STEP_PX / self.step)
-        speed = min(speed, 0.8 * float(room.min()) / span)
+        speed = min(speed, 0.8 * float(extent.min()) / span)
         d = obj.vel / max(np.linalg.norm(obj.vel), 1e-9)
         obj.vel = d * speed
         half_path = np.abs(obj.vel) * span / 2

@@ -3,7 +3,8 @@
 Every backbone level is projected to ``embed_dims`` channels (a 1x1 conv +
 GroupNorm, Deformable DETR's ``input_proj``, here mmdet's ``ChannelMapper``)
 and then encoded *on its own* by a small deformable transformer encoder
-(mmdet's ``DeformableDetrTransformerEncoder`` with ``num_levels=1``):
+(mmdet's ``DeformableDetrTransformerEncoder`` with ``num_levels=1``; its
+attention samples by gathers on CPU, see ``gather_deformable_attention``):
 ``M_l = Encoder_l(F_l)``. The concatenation ``M = Concat_l M_l`` of Eq. 3 is
 the flattened tuple, see :meth:`DeformableEncoderAdapter.flatten`.
 """
@@ -11,12 +12,13 @@ from typing import List, Optional, Sequence, Tuple
 
 import torch
 from mmcv.ops import MultiScaleDeformableAttention
-from mmdet.models.layers import (DeformableDetrTransformerEncoder,
-                                 SinePositionalEncoding)
+from mmdet.models.layers import SinePositionalEncoding
 from mmdet.models.necks import ChannelMapper
 from mmdet.registry import MODELS
 from mmengine.model import BaseModule, ModuleList
 from torch import Tensor, nn
+
+from .gather_deformable_attention import GatherDeformableEncoder
 
 __all__ = ['DeformableEncoderAdapter']
 
@@ -88,8 +90,8 @@ class DeformableEncoderAdapter(BaseModule):
                 ffn_drop=dropout,
                 act_cfg=dict(type='ReLU', inplace=True)))
         self.encoders = ModuleList([
-            DeformableDetrTransformerEncoder(
-                num_layers=num_layers, layer_cfg=layer_cfg)
+            GatherDeformableEncoder(num_layers=num_layers,
+                                    layer_cfg=layer_cfg)
             for _ in range(self.num_levels)
         ])
         # num_feats = D / 2 per axis: the x and y halves make D channels

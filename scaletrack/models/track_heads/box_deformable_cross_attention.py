@@ -18,7 +18,7 @@ import torch
 from mmcv.ops import MultiScaleDeformableAttention
 from torch import Tensor
 
-from .point_sampling import project_heads, roi_batch_indices, sample_points
+from .point_sampling import FlatFeatureMap, project_heads
 
 __all__ = ['BoxDeformableCrossAttention']
 
@@ -44,26 +44,28 @@ class BoxDeformableCrossAttention(MultiScaleDeformableAttention):
             batch_first=True)
 
     @staticmethod
-    def box_reference_points(rois: Tensor, feats: Sequence[Tensor],
+    def box_reference_points(rois: Tensor,
+                             flat_levels: Sequence[FlatFeatureMap],
                              strides: Sequence[float]) -> Tensor:
         """``[N, L, 4]`` box ``(cx, cy, w, h)`` in each level's [0, 1] frame."""
         boxes = rois[:, 1:]
         cxcywh = torch.cat([(boxes[:, :2] + boxes[:, 2:]) * 0.5,
                             boxes[:, 2:] - boxes[:, :2]], -1)
         extents = [
-            rois.new_tensor([s * f.shape[-1], s * f.shape[-2]] * 2)
-            for f, s in zip(feats, strides)
+            rois.new_tensor([s * f.sizes[0], s * f.sizes[1]] * 2)
+            for f, s in zip(flat_levels, strides)
         ]
         return cxcywh[:, None] / torch.stack(extents)[None]
 
     def attend(self, query: Tensor, reference_points: Tensor,
-               feats: Sequence[Tensor], batch_inds: Tensor) -> Tensor:
+               flat_levels: Sequence[FlatFeatureMap],
+               batch_inds: Tensor) -> Tensor:
         """Attention output ``[N, D]`` (``output_proj``, no residual).
 
         Args:
             query: ``[N, D]``.
             reference_points: ``[N, L, 4]`` normalised ``(cx, cy, w, h)``.
-            feats: the L encoder maps ``[B, D, h_l, w_l]`` (raw memory).
+            flat_levels: the L encoder maps (raw memory, channels-last).
             batch_inds: ``[N]`` image of each query.
         """
         n = query.shape[0]
@@ -75,27 +77,24 @@ class BoxDeformableCrossAttention(MultiScaleDeformableAttention):
             n, heads, levels * points).softmax(-1).view(
                 n, heads, levels, points)
         ref = reference_points[:, None, :, None]  # [N, 1, L, 1, 4]
+        # mmcv's rule for 4-d references, in each level's [0, 1] frame
         locations = ref[..., :2] + offsets / points * ref[..., 2:] * 0.5
-        grids = 2 * locations - 1  # [N, H, L, P, 2]
-        pooled = query.new_zeros(n, heads, feats[0].shape[1])
-        inside = query.new_zeros(n, heads)
-        for lvl, feat in enumerate(feats):
-            grid = grids[:, :, lvl].reshape(n, heads * points, 2)
-            sampled, z = sample_points(feat, grid, batch_inds,
-                                       with_inside=True)
-            w = weights[:, :, lvl]  # [N, H, P]
-            pooled = pooled + torch.einsum(
-                'nhpc,nhp->nhc', sampled.view(n, heads, points, -1), w)
-            inside = inside + (z.view(n, heads, points) * w).sum(-1)
+        pooled, inside = 0, 0
+        for lvl, flat in enumerate(flat_levels):
+            size = locations.new_tensor(flat.sizes)  # (w, h)
+            coords = locations[:, :, lvl] * size - 0.5  # [N, H, P, 2]
+            p, z = flat.sample(coords, batch_inds, weights[:, :, lvl])
+            pooled, inside = pooled + p, inside + z
         return self.output_proj(project_heads(pooled, inside,
                                               self.value_proj))
 
-    def forward(self, query: Tensor, rois: Tensor, feats: Sequence[Tensor],
+    def forward(self, query: Tensor, rois: Tensor, batch_inds: Tensor,
+                flat_levels: Sequence[FlatFeatureMap],
                 strides: Sequence[float]) -> Tensor:
         """Eq. 9 attention output ``[N, D]`` for boxes ``rois [N, 5]``."""
-        if len(feats) != self.num_levels:
+        if len(flat_levels) != self.num_levels:
             raise ValueError(f'BoxDeformableCrossAttention was built for '
-                             f'{self.num_levels} levels, got {len(feats)}')
-        batch_inds = roi_batch_indices(rois, feats[0].shape[0])
-        ref = self.box_reference_points(rois, feats, strides)
-        return self.attend(query, ref, feats, batch_inds)
+                             f'{self.num_levels} levels, got '
+                             f'{len(flat_levels)}')
+        ref = self.box_reference_points(rois, flat_levels, strides)
+        return self.attend(query, ref, flat_levels, batch_inds)

@@ -17,6 +17,7 @@ from mmcv.cnn.bricks.transformer import FFN
 from torch import Tensor, nn
 
 from .box_deformable_cross_attention import BoxDeformableCrossAttention
+from .point_sampling import FlatFeatureMap
 from .proposal_modulation import ProposalModulation
 from .temporal_deformable_fusion import TemporalDeformableFusion
 
@@ -72,18 +73,29 @@ class ScaleTrackDecoderLayer(nn.Module):
         self.output_proj = nn.Linear(embed_dims, out_channels) \
             if out_channels else None
 
-    def forward(self, x: Tensor, rois: Tensor, feats: Sequence[Tensor],
-                strides: Sequence[float], temporal_feats: Optional[Tensor]
+    def forward(self, x: Tensor, rois: Tensor, batch_inds: Tensor,
+                flat_levels: Sequence[FlatFeatureMap],
+                strides: Sequence[float],
+                temporal_map: Optional[FlatFeatureMap]
                 ) -> Tuple[Tensor, Optional[Tensor]]:
-        """Return ``(x [N, D], L2-normalised embedding [N, E] or None)``."""
+        """Return ``(x [N, D], L2-normalised embedding [N, E] or None)``.
+
+        Args:
+            x: box queries ``[N, D]``.
+            rois, batch_inds: boxes ``[N, 5]`` and their batch column.
+            flat_levels: current-frame encoder maps (Eq. 9 memory).
+            strides: stride of every level.
+            temporal_map: ``F_temp`` (Eq. 7), needed if temporal fusion is on.
+        """
         if self.temporal is not None:
             x = self.temporal_norm(x + self.dropout(
-                self.temporal(x, rois, temporal_feats, strides[-1])))
+                self.temporal(x, rois, batch_inds, temporal_map,
+                              strides[-1])))
         if self.modulation is not None:
             x = self.modulation(x)
         if self.cross_attn is not None:
             x = self.cross_norm(x + self.dropout(
-                self.cross_attn(x, rois, feats, strides)))
+                self.cross_attn(x, rois, batch_inds, flat_levels, strides)))
         x = self.ffn_norm(self.ffn(x))
         if self.output_proj is None:
             return x, None

@@ -1,32 +1,47 @@
-"""Sampling feature maps at per-box points (the shared step of Eq. 4-9).
+"""Gather-based bilinear/trilinear sampling of feature maps (Eq. 4-9).
 
-Coordinates follow mmcv's ``RoIAlign(aligned=True)`` and
-``F.grid_sample(align_corners=False)``: an input-image pixel coordinate
-``x`` lies at ``x / stride`` on the feature map, whose cell ``i`` covers
-``[i, i + 1)``; the normalised grid coordinate is therefore
-``2 * x / (stride * w) - 1``.
+All deformable sampling of the decoder (and of the adapter's attention on
+CPU) reduces to "weighted sums of interpolated map vectors". Instead of
+``F.grid_sample`` on channels-first maps (one strided gather per channel),
+a map is stored once channels-last (:class:`FlatFeatureMap`) and every
+weighted sum over points x interpolation corners is one
+``F.embedding_bag(mode='sum', per_sample_weights=...)`` call: contiguous
+row gathers, no ``[N, points, C]`` intermediate, differentiable w.r.t. the
+map and the weights (hence the sampling locations).
+
+Coordinates are *continuous indices* ``(x, y[, t])``: cell ``i`` of a map
+has its centre at ``i``; an image pixel coordinate ``p`` at stride ``s`` is
+``p / s - 0.5`` (mmcv ``RoIAlign(aligned=True)`` and ``grid_sample(
+align_corners=False)`` conventions). Two boundary rules:
+
+* ``'zeros'``: ``grid_sample(padding_mode='zeros')`` -- corners outside the
+  map contribute zero (deformable attention);
+* ``'roi_align'``: mmcv's RoIAlign rule -- a point beyond one cell outside
+  the map is zero, any other point is clamped into the map.
 
 Project-after-sampling. A deformable attention head ``h`` computes
-``sum_p a_p (W_h v(p) + b_h)`` where ``v(p)`` is the bilinearly sampled map.
-Sampling and weighting are linear, so this equals ``W_h (sum_p a_p v(p)) +
-b_h sum_p a_p z(p)`` with ``z(p)`` the sampled all-ones map (the part of a
-point inside the map under zero padding). :func:`project_heads` applies the
-value projection that way: to a few per-box vectors instead of to every
-location of every map, which is what makes the per-box decoder cheap.
+``sum_p a_p (W_h v(p) + b_h)`` with ``v(p)`` the interpolated raw map.
+Interpolation and weighting are linear, so this equals ``W_h (sum_p a_p
+v(p)) + b_h sum_p a_p z(p)``, ``z(p)`` being the interpolated all-ones map
+(the weight of the corners inside the map). :func:`project_heads` applies
+the value projection that way: to a few per-box vectors instead of every
+location of every map.
 """
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ['pixel_to_grid', 'sample_points', 'project_heads',
-           'roi_batch_indices']
+__all__ = ['FlatFeatureMap', 'pixel_to_index', 'interpolation_corners',
+           'weighted_gather', 'project_heads', 'roi_batch_indices']
+
+BOUNDARY_MODES = ('zeros', 'roi_align')
 
 
-def pixel_to_grid(coords: Tensor, stride: float, size: int) -> Tensor:
-    """Image-pixel coordinates -> ``grid_sample`` coordinates in [-1, 1]."""
-    return coords * (2.0 / (stride * size)) - 1.0
+def pixel_to_index(coords: Tensor, stride: float) -> Tensor:
+    """Input-image pixel coordinates -> continuous map indices."""
+    return coords / stride - 0.5
 
 
 def roi_batch_indices(rois: Tensor, batch_size: int) -> Tensor:
@@ -43,54 +58,110 @@ def roi_batch_indices(rois: Tensor, batch_size: int) -> Tensor:
     return inds
 
 
-def sample_points(maps: Tensor,
-                  grid: Tensor,
-                  batch_inds: Tensor,
-                  with_inside: bool = False
-                  ) -> Tuple[Tensor, Optional[Tensor]]:
-    """Bilinear (4D maps) or trilinear (5D maps) sampling at per-box points.
+def _axis_corners(c: Tensor, size: int, mode: str) -> Tuple[Tensor, Tensor]:
+    """Linear interpolation along one axis: indices and weights ``[..., 2]``.
+    """
+    if mode == 'zeros':
+        # keep far-away points finite before the integer cast
+        c = c.clamp(-2.0, size + 1.0)
+        floor = torch.floor(c)
+        frac = c - floor
+        i0 = floor.long()
+        index = torch.stack([i0, i0 + 1], -1)
+        weight = torch.stack([1 - frac, frac], -1)
+        weight = weight * ((index >= 0) & (index < size))
+        return index.clamp(0, size - 1), weight
+    # mmcv RoIAlign: zero beyond [-1, size], otherwise clamp into the map
+    valid = (c >= -1.0) & (c <= float(size))
+    c = c.clamp(0.0, float(size - 1))
+    i0 = torch.floor(c).long()
+    frac = (c - i0) * valid
+    index = torch.stack([i0, (i0 + 1).clamp(max=size - 1)], -1)
+    weight = torch.stack([valid - frac, frac], -1)
+    return index, weight
+
+
+def interpolation_corners(coords: Tensor, sizes: Sequence[int],
+                          mode: str = 'zeros') -> Tuple[Tensor, Tensor]:
+    """Corner indices and weights of (bi/tri)linear interpolation.
 
     Args:
-        maps: ``[B, C, h, w]`` or ``[B, C, T, h, w]``.
-        grid: ``[N, M, 2]`` (x, y) or ``[N, M, 3]`` (x, y, t) normalised
-            coordinates (``align_corners=False``, zero padding).
-        batch_inds: ``[N]`` image of each box.
-        with_inside: also return the sampled all-ones map ``[N, M]``.
+        coords: ``[..., k]`` continuous indices, axis order ``(x, y[, t])``.
+        sizes: ``(w, h[, T])`` in the same order.
+        mode: ``'zeros'`` or ``'roi_align'`` (see module doc).
 
     Returns:
-        ``([N, M, C], [N, M] or None)``.
+        ``index [..., 2**k]`` (row-major linear index ``(t*h + y)*w + x``
+        within one map) and ``weight [..., 2**k]``.
     """
-    n, m, _ = grid.shape
-    channels = maps.shape[1]
-    if n == 0:
-        inside = grid.new_zeros(0, m) if with_inside else None
-        return maps.new_zeros(0, m, channels), inside
-    volumetric = maps.dim() == 5
-    images = torch.unique(batch_inds).tolist()
-    feats, insides, order = [], [], []
-    ones = maps.new_ones((1, 1) + tuple(maps.shape[2:])) if with_inside \
-        else None
-    for b in images:
-        sel = torch.nonzero(batch_inds == b, as_tuple=True)[0] \
-            if len(images) > 1 else torch.arange(n, device=grid.device)
-        g = grid[sel][None]  # [1, n_b, M, k]
-        if volumetric:
-            g = g[:, None]  # [1, 1, n_b, M, 3]
-        sampled = F.grid_sample(maps[b:b + 1], g, mode='bilinear',
-                                padding_mode='zeros', align_corners=False)
-        # [1, C, (1,) n_b, M] -> [n_b, M, C]
-        feats.append(sampled.reshape(channels, len(sel), m).permute(1, 2, 0))
-        if with_inside:
-            z = F.grid_sample(ones, g, mode='bilinear', padding_mode='zeros',
-                              align_corners=False)
-            insides.append(z.reshape(len(sel), m))
-        order.append(sel)
-    if len(images) == 1:
-        return feats[0], (insides[0] if with_inside else None)
-    inverse = torch.argsort(torch.cat(order))
-    out = torch.cat(feats)[inverse]
-    inside = torch.cat(insides)[inverse] if with_inside else None
-    return out, inside
+    if mode not in BOUNDARY_MODES:
+        raise ValueError(f'mode must be one of {BOUNDARY_MODES}, got {mode}')
+    index, weight = _axis_corners(coords[..., 0], sizes[0], mode)
+    step = sizes[0]
+    for axis in range(1, len(sizes)):
+        idx, wt = _axis_corners(coords[..., axis], sizes[axis], mode)
+        # outer sum / product with the corners found so far
+        index = (idx[..., :, None] * step + index[..., None, :]).flatten(-2)
+        weight = (wt[..., :, None] * weight[..., None, :]).flatten(-2)
+        step *= sizes[axis]
+    return index, weight
+
+
+def weighted_gather(values: Tensor, index: Tensor, weight: Tensor) -> Tensor:
+    """``out[m] = sum_j weight[m, j] * values[index[m, j]]`` -> ``[M, C]``."""
+    if index.shape[0] == 0:
+        return values.new_zeros(0, values.shape[1])
+    return F.embedding_bag(index, values,
+                           per_sample_weights=weight.to(values.dtype),
+                           mode='sum')
+
+
+class FlatFeatureMap:
+    """A ``[B, C, *spatial]`` map stored channels-last as ``[B * S, C]``.
+
+    Build it once per forward and sample it many times.
+    """
+
+    def __init__(self, maps: Tensor) -> None:
+        if maps.dim() not in (4, 5):
+            raise ValueError('FlatFeatureMap expects [B, C, h, w] or '
+                             f'[B, C, T, h, w], got {tuple(maps.shape)}')
+        self.batch, self.channels = maps.shape[:2]
+        self.spatial = tuple(maps.shape[2:])  # (h, w) or (T, h, w)
+        self.sizes = tuple(reversed(self.spatial))  # (w, h[, T])
+        self.numel = 1
+        for s in self.spatial:
+            self.numel *= s
+        self.values = maps.movedim(1, -1).reshape(-1, self.channels)
+
+    def sample(self, coords: Tensor, batch_inds: Tensor,
+               point_weights: Optional[Tensor] = None,
+               mode: str = 'zeros') -> Tuple[Tensor, Tensor]:
+        """Weighted sums of interpolated vectors over groups of points.
+
+        Args:
+            coords: ``[N, G, P, k]`` continuous indices ``(x, y[, t])``.
+            batch_inds: ``[N]`` map of each row.
+            point_weights: ``[N, G, P]`` (``None`` = ones).
+            mode: boundary rule, ``'zeros'`` or ``'roi_align'``.
+
+        Returns:
+            ``[N, G, C]`` = ``sum_p w_p v(p)`` and ``[N, G]`` =
+            ``sum_p w_p z(p)`` (``z`` = the interpolated all-ones map).
+        """
+        n, groups, points, k = coords.shape
+        if k != len(self.sizes):
+            raise ValueError(f'coords have {k} axes, the map has '
+                             f'{len(self.sizes)}')
+        index, weight = interpolation_corners(coords, self.sizes, mode)
+        if point_weights is not None:
+            weight = weight * point_weights[..., None]
+        index = index + (batch_inds * self.numel).view(n, 1, 1, 1)
+        index = index.reshape(n * groups, -1)
+        weight = weight.reshape(n * groups, -1)
+        out = weighted_gather(self.values, index, weight)
+        return (out.view(n, groups, self.channels),
+                weight.sum(-1).view(n, groups))
 
 
 def project_heads(pooled: Tensor, inside_weight: Tensor,

@@ -14,8 +14,9 @@ from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from .embed_decoder_layer import ScaleTrackDecoderLayer
-from .point_sampling import roi_batch_indices
-from .spatial_attention_pooling import SpatialAttentionPooling, roi_features
+from .point_sampling import FlatFeatureMap, roi_batch_indices
+from .spatial_attention_pooling import (SpatialAttentionPooling,
+                                        roi_align_cells)
 
 __all__ = ['ScaleTrackEmbedHead']
 
@@ -150,20 +151,27 @@ class ScaleTrackEmbedHead(BaseModule):
         if rois.shape[0] == 0:
             return [feats[-1].new_zeros(0, self.out_channels)
                     for _ in self.return_layers]
+        batch_inds = rois[:, 0].long()
         stride = self.featmap_strides[-1]
+        # channels-last copies, made once and sampled by every part/layer
+        flat_levels = [FlatFeatureMap(f) for f in feats]
+        pool = self.spatial_pool_cfg
         if self.spatial_pool is not None:
-            x, _ = self.spatial_pool(feats[-1], rois, stride)
+            x, _ = self.spatial_pool(flat_levels[-1], rois, batch_inds,
+                                     stride)
         else:
-            x = roi_features(feats[-1], rois, stride,
-                             self.spatial_pool_cfg['roi_size'],
-                             self.spatial_pool_cfg['sampling_ratio']).mean(
-                                 (2, 3))
-        if self.with_temporal and temporal_feats is None:
-            temporal_feats = feats[-1].unsqueeze(2)
+            x = roi_align_cells(flat_levels[-1], rois, batch_inds, stride,
+                                pool['roi_size'],
+                                pool['sampling_ratio']).mean(1)
+        temporal_map = None
+        if self.with_temporal:
+            temporal_map = FlatFeatureMap(
+                feats[-1].unsqueeze(2) if temporal_feats is None else
+                temporal_feats)
         embeds = []
         for layer in self.layers:
-            x, embed = layer(x, rois, feats, self.featmap_strides,
-                             temporal_feats)
+            x, embed = layer(x, rois, batch_inds, flat_levels,
+                             self.featmap_strides, temporal_map)
             if embed is not None:
                 embeds.append(embed)
         return embeds

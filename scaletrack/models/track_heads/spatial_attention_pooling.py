@@ -1,10 +1,13 @@
 """Spatial attention pooling of a box (Sec. 3.4.2, Eq. 4-6).
 
-* Eq. 4: ``f_RoI = RoIAlign(M_L, b)`` on the final-level encoder map.
-* Adaptive sampling: a small conv/MLP head predicts K 2D offsets from
-  ``f_RoI``; ``tanh`` bounds them to [-1, 1] in the RoI frame (-1/+1 = the
-  box edges), so every point lies inside its box; bilinear ``grid_sample``
-  of ``M_L`` there gives ``f_sampled`` (K vectors, concatenated).
+* Eq. 4: ``f_RoI = RoIAlign(M_L, b)`` on the final-level encoder map
+  (:func:`roi_align_cells`: mmcv's ``RoIAlign(aligned=True)`` sampling
+  rule with a fixed number of samples per bin, computed by gathers; the
+  tests check it against ``mmcv.ops.roi_align``).
+* Adaptive sampling: a small MLP on the RoI cells predicts K 2D offsets;
+  ``tanh`` bounds them to [-1, 1] in the RoI frame (-1/+1 = the box
+  edges), so every point lies inside its box; bilinear sampling of ``M_L``
+  there gives ``f_sampled`` (K vectors, concatenated).
 * Eq. 5: ``f_att = sum_kl f_kl * softmax_kl(MLP(f_kl))`` over the RoI cells.
 * Eq. 6: ``f_spatial = Linear([f_att, f_sampled])`` (+ LayerNorm).
 """
@@ -12,19 +15,40 @@ import math
 from typing import Tuple
 
 import torch
-from mmcv.ops import roi_align
 from torch import Tensor, nn
 
-from .point_sampling import pixel_to_grid, roi_batch_indices, sample_points
+from .point_sampling import FlatFeatureMap, pixel_to_index
 
-__all__ = ['SpatialAttentionPooling', 'roi_features']
+__all__ = ['SpatialAttentionPooling', 'roi_align_cells']
 
 
-def roi_features(feat_map: Tensor, rois: Tensor, stride: float,
-                 roi_size: int, sampling_ratio: int) -> Tensor:
-    """Eq. 4: mmcv RoIAlign (``aligned=True``) -> ``[N, C, s, s]``."""
-    return roi_align(feat_map, rois, (roi_size, roi_size), 1.0 / stride,
-                     sampling_ratio, 'avg', True)
+def roi_align_cells(flat_map: FlatFeatureMap, rois: Tensor,
+                    batch_inds: Tensor, stride: float, roi_size: int,
+                    sampling_ratio: int) -> Tensor:
+    """Eq. 4, RoIAlign (``aligned=True``, average of ``sampling_ratio**2``
+    samples per bin) -> cells ``[N, roi_size**2, C]`` in row-major order.
+
+    Same values as ``mmcv.ops.roi_align(map, rois, roi_size, 1/stride,
+    sampling_ratio, 'avg', aligned=True)`` with the cells moved last.
+    """
+    if sampling_ratio < 1:
+        raise ValueError('roi sampling_ratio must be >= 1 (a fixed number '
+                         f'of samples per bin), got {sampling_ratio}')
+    start = pixel_to_index(rois[:, 1:3], stride)  # [N, 2] (x, y)
+    bin_size = (rois[:, 3:5] - rois[:, 1:3]) / (stride * roi_size)
+    bins = torch.arange(roi_size, device=rois.device, dtype=rois.dtype)
+    subs = (torch.arange(sampling_ratio, device=rois.device,
+                         dtype=rois.dtype) + 0.5) / sampling_ratio
+    # fractional positions inside the RoI, in bins: [s*s, r*r, 2] (x, y)
+    by, bx = torch.meshgrid(bins, bins, indexing='ij')
+    sy, sx = torch.meshgrid(subs, subs, indexing='ij')
+    pos_x = bx.reshape(-1, 1) + sx.reshape(1, -1)
+    pos_y = by.reshape(-1, 1) + sy.reshape(1, -1)
+    pos = torch.stack([pos_x, pos_y], -1)
+    coords = start[:, None, None] + pos[None] * bin_size[:, None, None]
+    weights = coords.new_full(coords.shape[:-1], 1.0 / sampling_ratio**2)
+    cells, _ = flat_map.sample(coords, batch_inds, weights, mode='roi_align')
+    return cells
 
 
 class SpatialAttentionPooling(nn.Module):
@@ -36,10 +60,10 @@ class SpatialAttentionPooling(nn.Module):
             half the box extent (-0.5, 0, 0.5), covering centre and the
             eight compass sub-regions.
         roi_size: RoIAlign output size, 7 as in mmdet's RoI heads.
-        sampling_ratio: RoIAlign samples per bin, fixed at 2 so the cost does
-            not grow with the box size (mmdet's RoI heads use 0 = adaptive).
-        offset_channels: width of the 1x1 conv of the offset head (32 keeps
-            the head small: 32*49 -> 2K linear).
+        sampling_ratio: RoIAlign samples per bin and axis, fixed at 2 so
+            the cost does not grow with the box size.
+        offset_channels: per-cell width of the offset MLP (a 1x1 conv);
+            32 keeps it small: ``D -> 32`` per cell, ``32*49 -> 2K``.
         attn_hidden: hidden width of the Eq. 5 MLP.
     """
 
@@ -56,7 +80,7 @@ class SpatialAttentionPooling(nn.Module):
         self.roi_size = roi_size
         self.sampling_ratio = sampling_ratio
         self.offset_head = nn.Sequential(
-            nn.Conv2d(embed_dims, offset_channels, 1),
+            nn.Linear(embed_dims, offset_channels),  # 1x1 conv on cells
             nn.ReLU(inplace=True),
             nn.Flatten(1),
             nn.Linear(offset_channels * roi_size * roi_size, 2 * num_points))
@@ -88,40 +112,35 @@ class SpatialAttentionPooling(nn.Module):
         angles = torch.arange(k) * (2 * math.pi / k)
         return 0.5 * torch.stack([angles.cos(), angles.sin()], -1)
 
-    def predict_locations(self, roi_feats: Tensor, rois: Tensor) -> Tensor:
+    def predict_locations(self, cells: Tensor, rois: Tensor) -> Tensor:
         """Pixel locations ``[N, K, 2]`` (x, y) of the K points.
 
         ``centre + tanh(offset) * half_size``: strictly inside each box.
+        Args: ``cells [N, roi_size**2, D]`` (RoIAlign), ``rois [N, 5]``.
         """
-        offsets = torch.tanh(self.offset_head(roi_feats)).view(
+        offsets = torch.tanh(self.offset_head(cells)).view(
             -1, self.num_points, 2)
         boxes = rois[:, 1:]
         centre = (boxes[:, :2] + boxes[:, 2:]) * 0.5
         half = (boxes[:, 2:] - boxes[:, :2]) * 0.5
         return centre[:, None] + offsets * half[:, None]
 
-    def forward(self, feat_map: Tensor, rois: Tensor,
-                stride: float) -> Tuple[Tensor, Tensor]:
+    def forward(self, flat_map: FlatFeatureMap, rois: Tensor,
+                batch_inds: Tensor, stride: float) -> Tuple[Tensor, Tensor]:
         """Return ``(f_spatial [N, D], locations [N, K, 2])``.
 
         Args:
-            feat_map: final-level encoder map ``M_L`` ``[B, D, h, w]``.
+            flat_map: final-level encoder map ``M_L`` (channels-last).
             rois: ``[N, 5]`` (batch index, x1, y1, x2, y2) in pixels.
-            stride: stride of ``feat_map`` w.r.t. the input image.
+            batch_inds: ``rois[:, 0]`` as long.
+            stride: stride of ``M_L`` w.r.t. the input image.
         """
-        batch_inds = roi_batch_indices(rois, feat_map.shape[0])
-        f_roi = roi_features(feat_map, rois, stride, self.roi_size,
-                             self.sampling_ratio)  # Eq. 4
-        n = f_roi.shape[0]
-        cells = f_roi.flatten(2).transpose(1, 2)  # [N, s*s, D]
+        cells = roi_align_cells(flat_map, rois, batch_inds, stride,
+                                self.roi_size, self.sampling_ratio)  # Eq. 4
         attn = self.attn_mlp(cells).softmax(dim=1)  # Eq. 5 spatial softmax
         f_att = (cells * attn).sum(dim=1)
-        locations = self.predict_locations(f_roi, rois)
-        h, w = feat_map.shape[-2:]
-        grid = torch.stack([
-            pixel_to_grid(locations[..., 0], stride, w),
-            pixel_to_grid(locations[..., 1], stride, h)
-        ], -1)
-        f_sampled, _ = sample_points(feat_map, grid, batch_inds)
-        fused = self.fuse(torch.cat([f_att, f_sampled.reshape(n, -1)], 1))
+        locations = self.predict_locations(cells, rois)
+        coords = pixel_to_index(locations, stride)[:, :, None]  # [N,K,1,2]
+        f_sampled, _ = flat_map.sample(coords, batch_inds)
+        fused = self.fuse(torch.cat([f_att, f_sampled.flatten(1)], 1))
         return self.norm(fused), locations  # Eq. 6

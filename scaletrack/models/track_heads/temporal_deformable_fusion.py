@@ -12,9 +12,10 @@ and point ``p``, a 3D offset ``(dt, dx, dy)`` and a weight:
 * ``dx, dy``: ``centre + tanh(o_xy) * spatial_range * half_box_size``.
 * weights: softmax over the P points of each head.
 
-Trilinear ``grid_sample`` over (t, y, x) and the weighted sum give each
-head's value; the value projection is applied after the sum (see
-``point_sampling``), then the output projection.
+Trilinear sampling over (t, y, x) (``grid_sample``'s rule, zero padding)
+and the weighted sum give each head's value; the value projection is
+applied after the sum (exact, see ``point_sampling``), then the output
+projection.
 """
 import math
 from typing import Tuple
@@ -22,8 +23,7 @@ from typing import Tuple
 import torch
 from torch import Tensor, nn
 
-from .point_sampling import (pixel_to_grid, project_heads, roi_batch_indices,
-                             sample_points)
+from .point_sampling import FlatFeatureMap, pixel_to_index, project_heads
 
 __all__ = ['TemporalDeformableFusion']
 
@@ -102,32 +102,25 @@ class TemporalDeformableFusion(nn.Module):
         xy = centre + off[..., 1:] * self.spatial_range * half
         return t, xy
 
-    def forward(self, query: Tensor, rois: Tensor, temporal_feats: Tensor,
-                stride: float) -> Tensor:
+    def forward(self, query: Tensor, rois: Tensor, batch_inds: Tensor,
+                temporal_map: FlatFeatureMap, stride: float) -> Tensor:
         """Eq. 7 attention output ``[N, D]`` (before residual and norm).
 
         Args:
             query: ``f_spatial`` (or the previous layer's output) ``[N, D]``.
             rois: ``[N, 5]`` boxes of the current frame in pixels.
-            temporal_feats: ``[B, D, T, h, w]``, current frame last.
+            batch_inds: ``rois[:, 0]`` as long.
+            temporal_map: ``F_temp [B, D, T, h, w]`` (channels-last), the
+                current frame last.
             stride: stride of the maps w.r.t. the input image.
         """
-        batch, _, frames, h, w = temporal_feats.shape
-        batch_inds = roi_batch_indices(rois, batch)
         n = query.shape[0]
+        frames = temporal_map.spatial[0]
         t, xy = self.predict_locations(query, rois, frames)
-        grid = torch.stack([
-            pixel_to_grid(xy[..., 0], stride, w),
-            pixel_to_grid(xy[..., 1], stride, h),
-            (2 * t + 1) / frames - 1  # frame centres, align_corners=False
-        ], -1).view(n, -1, 3)
-        sampled, inside = sample_points(temporal_feats, grid, batch_inds,
-                                        with_inside=True)
+        coords = torch.cat([pixel_to_index(xy, stride), t[..., None]], -1)
         weights = self.attention_weights(query).view(
             n, self.num_heads, self.num_points).softmax(-1)
-        sampled = sampled.view(n, self.num_heads, self.num_points, -1)
-        pooled = (sampled * weights[..., None]).sum(2)  # [N, H, D]
-        inside = (inside.view(n, self.num_heads, self.num_points) *
-                  weights).sum(-1)
+        # trilinear sampling + weighted sum per head: [N, H, D], [N, H]
+        pooled, inside = temporal_map.sample(coords, batch_inds, weights)
         values = project_heads(pooled, inside, self.value_proj)
         return self.output_proj(values)

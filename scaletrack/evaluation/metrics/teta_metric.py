@@ -1,0 +1,186 @@
+"""``TETAMetric``: TETA of a tracker's outputs on a TAO-format dataset."""
+import os.path as osp
+from collections import OrderedDict
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+from mmdet.evaluation.metrics.base_video_metric import BaseVideoMetric
+from mmdet.registry import METRICS
+from mmengine.fileio import get_local_path
+from mmengine.logging import MMLogger
+
+from ..functional.file_io import dump_json_atomic, load_json_file
+from ..functional.tables import teta_table
+from ..functional.teta import TETA_KEYS, evaluate_teta
+
+__all__ = ['TETAMetric', 'to_numpy']
+
+#: Name of the TAO results file written under ``outfile_prefix`` (MASA's).
+RESULTS_FILE = 'tao_track.json'
+
+
+def to_numpy(x) -> np.ndarray:
+    """Tensor / boxes object / array -> numpy (on CPU)."""
+    if hasattr(x, 'tensor'):  # mmdet BaseBoxes
+        x = x.tensor
+    if hasattr(x, 'detach'):
+        x = x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+def frame_metainfo(sample, keys: Sequence[str]) -> dict:
+    meta = sample.metainfo
+    missing = [k for k in keys if k not in meta]
+    if missing:
+        raise KeyError(f'a frame data sample lacks the metainfo {missing}; '
+                       'pack frames with PackTrackInputs (which keeps '
+                       'img_id, video_id, frame_id).')
+    return {k: meta[k] for k in keys}
+
+
+def pred_track_arrays(sample) -> Dict[str, np.ndarray]:
+    """bboxes (x1y1x2y2, original pixels), scores, labels, instances_id."""
+    if 'pred_track_instances' not in sample:
+        raise KeyError(
+            'a frame data sample has no pred_track_instances (image '
+            f'{sample.metainfo.get("img_id")}); the model must output '
+            'tracks.')
+    inst = sample.pred_track_instances
+    out = dict(bboxes=to_numpy(inst.bboxes).reshape(-1, 4).astype(float),
+               scores=to_numpy(inst.scores).reshape(-1).astype(float),
+               labels=to_numpy(inst.labels).reshape(-1).astype(np.int64),
+               instances_id=to_numpy(inst.instances_id).reshape(-1).astype(
+                   np.int64))
+    if len({len(v) for v in out.values()}) != 1:
+        raise ValueError('pred_track_instances fields differ in length: ' +
+                         str({k: len(v) for k, v in out.items()}))
+    return out
+
+
+@METRICS.register_module()
+class TETAMetric(BaseVideoMetric):
+    """TETA (LocA, AssocA, ClsA, ...) of tracking outputs, in percent.
+
+    Each frame's ``pred_track_instances`` (``bboxes`` x1y1x2y2 in
+    original-image pixels, ``scores``, ``labels`` indexing the dataset's
+    classes, ``instances_id``) becomes TAO results; labels map to category
+    ids by class name through ``ann_file`` (or by position when the dataset
+    has no class list). Works with video- and image-based test loops and in
+    distributed tests (``BaseVideoMetric`` collects the frames).
+
+    Args:
+        ann_file (str): TAO-format ground truth of the evaluated split.
+        exhaustive (bool): count class predictions outside every cluster as
+            ClsA FPs (BDD100K / COCO-VID); False for TAO and OVT-B.
+        max_dets (int): keep the top ``max_dets`` boxes per image; 0 keeps
+            all (the reference default used by MASA).
+        use_tcc (bool): majority-vote track categories (MASA's ``tcc``).
+        outfile_prefix (str, optional): folder to write the TAO results
+            ``tao_track.json`` into (atomically).
+        format_only (bool): only write the results, skip the evaluation.
+    """
+    default_prefix: Optional[str] = 'teta'
+
+    def __init__(self,
+                 ann_file: str,
+                 exhaustive: bool = False,
+                 max_dets: int = 0,
+                 use_tcc: bool = True,
+                 outfile_prefix: Optional[str] = None,
+                 format_only: bool = False,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        if format_only and outfile_prefix is None:
+            raise ValueError('format_only=True writes the results and '
+                             'skips evaluation: set outfile_prefix too.')
+        self.ann_file = ann_file
+        self.exhaustive = exhaustive
+        self.max_dets = max_dets
+        self.use_tcc = use_tcc
+        self.outfile_prefix = outfile_prefix
+        self.format_only = format_only
+
+    # ----------------------------------------------------------------- process
+    def _process_frame(self, sample) -> None:
+        meta = frame_metainfo(sample, ('img_id', 'video_id', 'frame_id'))
+        self.results.append(dict(meta, **pred_track_arrays(sample)))
+
+    def process_video(self, data_samples) -> None:
+        for sample in data_samples:
+            self._process_frame(sample)
+
+    def process_image(self, data_samples, ori_video_len: int) -> None:
+        self._process_frame(data_samples[0])
+
+    # ----------------------------------------------------------------- compute
+    def _label_to_category(self, gt: dict) -> np.ndarray:
+        cats = gt['categories']
+        classes = (self.dataset_meta or {}).get('classes')
+        if not classes:
+            return np.array([int(c['id']) for c in cats], np.int64)
+        by_name = {c.get('name'): int(c['id']) for c in cats}
+        missing = [c for c in classes if c not in by_name]
+        if missing:
+            raise ValueError(
+                f'{len(missing)} dataset class(es) are not categories of '
+                f'{self.ann_file!r}, e.g. {missing[:5]}; the dataset and the '
+                'annotation file must use the same class names.')
+        return np.array([by_name[c] for c in classes], np.int64)
+
+    def tao_results(self, frames: List[dict], label_to_cat: np.ndarray):
+        """Frames -> TAO results with track ids unique over the dataset
+        (each video's ids shifted past the previous videos', as MASA)."""
+        offsets, next_offset = OrderedDict(), 0
+        by_video = OrderedDict()
+        for fr in frames:
+            by_video.setdefault(fr['video_id'], []).append(fr)
+        results = []
+        for vid, vframes in by_video.items():
+            max_id = max((int(f['instances_id'].max()) for f in vframes
+                          if len(f['instances_id'])), default=-1)
+            offsets[vid] = next_offset
+            next_offset += max_id + 1
+            for fr in sorted(vframes, key=lambda f: f['frame_id']):
+                labels = fr['labels']
+                if len(labels) and (labels.min() < 0
+                                    or labels.max() >= len(label_to_cat)):
+                    raise ValueError(
+                        f'image {fr["img_id"]}: label {int(labels.max())} is '
+                        f'outside the {len(label_to_cat)} dataset classes.')
+                b = fr['bboxes']
+                xywh = np.stack([b[:, 0], b[:, 1], b[:, 2] - b[:, 0],
+                                 b[:, 3] - b[:, 1]], 1)
+                for box, s, lab, tid in zip(xywh.tolist(),
+                                            fr['scores'].tolist(),
+                                            labels.tolist(),
+                                            fr['instances_id'].tolist()):
+                    results.append(dict(
+                        image_id=int(fr['img_id']), video_id=int(vid),
+                        category_id=int(label_to_cat[lab]), bbox=box,
+                        score=float(s), track_id=int(tid) + offsets[vid]))
+        return results
+
+    def compute_metrics(self, results: list) -> dict:
+        logger = MMLogger.get_current_instance()
+        with get_local_path(self.ann_file) as local:
+            gt = load_json_file(local, 'TAO annotation')
+        if not isinstance(gt, dict) or 'categories' not in gt:
+            raise ValueError(f'{self.ann_file!r} is not a TAO annotation '
+                             'file (no categories).')
+        tao_res = self.tao_results(results, self._label_to_category(gt))
+        if self.outfile_prefix is not None:
+            path = osp.join(self.outfile_prefix, RESULTS_FILE)
+            dump_json_atomic(tao_res, path)
+            logger.info(f'TAO tracking results written to {path}')
+        if self.format_only:
+            return {}
+        out = evaluate_teta(gt, tao_res, exhaustive=self.exhaustive,
+                            max_dets=self.max_dets, use_tcc=self.use_tcc)
+        logger.info('TETA (%):\n' + teta_table(out))
+        metrics = {k: out[k] for k in TETA_KEYS}
+        for group in ('base', 'novel'):
+            if group in out:
+                metrics.update({f'{group}_{k}': out[group][k]
+                                for k in TETA_KEYS})
+        return metrics

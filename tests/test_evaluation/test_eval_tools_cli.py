@@ -1,0 +1,140 @@
+"""tools/analysis_tools/eval_teta.py and eval_mot.py on generated files:
+one subprocess round trip each, error handling in-process."""
+import importlib.util
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+from scaletrack.evaluation.functional.teta import TETA_KEYS, evaluate_teta
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TOOLS = osp.join(ROOT, 'tools', 'analysis_tools')
+
+
+def load_tool(name):
+    spec = importlib.util.spec_from_file_location(
+        f'_tool_{name}', osp.join(TOOLS, f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_tool(name, *args):
+    return subprocess.run([sys.executable, osp.join(TOOLS, f'{name}.py'),
+                           *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)
+
+
+@pytest.fixture
+def teta_files(tmp_path, tao):
+    gt = tao.gt({1: [[(10, 1, [0, 0, 10, 10]), (11, 2, [50, 50, 20, 20])]
+                     for _ in range(3)]},
+                [(1, 'apple', 'f'), (2, 'bison', 'r')])
+    res = tao.perfect_results(gt)
+    for r in res:
+        if r['category_id'] == 2:
+            r['bbox'] = [50, 50, 12, 20]  # IoU 0.6
+    for im in gt['images']:  # an apple track far from everything
+        res.append(dict(image_id=im['id'], video_id=1, category_id=1,
+                        bbox=[300, 300, 5, 5], score=0.2, track_id=99))
+    gt_path, res_path = tmp_path / 'gt.json', tmp_path / 'res.json'
+    gt_path.write_text(json.dumps(gt))
+    res_path.write_text(json.dumps(res))
+    return gt, res, gt_path, res_path
+
+
+def test_eval_teta_cli_round_trip(teta_files, tmp_path):
+    gt, res, gt_path, res_path = teta_files
+    out_path = tmp_path / 'out.json'
+    proc = run_tool('eval_teta', gt_path, res_path, '--out', out_path,
+                    '--exhaustive', '--max-dets', 5)
+    assert proc.returncode == 0, proc.stderr
+    assert 'TETA' in proc.stdout and 'novel' in proc.stdout
+    out = json.loads(out_path.read_text())
+    assert set(out) == set(TETA_KEYS) | {'base', 'novel'}
+    assert set(out['base']) == set(TETA_KEYS)
+    ref = evaluate_teta(gt, res, exhaustive=True, max_dets=5)
+    for k in TETA_KEYS:
+        assert out[k] == pytest.approx(ref[k])
+        assert out['novel'][k] == pytest.approx(ref['novel'][k])
+    # by hand: novel bison at IoU 0.6 (LocA 65); exhaustive apple FPs: the
+    # far apple track, 3 boxes -> ClsA_apple = 3 / (3 + 3) = 50 %
+    assert out['novel']['LocA'] == pytest.approx(65.0)
+    assert out['base']['ClsA'] == pytest.approx(50.0)
+
+
+def test_eval_teta_cli_errors(teta_files, tmp_path, capsys):
+    gt, res, gt_path, res_path = teta_files
+    tool = load_tool('eval_teta')
+    assert tool.main([str(tmp_path / 'nope.json'), str(res_path)]) == 1
+    assert 'nope.json' in capsys.readouterr().err
+    broken = tmp_path / 'broken.json'
+    broken.write_text('[{"image_id": 1,')
+    assert tool.main([str(gt_path), str(broken)]) == 1
+    assert 'not valid JSON' in capsys.readouterr().err
+    res[0]['image_id'] = 4242
+    bad = tmp_path / 'bad.json'
+    bad.write_text(json.dumps(res))
+    assert tool.main([str(gt_path), str(bad)]) == 1
+    assert '4242' in capsys.readouterr().err
+
+
+def write_seq(root, res_dir, name, gt_rows, res_rows, length):
+    (root / name / 'gt').mkdir(parents=True)
+    (root / name / 'gt' / 'gt.txt').write_text(
+        ''.join(','.join(map(str, r)) + '\n' for r in gt_rows))
+    (root / name / 'seqinfo.ini').write_text(
+        f'[Sequence]\nname={name}\nimDir=img1\nframeRate=25\n'
+        f'seqLength={length}\nimWidth=640\nimHeight=480\nimExt=.jpg\n')
+    (res_dir / f'{name}.txt').write_text(
+        ''.join(','.join(map(str, r)) + ',-1,-1,-1\n' for r in res_rows))
+
+
+def test_eval_mot_cli_round_trip(tmp_path):
+    gt_root, res_dir = tmp_path / 'gt', tmp_path / 'res'
+    res_dir.mkdir()
+    box = [10, 10, 50, 50]
+    # MOT-A: pedestrian 1 (frames 1-4) tracked as 7 in frames 1-3, a far
+    # FP in frame 4; a static person (class 7, a distractor) with a matched
+    # prediction that must be dropped; a pedestrian with consider = 0 that
+    # must not count as missed.
+    gt_a = [[f, 1, *box, 1, 1, 1.0] for f in range(1, 5)]
+    gt_a += [[f, 2, 200, 200, 40, 80, 0, 7, 1.0] for f in range(1, 5)]
+    gt_a += [[f, 3, 400, 100, 30, 60, 0, 1, 0.1] for f in range(1, 5)]
+    res_a = [[f, 7, *box, 0.9] for f in range(1, 4)]
+    res_a += [[4, 7, 500, 400, 50, 50, 0.9]]
+    res_a += [[f, 8, 201, 201, 40, 80, 0.8] for f in range(1, 5)]
+    write_seq(gt_root, res_dir, 'MOT-A', gt_a, res_a, 4)
+    # MOT-B: one pedestrian tracked perfectly in 4 frames
+    write_seq(gt_root, res_dir, 'MOT-B',
+              [[f, 1, *box, 1, 1, 1.0] for f in range(1, 5)],
+              [[f, 3, *box, 0.9] for f in range(1, 5)], 4)
+    out_path = tmp_path / 'mot.json'
+    proc = run_tool('eval_mot', gt_root, res_dir, '--out', out_path)
+    assert proc.returncode == 0, proc.stderr
+    assert 'MOTA' in proc.stdout and 'IDF1' in proc.stdout
+    out = json.loads(out_path.read_text())
+    c = out['combined']
+    # TP 7, FN 1, FP 1, IDSW 0 over 8 evaluated boxes: MOTA = 6 / 8
+    assert (c['CLR_TP'], c['CLR_FN'], c['CLR_FP'], c['IDSW']) == (7, 1, 1, 0)
+    assert c['MOTA'] == pytest.approx(0.75)
+    # IDTP 7, IDFP 1, IDFN 1 -> IDF1 = 14 / 16
+    assert c['IDF1'] == pytest.approx(14 / 16)
+    assert out['per_class']['pedestrian']['HOTA'] == pytest.approx(c['HOTA'])
+    assert out['sequences'] == ['MOT-A', 'MOT-B']
+
+
+def test_eval_mot_cli_errors(tmp_path, capsys):
+    tool = load_tool('eval_mot')
+    gt_root, res_dir = tmp_path / 'gt', tmp_path / 'res'
+    res_dir.mkdir()
+    write_seq(gt_root, res_dir, 'MOT-A', [[1, 1, 0, 0, 5, 5, 1, 1, 1.0]],
+              [[1, 1, 0, 0, 5, 5, 1.0]], 1)
+    (res_dir / 'MOT-A.txt').unlink()
+    assert tool.main([str(gt_root), str(res_dir)]) == 1
+    assert 'MOT-A' in capsys.readouterr().err
+    assert tool.main([str(tmp_path / 'missing'), str(res_dir)]) == 1
+    assert 'missing' in capsys.readouterr().err

@@ -1,0 +1,65 @@
+"""Evaluate TAO-format tracking results with TETA.
+
+Usage::
+
+    python tools/analysis_tools/eval_teta.py GT_JSON RESULTS_JSON \
+        [--out OUT_JSON] [--exhaustive] [--max-dets N] [--no-tcc]
+
+GT_JSON is a TAO / COCO-VID annotation file, RESULTS_JSON a list of
+``{image_id, video_id, category_id, bbox [x, y, w, h], score, track_id}``.
+Prints a table and, with ``--out``, writes a JSON object with TETA, LocA,
+AssocA, ClsA, LocRe, LocPr, AssocRe, AssocPr, ClsRe, ClsPr (percent) and,
+when the categories carry LVIS ``frequency``, objects ``base`` and ``novel``
+with the same keys. The defaults are MASA's TAO protocol (not exhaustive,
+no per-image cap, majority-vote track classes).
+"""
+import argparse
+import sys
+
+from scaletrack.evaluation.functional.file_io import (dump_json_atomic,
+                                                      load_json_file)
+from scaletrack.evaluation.functional.tables import teta_table
+from scaletrack.evaluation.functional.teta import evaluate_teta
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='TETA of TAO-format tracking results.')
+    parser.add_argument('gt_json', help='TAO-format ground truth')
+    parser.add_argument('results_json', help='TAO-format tracking results')
+    parser.add_argument('--out', help='write the figures to this JSON file')
+    parser.add_argument('--exhaustive', action='store_true',
+                        help='count class predictions outside every local '
+                        'cluster as ClsA FPs (BDD100K, COCO-VID)')
+    parser.add_argument('--max-dets', type=int, default=0,
+                        help='keep the top N boxes per image by score '
+                        '(0: all, the default)')
+    parser.add_argument('--no-tcc', action='store_true',
+                        help='keep per-box classes instead of the majority '
+                        'class of each track')
+    parser.add_argument('--per-class', action='store_true',
+                        help='also print and write per-class figures')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        gt = load_json_file(args.gt_json, 'ground-truth')
+        results = load_json_file(args.results_json, 'results')
+        out = evaluate_teta(gt, results, exhaustive=args.exhaustive,
+                            max_dets=args.max_dets, use_tcc=not args.no_tcc)
+    except (FileNotFoundError, ValueError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 1
+    print(teta_table(out, per_class=args.per_class))
+    if args.out:
+        if not args.per_class:
+            out.pop('per_class')
+        dump_json_atomic(out, args.out, indent=2)
+        print(f'figures written to {args.out}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
