@@ -27,7 +27,7 @@ IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 # Loading transforms of dataset pipelines: the API feeds decoded frames and
 # public detections itself, so these are dropped from the config pipeline.
 _LOADING = ('LoadImageFromFile', 'LoadTrackAnnotations',
-            'LoadPublicDetections', 'LoadAnnotations', 'LoadProposals')
+            'LoadPublicDetections', 'LoadAnnotations', 'LoadTrackProposals')
 
 
 @dataclass

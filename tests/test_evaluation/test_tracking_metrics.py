@@ -2,7 +2,6 @@
 Evaluator, in video mode and in image mode."""
 import json
 
-import numpy as np
 import pytest
 import torch
 from mmdet.registry import METRICS

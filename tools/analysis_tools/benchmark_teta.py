@@ -6,9 +6,10 @@ is generated with a fixed seed:
 
 * every video has 1-10 ground-truth tracks (of 1,230 LVIS-style categories
   with r/c/f frequencies), each visible in ~90% of the frames;
-* predictions per frame: a noisy box per visible object (with occasional
-  identity switches and wrong classes), a few lower-scored near-duplicates,
-  and persistent clutter tracks up to ``--preds`` boxes.
+* predictions per frame: a noisy box per visible object (2 % identity
+  switches per frame, a wrong class for 30 % of the objects and 10 % of the
+  boxes), a lower-scored near-duplicate per object, and persistent clutter
+  tracks up to ``--preds`` boxes.
 
 Reports the wall time of ``evaluate_teta`` alone and the peak resident set
 size (``resource.getrusage``) of the process before and after it (the input
@@ -59,6 +60,9 @@ def generate(num_videos: int, num_frames: int, preds_per_frame: int,
                                  not_exhaustive_category_ids=[]))
         n_obj = int(rng.integers(1, 11))
         cats = rng.integers(1, 400, n_obj)
+        # the tracker's class per object: wrong for 30 % of the objects
+        pred_cats = np.where(rng.random(n_obj) < 0.3,
+                             rng.integers(1, NUM_CATEGORIES + 1, n_obj), cats)
         size = rng.uniform(20, 200, (n_obj, 2))
         pos0 = rng.uniform(0, 1, (n_obj, 2)) * ([IMG_W, IMG_H] - size)
         vel = rng.normal(0, 4, (n_obj, 2))
@@ -88,7 +92,7 @@ def generate(num_videos: int, num_frames: int, preds_per_frame: int,
                     bbox=box, area=box[2] * box[3], iscrowd=0))
                 noisy = boxes[k] + rng.normal(0, 0.05, 4) * np.r_[
                     boxes[k, 2:], boxes[k, 2:]]
-                cat = int(cats[k]) if rng.random() > 0.3 else int(
+                cat = int(pred_cats[k]) if rng.random() > 0.1 else int(
                     rng.integers(1, NUM_CATEGORIES + 1))
                 frame_preds.append((noisy, cat, float(rng.uniform(0.5, 1)),
                                     int(track_ids[k])))

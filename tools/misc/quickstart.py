@@ -23,11 +23,12 @@ BASELINE_CFGS = {
     'OC-SORT (mmdet, motion only)':
     'configs/baselines/ocsort_public-dets_synthetic.py',
 }
-# The table's columns: (label, metric key in mmengine's result dict)
-COLUMNS = [('TETA', 'teta/TETA'), ('LocA', 'teta/LocA'),
-           ('AssocA', 'teta/AssocA'), ('ClsA', 'teta/ClsA'),
-           ('HOTA', 'motmetric/HOTA'), ('IDF1', 'motmetric/IDF1'),
-           ('MOTA', 'motmetric/MOTA')]
+# The table's columns: (label, metric key, factor to percent). TETAMetric
+# reports percent, MOTMetric fractions (as trackeval does).
+COLUMNS = [('TETA', 'teta/TETA', 1), ('LocA', 'teta/LocA', 1),
+           ('AssocA', 'teta/AssocA', 1), ('ClsA', 'teta/ClsA', 1),
+           ('HOTA', 'mot/HOTA', 100), ('IDF1', 'mot/IDF1', 100),
+           ('MOTA', 'mot/MOTA', 100)]
 
 
 def parse_args(argv=None):
@@ -79,8 +80,8 @@ def evaluate(config, checkpoint, work_dir, env):
         return json.load(f)
 
 
-def fmt(v):
-    return '-' if v is None else f'{100 * v:.1f}' if v <= 1.0 else f'{v:.1f}'
+def fmt(v, factor):
+    return '-' if v is None else f'{factor * v:.1f}'
 
 
 def main(argv=None):
@@ -154,12 +155,12 @@ def main(argv=None):
         'CPU-sized model trained from scratch on '
         f'{args.num_train_videos} sparsely annotated SA-V-style synthetic '
         'videos; these are not the paper\'s numbers.', '',
-        '| tracker | ' + ' | '.join(c for c, _ in COLUMNS) + ' |',
+        '| tracker | ' + ' | '.join(c[0] for c in COLUMNS) + ' |',
         '|---|' + '---|' * len(COLUMNS)
     ]
     for name, m in results.items():
         lines.append(f'| {name} | ' +
-                     ' | '.join(fmt(m.get(k)) for _, k in COLUMNS) + ' |')
+                     ' | '.join(fmt(m.get(k), f) for _, k, f in COLUMNS) + ' |')
     lines += [
         '', f'Checkpoint: `{ckpt}`  ', f'Demo video: `{demo_out}/tracked.mp4`'
         '  ', 'Wall time (s): ' + ', '.join(f'{k} {v:.0f}'

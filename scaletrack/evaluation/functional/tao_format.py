@@ -20,7 +20,7 @@ breaking of the Hungarian matching, as in the reference.
 """
 import itertools
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import numpy as np
 

@@ -31,7 +31,7 @@ Only the Hungarian matchings loop in Python (one small dense problem per
 frame and class, as in the reference, so ties are broken identically);
 everything else works on flat arrays of boxes and box pairs.
 """
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -279,73 +279,79 @@ def _class_index(cat_ids: np.ndarray, class_cat_ids: np.ndarray):
     return np.where(sorted_ids[pos] == cat_ids, order[pos], -1)
 
 
-def _per_class_counts(fr: _Frames, class_cat_ids: np.ndarray,
-                      exhaustive: bool) -> Dict[str, np.ndarray]:
-    """Summed-over-videos TETA counts per class: arrays [C, 20] for Loc_*
-    and the association numerators, [C, 10] for Cls_*."""
-    n_cls, n_a = len(class_cat_ids), len(LOC_ALPHAS)
-    n_ca = n_a - CLS_ALPHA_START
-    gt_cls = _class_index(fr.gt_cat, class_cat_ids)
-    pr_cls = _class_index(fr.pr_cat, class_cat_ids)
+class _Clusters:
+    """Local clusters of every class.
 
-    pg, pp, iou = fr.pairs()
-    assigned, assigned_cat = _global_assignment(fr, pg, pp, iou)
+    ``overlap_keys``: (predicted box, class) pairs where the box overlaps
+    (IoU >= 0.5) a ground-truth box of the class in its frame and was not
+    assigned to a ground-truth box of another class; ``cluster_keys``:
+    (track, class) pairs of the tracks with such a box (encoded ``x * C +
+    class``, sorted)."""
 
-    # ---- local clusters ------------------------------------------------
+    def __init__(self, fr: _Frames, pg, pp, iou, gt_cls, n_cls):
+        assigned, assigned_cat = _global_assignment(fr, pg, pp, iou)
+        p_cls = gt_cls[pg]
+        removed = assigned[pp] & (assigned_cat[pp] != fr.gt_cat[pg])
+        ov = (iou >= CLUSTER_IOU_THR) & (p_cls >= 0) & ~removed
+        self.n_cls = n_cls
+        self.overlap_keys = np.unique(pp[ov] * n_cls + p_cls[ov])
+        self.ov_det = self.overlap_keys // n_cls
+        self.ov_cls = self.overlap_keys % n_cls
+        self.cluster_keys = np.unique(fr.pr_track[self.ov_det] * n_cls +
+                                      self.ov_cls)
+        # overlapping boxes per (video, class): a class without any in a
+        # video takes the reference's early exit there
+        n_vid = int(fr.frame_video.max(initial=-1)) + 1
+        video = fr.frame_video[fr.pr_frame[self.ov_det]]
+        self.n_overlap_vc = np.bincount(
+            video * n_cls + self.ov_cls,
+            minlength=n_vid * n_cls).reshape(n_vid, n_cls)
+
+
+def _class_matches(fr: _Frames, pg, pp, iou, gt_cls, cl: _Clusters):
+    """Hungarian matches of every (frame, class) with class-c ground truth:
+    rows are the frame's class-c ground-truth boxes, columns the frame's
+    boxes of the class-c cluster tracks, scores ``A_c * IoU``. Returns
+    matched gt index, pred index, IoU and class (all Hungarian pairs, so
+    IoU may be 0: a pair counts from threshold 0.00 on)."""
+    n_cls = cl.n_cls
     p_cls = gt_cls[pg]
-    removed = assigned[pp] & (assigned_cat[pp] != fr.gt_cat[pg])
-    ov = (iou >= CLUSTER_IOU_THR) & (p_cls >= 0) & ~removed
-    overlap_keys = np.unique(pp[ov] * n_cls + p_cls[ov])  # (box, class)
-    ov_det, ov_cls = overlap_keys // n_cls, overlap_keys % n_cls
-    cluster_keys = np.unique(fr.pr_track[ov_det] * n_cls + ov_cls)
-
-    n_vid = int(fr.frame_video.max(initial=-1)) + 1
-    ov_video = fr.frame_video[fr.pr_frame[ov_det]]
-    n_overlap_vc = np.bincount(ov_video * n_cls + ov_cls,
-                               minlength=n_vid * n_cls).reshape(n_vid, n_cls)
-    n_overlap = n_overlap_vc.sum(0)
-    n_gt = np.bincount(gt_cls[gt_cls >= 0], minlength=n_cls)
-
-    # ---- per-class alignment scores ------------------------------------
     cp = (p_cls >= 0) & _isin_sorted(fr.pr_track[pp] * n_cls + p_cls,
-                                     cluster_keys)
+                                     cl.cluster_keys)
     cg, cpp, ciou, ccls = pg[cp], pp[cp], iou[cp], p_cls[cp]
     ga = _alignment_scores(ciou, cg, cpp * n_cls + ccls, fr.gt_unit[cg],
                            fr.pr_track[cpp], fr.gt_unit_count,
                            fr.pr_track_count, fr.n_pr_tracks)
 
-    # ---- matching problems: (frame, class) with class-c ground truth ----
+    # rows: ground-truth boxes grouped by problem key frame * C + class
     g_valid = np.flatnonzero(gt_cls >= 0)
     g_key = fr.gt_frame[g_valid] * n_cls + gt_cls[g_valid]
     g_order = np.argsort(g_key, kind='stable')
-    g_rows = g_valid[g_order]  # ground-truth boxes grouped by problem
-    g_key = g_key[g_order]
+    g_rows, g_key = g_valid[g_order], g_key[g_order]
     row_of = np.zeros(fr.n_gt, np.int64)
-    row_start = np.searchsorted(g_key, g_key)
-    row_of[g_rows] = np.arange(len(g_rows)) - row_start
+    row_of[g_rows] = np.arange(len(g_rows)) - np.searchsorted(g_key, g_key)
 
-    # columns: every box of the tracks in the cluster of class c, in the
-    # frames holding class-c ground truth
+    # columns: every box of the cluster tracks, in the frames holding
+    # ground truth of the class, in the frame's input order
     tr_order = np.argsort(fr.pr_track, kind='stable')
     tr_start = np.searchsorted(fr.pr_track[tr_order],
                                np.arange(fr.n_pr_tracks))
-    cl_track, cl_cls = cluster_keys // n_cls, cluster_keys % n_cls
+    cl_track, cl_cls = cl.cluster_keys // n_cls, cl.cluster_keys % n_cls
     reps = fr.pr_track_count[cl_track]
     col_det = tr_order[np.repeat(tr_start[cl_track], reps) +
                        _ragged_arange(reps)]
     col_cls = np.repeat(cl_cls, reps)
     col_key = fr.pr_frame[col_det] * n_cls + col_cls
-    has_gt = _isin_sorted(col_key, np.unique(g_key))
-    col_det, col_cls, col_key = col_det[has_gt], col_cls[has_gt], \
-        col_key[has_gt]
-    c_order = np.lexsort((col_det, col_key))
-    col_det, col_cls, col_key = col_det[c_order], col_cls[c_order], \
-        col_key[c_order]
+    keep = _isin_sorted(col_key, np.unique(g_key))
+    c_order = np.lexsort((col_det[keep], col_key[keep]))
+    col_det = col_det[keep][c_order]
+    col_cls = col_cls[keep][c_order]
+    col_key = col_key[keep][c_order]
+    col_local = np.arange(len(col_key)) - np.searchsorted(col_key, col_key)
     det_cls_key = col_det * n_cls + col_cls
     dc_order = np.argsort(det_cls_key)
-    col_pos_start = np.searchsorted(col_key, col_key)
-    col_local = np.arange(len(col_key)) - col_pos_start
 
+    # non-zero entries of the score matrices, grouped by problem
     e_key = fr.gt_frame[cg] * n_cls + ccls
     e_rows = row_of[cg]
     e_cols = col_local[dc_order[np.searchsorted(det_cls_key[dc_order],
@@ -355,86 +361,95 @@ def _per_class_counts(fr: _Frames, class_cat_ids: np.ndarray,
     e_score, e_iou = (ga * ciou)[e_order], ciou[e_order]
 
     problems = np.unique(col_key)
-    pr_g_lo = np.searchsorted(g_key, problems)
-    pr_g_n = np.searchsorted(g_key, problems, side='right') - pr_g_lo
-    pr_c_lo = np.searchsorted(col_key, problems)
-    pr_c_n = np.searchsorted(col_key, problems, side='right') - pr_c_lo
-    pr_e_lo = np.searchsorted(e_key, problems)
-    pr_e_hi = np.searchsorted(e_key, problems, side='right')
-
+    g_lo = np.searchsorted(g_key, problems)
+    g_n = np.searchsorted(g_key, problems, side='right') - g_lo
+    c_lo = np.searchsorted(col_key, problems)
+    c_n = np.searchsorted(col_key, problems, side='right') - c_lo
+    e_lo = np.searchsorted(e_key, problems)
+    e_hi = np.searchsorted(e_key, problems, side='right')
     m_g, m_p, m_iou, m_cls = [], [], [], []
     for k, key in enumerate(problems.tolist()):
-        lo, hi = pr_e_lo[k], pr_e_hi[k]
-        r, c, mi = _solve(pr_g_n[k], pr_c_n[k], e_rows[lo:hi],
-                          e_cols[lo:hi], e_score[lo:hi], e_iou[lo:hi])
-        m_g.append(g_rows[pr_g_lo[k] + r])
-        m_p.append(col_det[pr_c_lo[k] + c])
+        lo, hi = e_lo[k], e_hi[k]
+        r, c, mi = _solve(g_n[k], c_n[k], e_rows[lo:hi], e_cols[lo:hi],
+                          e_score[lo:hi], e_iou[lo:hi])
+        m_g.append(g_rows[g_lo[k] + r])
+        m_p.append(col_det[c_lo[k] + c])
         m_iou.append(mi)
         m_cls.append(np.full(len(r), key % n_cls))
-    cat = (lambda xs, dt: np.concatenate(xs).astype(dt) if xs else
-           np.zeros(0, dt))
-    m_g, m_p = cat(m_g, np.int64), cat(m_p, np.int64)
-    m_iou, m_cls = cat(m_iou, float), cat(m_cls, np.int64)
 
-    # ---- counts ---------------------------------------------------------
-    hit = m_iou[:, None] >= LOC_ALPHAS[None, :] - EPS  # [M, 20]
+    def cat(xs, dtype):
+        return np.concatenate(xs).astype(dtype) if xs else np.zeros(0, dtype)
+
+    return (cat(m_g, np.int64), cat(m_p, np.int64), cat(m_iou, float),
+            cat(m_cls, np.int64))
+
+
+def _per_class_counts(fr: _Frames, class_cat_ids: np.ndarray,
+                      exhaustive: bool) -> Dict[str, np.ndarray]:
+    """TETA counts per class summed over the videos: [C, 20] arrays for
+    Loc_* and the association numerators, [C, 10] for Cls_*."""
+    n_cls = len(class_cat_ids)
+    gt_cls = _class_index(fr.gt_cat, class_cat_ids)
+    pr_cls = _class_index(fr.pr_cat, class_cat_ids)
+    pg, pp, iou = fr.pairs()
+    cl = _Clusters(fr, pg, pp, iou, gt_cls, n_cls)
+    m_g, m_p, m_iou, m_cls = _class_matches(fr, pg, pp, iou, gt_cls, cl)
+    hit = (m_iou[:, None] >= LOC_ALPHAS[None, :] - EPS).astype(float)
 
     def per_class(weights, cls_idx=m_cls):
         return np.stack([
             np.bincount(cls_idx, weights[:, a], minlength=n_cls)
             for a in range(weights.shape[1])
-        ], 1) if weights.shape[1] else np.zeros((n_cls, 0))
+        ], 1)
 
-    hit_f = hit.astype(float)
-    loc_tp = per_class(hit_f)
-    in_overlap = _isin_sorted(m_p * n_cls + m_cls, overlap_keys)
-    loc_fp = n_overlap[:, None] - per_class(hit_f * in_overlap[:, None])
+    # localisation: FP = overlapping boxes left unmatched
+    loc_tp = per_class(hit)
+    in_overlap = _isin_sorted(m_p * n_cls + m_cls, cl.overlap_keys)
+    n_overlap = cl.n_overlap_vc.sum(0)
+    loc_fp = n_overlap[:, None] - per_class(hit * in_overlap[:, None])
+    n_gt = np.bincount(gt_cls[gt_cls >= 0], minlength=n_cls)
     loc_fn = n_gt[:, None] - loc_tp
 
+    # classification over thresholds 0.50 ... 0.95
     m_pcls = pr_cls[m_p]
     correct = (m_pcls == m_cls)[:, None]
-    cls_hit = hit_f[:, CLS_ALPHA_START:]
+    cls_hit = hit[:, CLS_ALPHA_START:]
     cls_tp = per_class(cls_hit * correct)
     cls_fn = per_class(cls_hit * ~correct)
-    # a wrong class of the class list is an FP of the predicted class
+    # a wrong class from the class list is an FP of the predicted class
     wrong = (m_pcls >= 0) & (m_pcls != m_cls)
-    m_video = fr.frame_video[fr.pr_frame[m_p]]
     if exhaustive:
-        # reference quirk: a class without overlapping boxes in a video
-        # *sets* its FP counter to its exhaustive FPs when it is evaluated,
-        # dropping what classes evaluated before it had added
-        early = n_overlap_vc[m_video, np.maximum(m_pcls, 0)] == 0
+        # reference behaviour: a class without overlapping boxes in a video
+        # *sets* its FP counter to its exhaustive FPs when its turn comes,
+        # dropping what the classes evaluated before it (in category order)
+        # had added there
+        m_video = fr.frame_video[fr.pr_frame[m_p]]
+        early = cl.n_overlap_vc[m_video, np.maximum(m_pcls, 0)] == 0
         wrong &= ~(early & (m_cls < m_pcls))
     cls_fp = per_class(cls_hit * wrong[:, None], np.maximum(m_pcls, 0))
-    if exhaustive:
-        # class-c boxes outside the class-c clusters
-        valid = pr_cls >= 0
-        own = np.bincount(pr_cls[valid], minlength=n_cls)
-        own_in_cluster = np.bincount(ov_cls[pr_cls[ov_det] == ov_cls],
-                                     minlength=n_cls)
+    if exhaustive:  # class-c boxes outside the class-c clusters
+        own = np.bincount(pr_cls[pr_cls >= 0], minlength=n_cls)
+        own_in_cluster = np.bincount(
+            cl.ov_cls[pr_cls[cl.ov_det] == cl.ov_cls], minlength=n_cls)
         cls_fp = cls_fp + (own - own_in_cluster)[:, None]
 
-    # association: HOTA's AssA / AssRe / AssPr numerators
-    _, m_inv = _dense_index(fr.gt_unit[m_g] * fr.n_pr_tracks + fr.pr_track[m_p])
-    n_keys = int(m_inv.max(initial=-1)) + 1
-    key_g = np.zeros(n_keys, np.int64)
-    key_g[m_inv] = fr.gt_unit[m_g]
-    key_p = np.zeros(n_keys, np.int64)
-    key_p[m_inv] = fr.pr_track[m_p]
-    key_c = np.zeros(n_keys, np.int64)
-    key_c[m_inv] = m_cls
-    mc = np.stack([np.bincount(m_inv, hit_f[:, a], minlength=n_keys)
-                   for a in range(n_a)], 1)  # [K, 20]
-    gc = fr.gt_unit_count[key_g][:, None].astype(float)
-    tc = fr.pr_track_count[key_p][:, None].astype(float)
-    assoc = per_class(mc * mc / np.maximum(1, gc + tc - mc), key_c)
-    assoc_re = per_class(mc * mc / np.maximum(1, gc), key_c)
-    assoc_pr = per_class(mc * mc / np.maximum(1, tc), key_c)
-
+    # association: HOTA's AssA / AssRe / AssPr numerators per
+    # (ground-truth track, predicted track) pair
+    pair_key = fr.gt_unit[m_g] * fr.n_pr_tracks + fr.pr_track[m_p]
+    uniq, first, inv = np.unique(pair_key, return_index=True,
+                                 return_inverse=True)
+    inv = inv.reshape(-1)
+    mc = np.stack([np.bincount(inv, hit[:, a], minlength=len(uniq))
+                   for a in range(hit.shape[1])], 1)  # [K, 20]
+    gc = fr.gt_unit_count[fr.gt_unit[m_g[first]]][:, None].astype(float)
+    tc = fr.pr_track_count[fr.pr_track[m_p[first]]][:, None].astype(float)
+    key_cls = m_cls[first]
     return dict(
-        Loc_TP=loc_tp, Loc_FN=loc_fn, Loc_FP=loc_fp, Cls_TP=cls_tp,
-        Cls_FN=cls_fn, Cls_FP=cls_fp, AssocA_num=assoc,
-        AssocRe_num=assoc_re, AssocPr_num=assoc_pr)
+        Loc_TP=loc_tp, Loc_FN=loc_fn, Loc_FP=loc_fp,
+        Cls_TP=cls_tp, Cls_FN=cls_fn, Cls_FP=cls_fp,
+        AssocA_num=per_class(mc * mc / np.maximum(1, gc + tc - mc), key_cls),
+        AssocRe_num=per_class(mc * mc / np.maximum(1, gc), key_cls),
+        AssocPr_num=per_class(mc * mc / np.maximum(1, tc), key_cls))
 
 
 def _final_fields(c: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:

@@ -97,6 +97,8 @@ class DeformableEncoderAdapter(BaseModule):
         # num_feats = D / 2 per axis: the x and y halves make D channels
         self.positional_encoding = SinePositionalEncoding(
             num_feats=embed_dims // 2, normalize=True, offset=-0.5)
+        # the encoding depends only on (h, w): computed once per map size
+        self._pos_cache = {}
 
     def init_weights(self) -> None:
         """Xavier for the encoders' matrices, then mmcv's deformable init."""
@@ -130,8 +132,7 @@ class DeformableEncoderAdapter(BaseModule):
     def _encode_level(self, x: Tensor, encoder: nn.Module) -> Tensor:
         batch, dims, h, w = x.shape
         query = x.flatten(2).transpose(1, 2)  # [B, hw, D]
-        pos = self.positional_encoding(None, input=x).flatten(2).transpose(
-            1, 2)
+        pos = self._positions(x).expand(batch, -1, -1)
         memory = encoder(
             query=query,
             query_pos=pos,
@@ -141,6 +142,18 @@ class DeformableEncoderAdapter(BaseModule):
                                           device=x.device),
             valid_ratios=x.new_ones(batch, 1, 2))
         return memory.transpose(1, 2).reshape(batch, dims, h, w)
+
+    def _positions(self, x: Tensor) -> Tensor:
+        """Sine encoding ``[1, h*w, D]`` of an unpadded ``h x w`` map."""
+        key = (tuple(x.shape[-2:]), x.device, x.dtype)
+        if key not in self._pos_cache:
+            # a plain constant, also when first built in inference mode
+            with torch.inference_mode(False), torch.no_grad():
+                probe = torch.empty((1, 1) + tuple(x.shape[-2:]),
+                                    device=x.device)
+                pos = self.positional_encoding(None, input=probe)
+            self._pos_cache[key] = pos.flatten(2).transpose(1, 2).to(x.dtype)
+        return self._pos_cache[key]
 
     @staticmethod
     def flatten(feats: Sequence[Tensor]) -> Tensor:

@@ -72,7 +72,7 @@ def _axis_corners(c: Tensor, size: int, mode: str) -> Tuple[Tensor, Tensor]:
         weight = weight * ((index >= 0) & (index < size))
         return index.clamp(0, size - 1), weight
     # mmcv RoIAlign: zero beyond [-1, size], otherwise clamp into the map
-    valid = (c >= -1.0) & (c <= float(size))
+    valid = ((c >= -1.0) & (c <= float(size))).to(c.dtype)
     c = c.clamp(0.0, float(size - 1))
     i0 = torch.floor(c).long()
     frac = (c - i0) * valid
