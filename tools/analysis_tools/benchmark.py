@@ -15,9 +15,10 @@ The model is a preset name (see get_flops.py) or a config file with
 """
 import argparse
 import os
+import statistics
 import sys
 import time
-from typing import Callable, Dict, Optional, Sequence
+from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import torch
 
@@ -26,21 +27,27 @@ from get_flops import (PRESETS, AssociationStep, build_parts,  # noqa: E402
                        load_model_cfg, make_inputs, write_json_atomic)
 
 
-def time_call(fn: Callable[[], object], device: str, warmup: int,
-              iters: int) -> float:
-    """Median seconds of ``fn()`` over ``iters`` runs after ``warmup``."""
-    times = []
+def _timed(fn: Callable[[], object], device: str) -> float:
+    if device == 'cuda':
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    fn()
+    if device == 'cuda':
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
+def time_pair(fn_a: Callable[[], object], fn_b: Callable[[], object],
+              device: str, warmup: int, iters: int) -> Tuple[float, float]:
+    """Median seconds of ``fn_a()`` and ``fn_b()``, run alternately so that
+    a change of machine load affects both the same way."""
+    times_a, times_b = [], []
     for i in range(warmup + iters):
-        if device == 'cuda':
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        fn()
-        if device == 'cuda':
-            torch.cuda.synchronize()
+        ta, tb = _timed(fn_a, device), _timed(fn_b, device)
         if i >= warmup:
-            times.append(time.perf_counter() - start)
-    times.sort()
-    return times[len(times) // 2]
+            times_a.append(ta)
+            times_b.append(tb)
+    return statistics.median(times_a), statistics.median(times_b)
 
 
 def benchmark(model_cfg: dict, shape: int = 518, num_boxes: int = 100,
@@ -58,9 +65,9 @@ def benchmark(model_cfg: dict, shape: int = 518, num_boxes: int = 100,
         last = neck(backbone(img))[-1]
         past = last.unsqueeze(2).repeat(1, 1, window - 1, 1, 1) \
             if window > 1 else None
-        t_backbone = time_call(lambda: backbone(img), device, warmup, iters)
-        t_step = time_call(lambda: step(img, rois, past), device, warmup,
-                           iters)
+        t_backbone, t_step = time_pair(lambda: backbone(img),
+                                       lambda: step(img, rois, past), device,
+                                       warmup, iters)
     return dict(backbone_s=t_backbone, step_s=t_step,
                 backbone_fps=1 / t_backbone, step_fps=1 / t_step,
                 ratio=t_step / t_backbone)
@@ -78,7 +85,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='torch CPU threads (default: torch default)')
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--iters', type=int, default=5,
-                        help='timed runs; the median is reported')
+                        help='timed runs of each; the medians are reported')
     parser.add_argument('--out', help='also write the numbers to this JSON')
     return parser.parse_args(argv)
 

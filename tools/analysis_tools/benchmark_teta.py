@@ -58,14 +58,14 @@ def generate(num_videos: int, num_frames: int, preds_per_frame: int,
                                  width=IMG_W, height=IMG_H,
                                  neg_category_ids=[],
                                  not_exhaustive_category_ids=[]))
-        n_obj = int(rng.integers(1, 11))
-        cats = rng.integers(1, 400, n_obj)
+        n_obj = int(rng.integers(1, 11))  # TAO val: ~5 boxes per frame
+        cats = rng.integers(1, 400, n_obj)  # ~400 classes have GT in val
         # the tracker's class per object: wrong for 30 % of the objects
         pred_cats = np.where(rng.random(n_obj) < 0.3,
                              rng.integers(1, NUM_CATEGORIES + 1, n_obj), cats)
         size = rng.uniform(20, 200, (n_obj, 2))
         pos0 = rng.uniform(0, 1, (n_obj, 2)) * ([IMG_W, IMG_H] - size)
-        vel = rng.normal(0, 4, (n_obj, 2))
+        vel = rng.normal(0, 4, (n_obj, 2))  # pixels per annotated frame
         n_clutter = preds_per_frame  # enough for any frame
         c_size = rng.uniform(10, 150, (n_clutter, 2))
         c_pos0 = rng.uniform(0, 1, (n_clutter, 2)) * ([IMG_W, IMG_H] -
@@ -90,6 +90,7 @@ def generate(num_videos: int, num_frames: int, preds_per_frame: int,
                     id=ann_id, image_id=img_id, video_id=vid,
                     track_id=gt_track_id + k, category_id=int(cats[k]),
                     bbox=box, area=box[2] * box[3], iscrowd=0))
+                # box noise of 5 % of the size: IoU mostly 0.7-0.95
                 noisy = boxes[k] + rng.normal(0, 0.05, 4) * np.r_[
                     boxes[k, 2:], boxes[k, 2:]]
                 cat = int(pred_cats[k]) if rng.random() > 0.1 else int(

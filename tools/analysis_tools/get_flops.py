@@ -67,7 +67,7 @@ PRESETS = {
 
 
 def load_model_cfg(model: str) -> dict:
-    """A preset name or a config file -> ``dict(backbone, neck, track_head)``."""
+    """Preset name or config file -> ``dict(backbone, neck, track_head)``."""
     if model in PRESETS:
         return copy.deepcopy(PRESETS[model])
     if not os.path.isfile(model):
@@ -143,11 +143,20 @@ def make_inputs(shape: int, num_boxes: int, device: str = 'cpu',
     return img.to(device), rois.to(device)
 
 
-def count(model: nn.Module, inputs: tuple) -> Dict[str, float]:
+def count(model: nn.Module, inputs: tuple,
+          verbose: bool = False) -> Dict[str, float]:
     """``{'params': ..., 'flops': ...}`` of ``model(*inputs)``."""
     from mmengine.analysis import get_model_complexity_info
-    info = get_model_complexity_info(model, inputs=inputs, show_table=False,
-                                     show_arch=False)
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    if not verbose:  # the counter warns about every op without a handle
+        logger.setLevel('ERROR')
+    try:
+        info = get_model_complexity_info(model, inputs=inputs,
+                                         show_table=False, show_arch=False)
+    finally:
+        logger.setLevel(level)
     return dict(params=float(info['params']), flops=float(info['flops']))
 
 

@@ -34,7 +34,7 @@ import os
 import re
 import tempfile
 from collections import OrderedDict
-from typing import Dict
+from typing import Dict, Optional, Sequence
 
 import torch
 
@@ -144,7 +144,7 @@ def save_atomic(obj: dict, path: str) -> None:
         raise
 
 
-def main() -> None:
+def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help='official DINOv2 checkpoint (.pth)')
     parser.add_argument('dst', help='output checkpoint for DINOv2Backbone')
@@ -152,7 +152,7 @@ def main() -> None:
         '--prefix', default='',
         help="prefix for every key, e.g. 'backbone.' to load the file into "
         'a whole model with load_from (default: none, for init_cfg)')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if not os.path.isfile(args.src):
         parser.error(f'checkpoint not found: {args.src}')
     ckpt = torch.load(args.src, map_location='cpu', weights_only=True)

@@ -42,5 +42,9 @@ val_dataloader = dict(
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
-val_evaluator = dict(type='MOTMetric', metric=['HOTA', 'CLEAR', 'Identity'])
+# MOTChallenge's ignore rule (distractor classes, consider=0 rows)
+val_evaluator = dict(
+    type='MOTMetric',
+    metric=['HOTA', 'CLEAR', 'Identity'],
+    ignore_rule='motchallenge')
 test_evaluator = val_evaluator

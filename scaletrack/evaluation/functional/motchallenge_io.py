@@ -169,6 +169,8 @@ def format_motchallenge_results(frames: np.ndarray, ids: np.ndarray,
     scores = np.ones(len(frames)) if scores is None else np.asarray(
         scores, np.float64).reshape(-1)
     order = np.lexsort((ids, frames))
+    # 3 decimals (1/1000 pixel) for boxes as mmdet's MOTChallengeMetric;
+    # 5 for scores so that score thresholds survive the round trip
     lines = [
         f'{f + 1},{i},{b[0]:.3f},{b[1]:.3f},{b[2] - b[0]:.3f},'
         f'{b[3] - b[1]:.3f},{s:.5f},-1,-1,-1\n'

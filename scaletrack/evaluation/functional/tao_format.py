@@ -142,11 +142,9 @@ def parse_tao_ground_truth(gt: dict) -> TaoGroundTruth:
     img_ids = _column(images, 'id', np.int64, n_img, 'ground-truth image')
     img_vids = _column(images, 'video_id', np.int64, n_img,
                        'ground-truth image')
-    video_ids = np.unique(
-        np.concatenate([
-            _column(gt['videos'], 'id', np.int64, len(gt['videos']),
-                    'ground-truth video'), img_vids
-        ]))
+    listed_videos = _column(gt['videos'], 'id', np.int64, len(gt['videos']),
+                            'ground-truth video')
+    video_ids = np.unique(np.concatenate([listed_videos, img_vids]))
     order = np.argsort(img_ids, kind='stable')
     image_ids = img_ids[order]
     if len(image_ids) > 1 and np.any(image_ids[1:] == image_ids[:-1]):
@@ -184,6 +182,14 @@ def parse_tao_ground_truth(gt: dict) -> TaoGroundTruth:
                 f'ground-truth annotation #{i} says video_id '
                 f'{int(ann_vid[i])} but its image {int(ann_img[i])} belongs '
                 f'to another video; the annotation file is inconsistent.')
+    # like the reference, only the videos listed under "videos" are
+    # sequences: annotations of other videos' images are not evaluated
+    listed = np.isin(video_ids[image_video_idx[gt_data.ann_image_idx]],
+                     listed_videos)
+    if not np.all(listed):
+        for name in ('ann_image_idx', 'ann_track_id', 'ann_category_id',
+                     'ann_bbox'):
+            setattr(gt_data, name, getattr(gt_data, name)[listed])
     return gt_data
 
 

@@ -154,7 +154,8 @@ class DINOv2Backbone(VisionTransformer):
 
     def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
         """Return one ``[B, C, h, w]`` map per ``out_indices`` entry."""
-        if x.dim() != 4 or x.shape[1] != self.patch_embed.projection.in_channels:
+        channels = self.patch_embed.projection.in_channels
+        if x.dim() != 4 or x.shape[1] != channels:
             raise ValueError('DINOv2Backbone expects images [B, 3, H, W], got '
                              f'{tuple(x.shape)}')
         if self.frozen:

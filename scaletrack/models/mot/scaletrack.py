@@ -13,6 +13,7 @@ from mmengine.structures import InstanceData
 from torch import Tensor
 
 from ..detectors.public_detections_detector import public_instances
+from ..losses import multi_layer_loss
 from ..utils.pseudo_negatives import filter_pseudo_negatives
 from .temporal_buffer import TemporalFeatureBuffer, clip_temporal_windows
 
@@ -133,7 +134,7 @@ class ScaleTrack(BaseMOTModel):
         and the pseudo-negative proposals of each frame.
         """
         assert inputs.dim() == 5, 'inputs must be [N, T, C, H, W] clips'
-        per_layer: Dict[int, List[Tensor]] = {}
+        clip_losses = []
         for clip, track_sample in zip(inputs, data_samples):
             frames = track_sample.video_data_samples
             clip, sx, sy = self._track_input(clip)
@@ -144,41 +145,35 @@ class ScaleTrack(BaseMOTModel):
             boxes, ids, n_gt = [], [], []
             for ds in frames:
                 gt_boxes = _as_tensor(ds.gt_instances.bboxes).to(clip)
-                gt_ids = ds.gt_instances.instances_ids.to(clip.device).long()
+                ids.append(ds.gt_instances.instances_ids.to(clip.device).long())
                 props = self._frame_proposals(ds, gt_boxes)
-                boxes.append(torch.cat([gt_boxes, props]) * gt_boxes.new_tensor(
-                    [sx, sy, sx, sy]))
-                ids.append(gt_ids)
+                boxes.append(
+                    torch.cat([gt_boxes, props]) *
+                    gt_boxes.new_tensor([sx, sy, sx, sy]))
                 n_gt.append(gt_boxes.size(0))
-            rois = bbox2roi(boxes)
-            layer_embeds = self.embed(feats, rois, temporal)
-            # losses that sample frame pairs (pairwise, broken chain) use the
-            # same pairs for every decoder layer of a clip
-            extra = {}
-            if hasattr(self.loss_track, 'sample_pairs'):
-                extra['frame_pairs'] = self.loss_track.sample_pairs(
-                    len(frames))
-            for layer, emb in enumerate(layer_embeds):
+            layer_embeds = self.embed(feats, bbox2roi(boxes), temporal)
+            gt_per_layer, prop_per_layer = [], []
+            for emb in layer_embeds:
                 chunks = emb.split([b.size(0) for b in boxes])
-                gt_emb = [c[:n] for c, n in zip(chunks, n_gt)]
-                prop_emb = [c[n:] for c, n in zip(chunks, n_gt)]
-                per_layer.setdefault(layer, []).append(
-                    self.loss_track(gt_emb, ids, prop_emb, **extra))
+                gt_per_layer.append([c[:n] for c, n in zip(chunks, n_gt)])
+                prop_per_layer.append([c[n:] for c, n in zip(chunks, n_gt)])
+            # one loss per decoder layer (intermediate supervision, Table 12)
+            clip_losses.append(
+                multi_layer_loss(self.loss_track, gt_per_layer, ids,
+                                 prop_per_layer, self.layer_loss_weights))
 
-        num_layers = len(per_layer)
-        weights = self.layer_loss_weights or (1.0, ) * num_layers
-        if len(weights) != num_layers:
-            raise ValueError(
-                f'layer_loss_weights has {len(weights)} entries but the head '
-                f'returns {num_layers} layers of embeddings')
+        # mean over the clips of the batch; the last layer is the tracking
+        # embedding ('loss_track'), earlier ones 'd{l}.loss_track'
+        num_layers = len(clip_losses[0])
         losses = {}
         for layer in range(num_layers):
-            if weights[layer] == 0:
+            key = f'loss_track_l{layer}'
+            if self.layer_loss_weights is not None \
+                    and self.layer_loss_weights[layer] == 0:
                 continue
-            value = torch.stack(per_layer[layer]).mean() * weights[layer]
-            key = 'loss_track' if layer == num_layers - 1 \
+            name = 'loss_track' if layer == num_layers - 1 \
                 else f'd{layer}.loss_track'
-            losses[key] = value
+            losses[name] = torch.stack([c[key] for c in clip_losses]).mean()
         return losses
 
     def _frame_proposals(self, data_sample, gt_boxes: Tensor) -> Tensor:

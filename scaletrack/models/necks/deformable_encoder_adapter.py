@@ -1,4 +1,4 @@
-"""Deformable transformer encoder used as a feature adapter (Sec. 3.4.1, Eq. 3).
+"""Deformable transformer encoder as a feature adapter (Sec. 3.4.1, Eq. 3).
 
 Every backbone level is projected to ``embed_dims`` channels (a 1x1 conv +
 GroupNorm, Deformable DETR's ``input_proj``, here mmdet's ``ChannelMapper``)
@@ -27,7 +27,8 @@ __all__ = ['DeformableEncoderAdapter']
 class DeformableEncoderAdapter(BaseModule):
     """Per-level projection + per-level deformable encoder (Eq. 3).
 
-    ``forward(feats: tuple of [B, C_l, h_l, w_l]) -> tuple of [B, D, h_l, w_l]``
+    ``forward(feats: tuple of [B, C_l, h_l, w_l]) -> tuple of [B, D, h_l,
+    w_l]``
     (``D = embed_dims``), one map per input level plus ``num_extra_levels``
     maps made by stride-2 3x3 convs on the last input (Deformable DETR's
     extra level for ResNet: C3-C5 + one stride-64 level).
@@ -157,7 +158,8 @@ class DeformableEncoderAdapter(BaseModule):
 
     @staticmethod
     def flatten(feats: Sequence[Tensor]) -> Tensor:
-        """Eq. 3: ``M = Concat_l M_l`` -> ``[B, S, D]``, ``S = sum h_l w_l``."""
+        """Eq. 3: ``M = Concat_l M_l`` -> ``[B, S, D]``, ``S = sum h_l w_l``.
+        """
         return torch.cat([f.flatten(2).transpose(1, 2) for f in feats], dim=1)
 
     @staticmethod

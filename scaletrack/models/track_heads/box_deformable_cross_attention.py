@@ -1,4 +1,4 @@
-"""Multi-scale cross attention from box embeddings to the encoder memory (Eq. 9).
+"""Multi-scale cross attention from box embeddings to the memory (Eq. 9).
 
 ``f_final = CA(f_modulated, M)``: mmcv's ``MultiScaleDeformableAttention``
 (same parameters, same initialisation, same sampling rule) with one query
@@ -47,7 +47,8 @@ class BoxDeformableCrossAttention(MultiScaleDeformableAttention):
     def box_reference_points(rois: Tensor,
                              flat_levels: Sequence[FlatFeatureMap],
                              strides: Sequence[float]) -> Tensor:
-        """``[N, L, 4]`` box ``(cx, cy, w, h)`` in each level's [0, 1] frame."""
+        """``[N, L, 4]``: box ``(cx, cy, w, h)`` in each level's [0, 1]
+        frame."""
         boxes = rois[:, 1:]
         cxcywh = torch.cat([(boxes[:, :2] + boxes[:, 2:]) * 0.5,
                             boxes[:, 2:] - boxes[:, :2]], -1)

@@ -103,7 +103,7 @@ def interpolation_corners(coords: Tensor, sizes: Sequence[int],
         # outer sum / product with the corners found so far
         index = (idx[..., :, None] * step + index[..., None, :]).flatten(-2)
         weight = (wt[..., :, None] * weight[..., None, :]).flatten(-2)
-        step *= sizes[axis]
+        step = step * sizes[axis]  # not in place: sizes may be traced
     return index, weight
 
 
@@ -111,8 +111,12 @@ def weighted_gather(values: Tensor, index: Tensor, weight: Tensor) -> Tensor:
     """``out[m] = sum_j weight[m, j] * values[index[m, j]]`` -> ``[M, C]``."""
     if index.shape[0] == 0:
         return values.new_zeros(0, values.shape[1])
-    return F.embedding_bag(index, values,
-                           per_sample_weights=weight.to(values.dtype),
+    rows, per_row = index.shape
+    # 1-D input with explicit offsets (the 2-D form breaks under jit trace)
+    offsets = torch.arange(0, rows * per_row, per_row, device=index.device)
+    return F.embedding_bag(index.reshape(-1), values, offsets,
+                           per_sample_weights=weight.reshape(-1).to(
+                               values.dtype),
                            mode='sum')
 
 
@@ -131,7 +135,7 @@ class FlatFeatureMap:
         self.sizes = tuple(reversed(self.spatial))  # (w, h[, T])
         self.numel = 1
         for s in self.spatial:
-            self.numel *= s
+            self.numel = self.numel * s
         self.values = maps.movedim(1, -1).reshape(-1, self.channels)
 
     def sample(self, coords: Tensor, batch_inds: Tensor,

@@ -120,10 +120,10 @@ class SpatialAttentionPooling(nn.Module):
         """
         offsets = torch.tanh(self.offset_head(cells)).view(
             -1, self.num_points, 2)
-        boxes = rois[:, 1:]
-        centre = (boxes[:, :2] + boxes[:, 2:]) * 0.5
-        half = (boxes[:, 2:] - boxes[:, :2]) * 0.5
-        return centre[:, None] + offsets * half[:, None]
+        lo, hi = rois[:, None, 1:3], rois[:, None, 3:5]
+        loc = (lo + hi) * 0.5 + offsets * (hi - lo) * 0.5
+        # tanh saturates to exactly +-1 in float: keep rounding in the box
+        return torch.minimum(torch.maximum(loc, lo), hi)
 
     def forward(self, flat_map: FlatFeatureMap, rois: Tensor,
                 batch_inds: Tensor, stride: float) -> Tuple[Tensor, Tensor]:

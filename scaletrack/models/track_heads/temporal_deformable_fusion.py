@@ -95,7 +95,7 @@ class TemporalDeformableFusion(nn.Module):
         off = torch.tanh(self.sampling_offsets(query)).view(
             n, self.num_heads, self.num_points, 3)
         past = (off[..., 0] + 1) * 0.5  # fraction of the window back in time
-        t = (num_frames - 1) * (1 - past)
+        t = ((num_frames - 1) * (1 - past)).clamp(0, num_frames - 1)
         boxes = rois[:, 1:]
         centre = ((boxes[:, :2] + boxes[:, 2:]) * 0.5)[:, None, None]
         half = ((boxes[:, 2:] - boxes[:, :2]) * 0.5)[:, None, None]

@@ -1,0 +1,407 @@
+"""The small-scale experiment drivers (tools/experiments/).
+
+Fast tests check the shared machinery against hand computations (per-video
+TETA, sign test, slopes), the run bookkeeping (reuse, resume, refusal of a
+different run in the same folder) with a fake command runner, the report's
+verdicts, and that each ablation config changes only what it claims to.
+One slow test runs a real experiment end to end on a tiny setting.
+"""
+import importlib.util
+import json
+import os
+import os.path as osp
+import sys
+from math import comb
+
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+EXP_DIR = osp.join(ROOT, 'tools', 'experiments')
+
+
+def _load(name):
+    """Import tools/experiments/NAME.py (the scripts import each other by
+    plain name, so their folder goes on sys.path)."""
+    if EXP_DIR not in sys.path:
+        sys.path.insert(0, EXP_DIR)
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(
+        name, osp.join(EXP_DIR, f'{name}.py'))
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+kit = _load('experiment_kit')
+make_report = _load('make_report')
+
+TINY = kit.Setting('tiny', num_train_videos=3, num_val_videos=2, frames=4,
+                   epochs=2, scaling_sizes=(1, 3))
+
+
+# ------------------------------------------------------------- fixtures
+def _tao_gt(num_frames=4):
+    """Two videos, one object each, perfect boxes (TAO format)."""
+    videos, images, anns, tracks = [], [], [], []
+    for v in (1, 2):
+        videos.append(dict(id=v, name=f'video_{v}', width=100, height=100,
+                           neg_category_ids=[],
+                           not_exhaustive_category_ids=[]))
+        tracks.append(dict(id=v, category_id=1, video_id=v))
+        for t in range(num_frames):
+            img_id = 100 * v + t
+            images.append(dict(id=img_id, video_id=v, width=100, height=100,
+                               file_name=f'v{v}/{t}.jpg', frame_index=t))
+            anns.append(dict(id=img_id, image_id=img_id, video_id=v,
+                             track_id=v, category_id=1,
+                             bbox=[10 + 5 * t, 20, 30, 30], area=900,
+                             iscrowd=0))
+    return dict(videos=videos, images=images, annotations=anns,
+                tracks=tracks,
+                categories=[dict(id=1, name='object', frequency='f')])
+
+
+def _results(gt, switch_video):
+    """Exact boxes; in ``switch_video`` the track id changes halfway."""
+    out = []
+    for a in gt['annotations']:
+        t = a['image_id'] % 100
+        tid = 1 if a['video_id'] != switch_video or t < 2 else 2
+        out.append(dict(image_id=a['image_id'], video_id=a['video_id'],
+                        category_id=1, bbox=list(a['bbox']), score=0.9,
+                        track_id=tid))
+    return out
+
+
+def _write_json(path, obj):
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump(obj, f)
+
+
+def _fake_data(work_dir, num_videos=3):
+    data = osp.join(work_dir, 'data')
+    os.makedirs(osp.join(data, 'sav_train'), exist_ok=True)
+    with open(osp.join(data, 'sav_train', 'sav_train.txt'), 'w') as f:
+        f.write('# synthetic ids\n' + ''.join(
+            f'sav_{i:06d}\n' for i in range(1, num_videos + 1)))
+    _write_json(osp.join(data, 'tao_val', 'annotations', 'validation.json'),
+                _tao_gt())
+    _write_json(osp.join(data, 'manifest.json'),
+                dict(args=TINY.data_args(), complete=True))
+
+
+class FakeRunner:
+    """Stands in for the train/test subprocesses: records the commands and
+    writes the files the real tools write."""
+
+    def __init__(self, fail_train=False):
+        self.cmds = []
+        self.fail_train = fail_train
+
+    @staticmethod
+    def _opt(cmd, flag):
+        return cmd[cmd.index(flag) + 1]
+
+    def __call__(self, cmd, env, log_file=None):
+        self.cmds.append(cmd)
+        tool = cmd[1]
+        if tool == 'tools/train.py':
+            if self.fail_train:
+                raise RuntimeError('killed')
+            opts = dict(o.split('=', 1)
+                        for o in cmd[cmd.index('--cfg-options') + 1:])
+            wd = self._opt(cmd, '--work-dir')
+            os.makedirs(wd, exist_ok=True)
+            open(osp.join(wd, f'epoch_{opts["train_cfg.max_epochs"]}.pth'),
+                 'w').close()
+        elif tool == 'tools/test.py':
+            gt = _tao_gt()
+            _write_json(self._opt(cmd, '--metrics-out'),
+                        {'teta/AssocA': 75.0, 'mot/HOTA': 0.5})
+            _write_json(osp.join(self._opt(cmd, '--out'), 'TETAMetric',
+                                 'tao_track.json'), _results(gt, 2))
+
+
+# ------------------------------------------------------------ the kit
+def test_subsets_are_nested_prefixes_of_the_training_list(tmp_path):
+    _fake_data(str(tmp_path), num_videos=3)
+    ws = kit.Workspace(str(tmp_path), TINY)
+    one = open(ws.subset_file(1)).read().split()
+    three = open(ws.subset_file(3)).read().split()
+    assert one == ['sav_000001']  # the comment line is not a video
+    assert three == ['sav_000001', 'sav_000002', 'sav_000003']
+    with pytest.raises(ValueError, match='sav_train.txt'):
+        ws.subset_file(4)
+
+
+def test_metric_converts_trackeval_fractions_to_percent():
+    m = {'teta/AssocA': 41.5, 'mot/HOTA': 0.463, 'motmetric/IDF1': 0.5}
+    assert kit.metric(m, 'AssocA') == 41.5
+    assert kit.metric(m, 'HOTA') == pytest.approx(46.3)
+    assert kit.metric(m, 'IDF1') == pytest.approx(50.0)
+    with pytest.raises(KeyError, match='mot/MOTA'):
+        kit.metric(m, 'MOTA', 'x.json')
+
+
+def test_per_video_assoca_matches_hand_computation(tmp_path):
+    # video_1 tracked perfectly: AssocA 100. video_2: one object over 4
+    # frames, id switch after 2: each of the 4 matches has TPA 2, FNA 2,
+    # FPA 0 -> A = 2 / 4, so AssocA = 50 at every IoU threshold.
+    gt = _tao_gt()
+    _write_json(str(tmp_path / 'gt.json'), gt)
+    _write_json(str(tmp_path / 'res.json'), _results(gt, switch_video=2))
+    per_video = kit.per_video_teta(str(tmp_path / 'gt.json'),
+                                   str(tmp_path / 'res.json'))
+    assert per_video == pytest.approx({'video_1': 100.0, 'video_2': 50.0})
+
+
+def test_sign_test_against_the_binomial_tail():
+    a = {f'v{i}': 10.0 for i in range(9)}
+    b = dict(a)
+    for i in range(7):
+        b[f'v{i}'] = 5.0  # a wins 7
+    b['v7'] = 12.0  # a loses 1, v8 ties
+    st = kit.sign_test(a, b)
+    assert (st['wins'], st['losses'], st['ties']) == (7, 1, 1)
+    # P(X >= 7), X ~ Binomial(8, 1/2), ties dropped
+    assert st['p_value'] == pytest.approx((comb(8, 7) + comb(8, 8)) / 2**8)
+    with pytest.raises(ValueError, match='no video in common'):
+        kit.sign_test({'x': 1.0}, {'y': 1.0})
+
+
+def test_log2_slope_is_points_per_doubling():
+    # AssocA = 36 + 2 log2(N): slope exactly 2
+    pts = [(4, 40.0), (8, 42.0), (16, 44.0), (64, 48.0)]
+    assert make_report.log2_slope(pts) == pytest.approx(2.0)
+
+
+def test_run_trains_once_evaluates_once_then_reuses(tmp_path):
+    _fake_data(str(tmp_path))
+    runner = FakeRunner()
+    ws = kit.Workspace(str(tmp_path), TINY, runner=runner)
+    spec = kit.RunSpec('chain_n1', kit.BASE_CONFIG, num_videos=1)
+    res = ws.run(spec)
+    train_cmd, test_cmd = runner.cmds
+    opts = train_cmd[train_cmd.index('--cfg-options') + 1:]
+    assert 'train_cfg.max_epochs=2' in opts
+    assert 'param_scheduler.0.milestones=[1]' in opts  # decay last epoch
+    assert 'randomness.seed=0' in opts
+    subset = [o for o in opts if o.startswith('train_dataloader')][0]
+    assert open(subset.split('=', 1)[1]).read().split() == ['sav_000001']
+    assert '--resume' in train_cmd
+    assert test_cmd[3].endswith('epoch_2.pth')  # the trained checkpoint
+    assert res['per_video'] == pytest.approx({'video_1': 100.0,
+                                              'video_2': 50.0})
+    # a second call (another experiment sharing the run) runs nothing
+    runner.cmds.clear()
+    again = ws.run(spec)
+    assert runner.cmds == []
+    assert again['metrics'] == res['metrics']
+    # the same name with another meaning in the same folder is refused
+    other = kit.Workspace(str(tmp_path), kit.Setting(
+        **dict(kit.asdict(TINY), epochs=3)), runner=runner)
+    with pytest.raises(RuntimeError, match='another run'):
+        other.run(spec)
+
+
+def test_interrupted_training_is_resumed_not_skipped(tmp_path):
+    _fake_data(str(tmp_path))
+    spec = kit.RunSpec('pairwise_n3', kit.BASE_CONFIG, num_videos=3)
+    with pytest.raises(RuntimeError, match='killed'):
+        kit.Workspace(str(tmp_path), TINY,
+                      runner=FakeRunner(fail_train=True)).run(spec)
+    runner = FakeRunner()
+    kit.Workspace(str(tmp_path), TINY, runner=runner).run(spec)
+    assert [c[1] for c in runner.cmds] == ['tools/train.py', 'tools/test.py']
+    assert '--resume' in runner.cmds[0]
+
+
+def test_untrained_run_evaluates_without_checkpoint(tmp_path):
+    _fake_data(str(tmp_path))
+    runner = FakeRunner()
+    kit.Workspace(str(tmp_path), TINY, runner=runner).run(
+        kit.RunSpec('untrained', kit.BASE_CONFIG, train=False))
+    (cmd, ) = runner.cmds
+    assert cmd[1] == 'tools/test.py' and cmd[3] == '--work-dir'
+
+
+def test_setting_requires_the_largest_size_to_be_the_training_set():
+    with pytest.raises(ValueError, match='largest scaling size'):
+        kit.Setting('bad', num_train_videos=8, num_val_videos=1, frames=4,
+                    epochs=1, scaling_sizes=(2, 4))
+
+
+def test_bar_plot_writes_a_png_atomically(tmp_path):
+    rows = [dict(label='a', metrics=dict(AssocA=40.0, TETA=30.0)),
+            dict(label='b', metrics=dict(AssocA=45.0, TETA=31.0))]
+    path = str(tmp_path / 'plot.png')
+    kit.bar_plot(rows, ('AssocA', 'TETA'), path, 'test')
+    with open(path, 'rb') as f:
+        assert f.read(8) == b'\x89PNG\r\n\x1a\n'
+    assert os.listdir(tmp_path) == ['plot.png']  # no temporary left
+
+
+# ------------------------------------------------------------- configs
+def _flatten(d, prefix=''):
+    out = {}
+    for k, v in d.items():
+        key = f'{prefix}{k}'
+        if isinstance(v, dict):
+            out.update(_flatten(v, key + '.'))
+        else:
+            out[key] = v
+    return out
+
+
+@pytest.mark.parametrize('name,allowed', [
+    ('pairwise-loss', ('model.loss_track.', )),
+    ('global-loss', ('model.loss_track.', )),
+    ('broken-chain-loss', ('model.loss_track.', )),
+    ('chain-length-2', ('train_dataloader.dataset.pipeline', 'num_frames',
+                        'train_pipeline')),
+    ('no-pseudo-negatives', ('train_dataloader.dataset.pipeline',
+                             'train_pipeline',
+                             'model.max_proposals_per_frame')),
+    ('plain-decoder', ('model.track_head.with_', )),
+    ('spatial-pool_cross-attn', ('model.track_head.with_', )),
+])
+def test_ablation_config_changes_only_its_switch(name, allowed):
+    from mmengine.config import Config
+    base = _flatten(Config.fromfile(osp.join(ROOT, kit.BASE_CONFIG))
+                    .to_dict())
+    path = osp.join(ROOT, kit.ABLATION_DIR,
+                    f'scaletrack_tiny-r18_{name}_1xb1-6e_synthetic.py')
+    var = _flatten(Config.fromfile(path).to_dict())
+    changed = {k for k in set(base) | set(var)
+               if base.get(k, '<absent>') != var.get(k, '<absent>')}
+    assert changed, f'{name} changes nothing'
+    assert all(k.startswith(allowed) for k in changed), changed
+
+
+def test_ablation_configs_set_the_intended_values():
+    from mmengine.config import Config
+
+    def cfg(name):
+        return Config.fromfile(osp.join(
+            ROOT, kit.ABLATION_DIR,
+            f'scaletrack_tiny-r18_{name}_1xb1-6e_synthetic.py'))
+
+    assert cfg('chain-length-5').train_dataloader.dataset.pipeline[0][
+        'num_frames'] == 5
+    no_prop = cfg('no-pseudo-negatives')
+    assert 'LoadTrackProposals' not in [
+        t['type'] for t in no_prop.train_dataloader.dataset.pipeline[1]
+        ['transforms']]
+    assert no_prop.model.max_proposals_per_frame == 0
+    head = cfg('spatial-pool').model.track_head
+    assert (head.with_spatial_pool, head.with_cross_attn,
+            head.with_temporal) == (True, False, False)
+    assert cfg('broken-chain-loss').model.loss_track.type == \
+        'BrokenChainContrastiveLoss'
+
+
+# -------------------------------------------------------------- report
+def _row(label, assoca, per_video, **fields):
+    return dict(label=label, metrics=dict(AssocA=assoca, TETA=assoca - 5,
+                                          IDF1=assoca + 5),
+                per_video_AssocA=per_video, **fields)
+
+
+def _videos(base, n=8, delta=0.0):
+    return {f'v{i}': base + i + delta for i in range(n)}
+
+
+def test_make_report_fills_blocks_with_verdicts(tmp_path):
+    tables = tmp_path / 'tables'
+    tables.mkdir()
+    # chain rises 2 points per doubling and is best at 64 on all 8 videos;
+    # pairwise rises 1 per doubling; broken chain is 1 point *above* the
+    # chain everywhere (its two claims must come out NOT reproduced)
+    rows = []
+    for n, a, p in [(4, 40.0, 41.0), (8, 42.0, 42.0), (16, 44.0, 43.0),
+                    (64, 48.0, 45.0)]:
+        rows.append(_row('Chain (ours)', a, _videos(a), num_videos=n))
+        rows.append(_row('Pairwise', p, _videos(p), num_videos=n))
+        rows.append(_row('Broken chain', a + 1, _videos(a + 1),
+                         num_videos=n))
+    _write_json(str(tables / 'scaling.json'),
+                dict(experiment='scaling', setting=kit.asdict(TINY),
+                     rows=rows))
+    pn = [_row('w/o', 40.0, _videos(40.0), proposals=False),
+          _row('w/', 43.0, _videos(40.0, delta=-1.0) | {'v0': 99.0},
+               proposals=True)]
+    _write_json(str(tables / 'pseudo_negatives.json'),
+                dict(experiment='pseudo_negatives',
+                     setting=kit.asdict(TINY), rows=pn))
+    report = tmp_path / 'results.md'
+    template = open(osp.join(ROOT, 'docs', 'results.md')).read()
+    report.write_text(template)
+    make_report.main(['--tables', str(tables), '--report', str(report)])
+    out = report.read_text()
+    scaling = out.split('<!-- BEGIN scaling -->')[1].split('<!-- END')[0]
+    lines = {ln for ln in scaling.splitlines() if ln.startswith('* ')}
+    assert any(ln.startswith('* **reproduced**: Fig. 1b: chain contrast '
+                             'has a higher AssocA than Pairwise') and
+               'higher on 8/8' in ln and 'consistent across videos' in ln
+               for ln in lines)
+    assert any('**reproduced**: Fig. 1b: chain contrast scales best' in ln
+               and 'Chain (ours) +2.00' in ln and 'Pairwise +1.00' in ln
+               for ln in lines)
+    assert any('**NOT reproduced**: Fig. 3b: the chain beats the broken'
+               in ln and '-1.0 points' in ln for ln in lines)
+    pseudo = out.split('<!-- BEGIN pseudo_negatives -->')[1]
+    # mean +3 points but only 1 of 8 videos higher: reproduced, yet noise
+    assert '**reproduced**: Table 13' in pseudo
+    assert 'higher on 1/8' in pseudo and 'within per-video noise' in pseudo
+    # blocks without a table keep the placeholder; the rest is untouched
+    assert 'Not run yet: `python tools/experiments/chain_length.py`' in out
+    assert '| AssocA | 52.8 | 54.4 | 54.7 | 55.8 |' in out
+    assert '`scaling`: 3 of 5 claims reproduced' in out
+    assert '**NOT reproduced**: Fig. 3b: the gap between chain and broken' \
+        in scaling
+    # idempotent: a second fill gives the same page
+    make_report.main(['--tables', str(tables), '--report', str(report)])
+    assert report.read_text() == out
+
+
+def test_make_report_names_a_missing_block(tmp_path):
+    report = tmp_path / 'results.md'
+    report.write_text('# no blocks\n')
+    with pytest.raises(SystemExit, match='BEGIN scaling'):
+        make_report.main(['--tables', str(tmp_path), '--report',
+                          str(report)])
+
+
+# ------------------------------------------------------------ end to end
+@pytest.mark.slow
+def test_pseudo_negatives_experiment_end_to_end(tmp_path):
+    """Real data generation, training and evaluation on a tiny setting."""
+    pseudo_negatives = _load('pseudo_negatives')
+    setting = kit.Setting('e2e', num_train_videos=2, num_val_videos=1,
+                          frames=4, epochs=1, scaling_sizes=(2, ))
+    work, out = tmp_path / 'work', tmp_path / 'tables'
+    argv = ['--work-dir', str(work), '--out-dir', str(out)]
+    rows = pseudo_negatives.main(argv, setting)
+    assert [r['proposals'] for r in rows] == [False, True]
+    for r in rows:
+        for name in ('AssocA', 'TETA', 'IDF1'):
+            assert 0.0 <= r['metrics'][name] <= 100.0
+        assert len(r['per_video_AssocA']) == 1
+    table = json.loads((out / 'pseudo_negatives.json').read_text())
+    assert table['rows'][1]['run'] == 'chain_n2'
+    assert '| w/o pseudo-negative proposals |' in (
+        out / 'pseudo_negatives.md').read_text()
+    assert (out / 'pseudo_negatives.png').read_bytes()[:4] == b'\x89PNG'
+    # the two runs really differ: one config loads no proposals
+    logs = [(work / 'runs' / r['run'] / 'train.log').read_text()
+            for r in rows]
+    assert 'LoadTrackProposals' not in logs[0]
+    assert 'LoadTrackProposals' in logs[1]
+    # re-running reuses everything
+    ws = kit.Workspace(str(work), setting,
+                       runner=lambda *a: pytest.fail(f'ran {a[0]}'))
+    assert ws.run(kit.base_run(setting))['metrics'] == json.loads(
+        (work / 'runs' / 'chain_n2' / 'eval' / 'metrics.json').read_text())

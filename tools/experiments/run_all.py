@@ -1,0 +1,52 @@
+#!/usr/bin/env python
+"""Every small-scale (SYNTHETIC) experiment in order, then the report.
+
+    python tools/experiments/run_all.py [--quick] [--work-dir DIR] [--dry-run]
+
+Runs scaling, chain_length, pseudo_negatives, components and
+motion_baselines in one work dir (shared runs are trained once), then
+make_report.py. Full mode fills docs/results.md; --quick fills a copy,
+WORK/results.md, so the committed page is never touched by a smoke run.
+Everything is resumable: re-running after an interruption skips the runs
+whose metrics exist.
+"""
+import os.path as osp
+import sys
+import time
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+import chain_length  # noqa: E402
+import components  # noqa: E402
+import experiment_kit as kit  # noqa: E402
+import make_report  # noqa: E402
+import motion_baselines  # noqa: E402
+import pseudo_negatives  # noqa: E402
+import scaling  # noqa: E402
+
+ORDER = (scaling, chain_length, pseudo_negatives, components,
+         motion_baselines)
+
+
+def main(argv=None, setting=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = kit.parse_args(__doc__.split('\n\n')[0], argv)
+    ws, out_dir = kit.workspace_from_args(args, setting)
+    start = time.time()
+    for module in ORDER:
+        t = time.time()
+        module.main(argv, setting)
+        ws.log(f'{module.__name__}: {time.time() - t:.0f} s')
+    if args.dry_run:
+        return
+    report = osp.join(kit.ROOT, 'docs', 'results.md')
+    if ws.setting.name != 'full' or args.out_dir:
+        copy = osp.join(ws.work_dir, 'results.md')
+        with open(report, encoding='utf-8') as f:
+            kit.write_text_atomic(copy, f.read())
+        report = copy
+    make_report.main(['--tables', out_dir, '--report', report])
+    ws.log(f'all experiments: {time.time() - start:.0f} s; report {report}')
+
+
+if __name__ == '__main__':
+    main()
