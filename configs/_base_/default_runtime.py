@@ -24,3 +24,7 @@ log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True)
 log_level = 'INFO'
 load_from = None
 resume = False
+
+# Each rank draws its own augmentation (seed + rank); DDP keeps the weights
+# in sync. A fixed seed: --cfg-options randomness.seed=0
+randomness = dict(seed=None, diff_rank_seed=True)
