@@ -25,6 +25,8 @@ log_level = 'INFO'
 load_from = None
 resume = False
 
-# Each rank draws its own augmentation (seed + rank); DDP keeps the weights
-# in sync. A fixed seed: --cfg-options randomness.seed=0
-randomness = dict(seed=None, diff_rank_seed=True)
+# mmengine's default randomness: one seed for every rank, so a run (and its
+# resume) is reproducible. For different augmentation draws per rank set
+# randomness=dict(seed=..., diff_rank_seed=True): mmengine then also draws
+# the sampler's seed at random, and a resumed run no longer replays the
+# uninterrupted one exactly.

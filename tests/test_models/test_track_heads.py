@@ -206,11 +206,10 @@ def test_box_cross_attention_matches_mmcv_deformable_attention():
     feats = level_maps(gen, batch=2, shapes=shapes)
     rois = make_rois(gen, 10, (84, 98), batch=2)
     query = torch.randn(10, D, generator=gen)
-    out = attn(query, rois, rois[:, 0].long(),
-               [FlatFeatureMap(f) for f in feats], (14, 28))
+    memory = FlatFeatureMap(feats)
+    out = attn(query, rois, rois[:, 0].long(), memory, (14, 28))
 
-    ref = attn.box_reference_points(rois, [FlatFeatureMap(f) for f in feats],
-                                    (14, 28))
+    ref = attn.box_reference_points(rois, memory, (14, 28))
     spatial = torch.tensor(shapes)
     start = torch.tensor([0, 42])
     for b in range(2):
@@ -229,7 +228,7 @@ def test_box_reference_points_are_box_centres_and_sizes():
     feats = (torch.zeros(1, D, 4, 5), torch.zeros(1, D, 2, 3))
     rois = torch.tensor([[0., 14., 7., 42., 35.]])
     ref = BoxDeformableCrossAttention.box_reference_points(
-        rois, [FlatFeatureMap(f) for f in feats], (14, 28))
+        rois, FlatFeatureMap(feats), (14, 28))
     # level 0 covers 70 x 56 pixels, level 1 84 x 56
     assert torch.allclose(ref[0, 0], torch.tensor([28 / 70, 21 / 56,
                                                    28 / 70, 28 / 56]))

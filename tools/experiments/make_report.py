@@ -15,7 +15,10 @@ A claim is *reproduced* when the synthetic numbers order as the paper's
 do. Pairwise claims also give the per-video evidence: on how many held-out
 videos the ordering holds and the one-sided sign-test p-value; below
 ``SIGN_TEST_ALPHA`` the ordering is called consistent across videos,
-otherwise it is within the per-video noise of this small benchmark.
+otherwise it is within the per-video noise of this small benchmark. When
+the seed_noise table exists, a difference smaller than the seed-to-seed
+range of the reference run (the same metric) is also flagged as within
+seed noise.
 """
 import argparse
 import os.path as osp
@@ -29,7 +32,7 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import experiment_kit as kit  # noqa: E402
 
 EXPERIMENTS = ('scaling', 'chain_length', 'pseudo_negatives', 'components',
-               'motion_baselines')
+               'motion_baselines', 'seed_noise')
 NOT_RUN = ('_Not run yet: `python tools/experiments/{name}.py` writes '
            '`docs/experiments/{name}.json`, then run this script._')
 
@@ -45,8 +48,10 @@ class Claim:
         return f'* **{status}**: {self.text} {self.evidence}'
 
 
-def paired(a: dict, b: dict, key: str = 'AssocA') -> str:
-    """'a - b' in points with the per-video sign test."""
+def paired(a: dict, b: dict, key: str = 'AssocA',
+           noise: Optional[Dict[str, float]] = None) -> str:
+    """'a - b' in points with the per-video sign test and, given the
+    seed-to-seed ``noise`` range of each metric, the seed-noise flag."""
     diff = a['metrics'][key] - b['metrics'][key]
     text = f'({key} {kit.fmt(a["metrics"][key])} vs ' \
            f'{kit.fmt(b["metrics"][key])}, {diff:+.1f} points'
@@ -59,6 +64,9 @@ def paired(a: dict, b: dict, key: str = 'AssocA') -> str:
             'within per-video noise'
         text += (f'; higher on {st["wins"]}/{n} held-out videos, sign test '
                  f'p = {st["p_value"]:.2f}: {verdict}')
+    if noise and key in noise and abs(diff) < noise[key]:
+        text += (f'; smaller than the seed-to-seed range '
+                 f'({noise[key]:.1f} points): within seed noise')
     return text + ')'
 
 
@@ -73,7 +81,7 @@ def log2_slope(points: List[tuple]) -> float:
 
 
 # ----------------------------------------------------------------- claims
-def scaling_claims(table: dict) -> List[Claim]:
+def scaling_claims(table: dict, noise=None) -> List[Claim]:
     rows = table['rows']
     sizes = sorted({r['num_videos'] for r in rows})
     lo, hi = sizes[0], sizes[-1]
@@ -96,7 +104,7 @@ def scaling_claims(table: dict) -> List[Claim]:
             f'the largest training set ({hi} videos)',
             at(chain, hi)['metrics']['AssocA'] >
             at(other, hi)['metrics']['AssocA'],
-            paired(at(chain, hi), at(other, hi))))
+            paired(at(chain, hi), at(other, hi), noise=noise)))
     slopes = {lb: log2_slope(curve(lb))
               for lb in [chain] + others + ['Broken chain']
               if any(r['label'] == lb for r in rows)}
@@ -110,7 +118,7 @@ def scaling_claims(table: dict) -> List[Claim]:
         'Fig. 1b: chain contrast keeps improving as the data grows '
         f'(AssocA at {hi} videos above AssocA at {lo})',
         at(chain, hi)['metrics']['AssocA'] > at(chain, lo)['metrics']
-        ['AssocA'], paired(at(chain, hi), at(chain, lo))))
+        ['AssocA'], paired(at(chain, hi), at(chain, lo), noise=noise)))
     if 'Broken chain' in slopes:
         gap_lo = at(chain, lo)['metrics']['AssocA'] - \
             at('Broken chain', lo)['metrics']['AssocA']
@@ -118,7 +126,8 @@ def scaling_claims(table: dict) -> List[Claim]:
             at('Broken chain', hi)['metrics']['AssocA']
         claims.append(Claim(
             f'Fig. 3b: the chain beats the broken chain at {hi} videos',
-            gap_hi > 0, paired(at(chain, hi), at('Broken chain', hi))))
+            gap_hi > 0,
+            paired(at(chain, hi), at('Broken chain', hi), noise=noise)))
         claims.append(Claim(
             'Fig. 3b: the gap between chain and broken chain grows with the '
             'data', gap_hi > gap_lo,
@@ -127,40 +136,42 @@ def scaling_claims(table: dict) -> List[Claim]:
     return claims
 
 
-def chain_length_claims(table: dict) -> List[Claim]:
+def chain_length_claims(table: dict, noise=None) -> List[Claim]:
     rows = sorted(table['rows'], key=lambda r: r['chain_length'])
     claims = []
     for a, b in zip(rows, rows[1:]):
         claims.append(Claim(
             f'Table 5: chain length {b["chain_length"]} beats '
             f'{a["chain_length"]}',
-            b['metrics']['AssocA'] > a['metrics']['AssocA'], paired(b, a)))
+            b['metrics']['AssocA'] > a['metrics']['AssocA'],
+            paired(b, a, noise=noise)))
     return claims
 
 
-def pseudo_negative_claims(table: dict) -> List[Claim]:
+def pseudo_negative_claims(table: dict, noise=None) -> List[Claim]:
     with_ = next(r for r in table['rows'] if r['proposals'])
     without = next(r for r in table['rows'] if not r['proposals'])
     return [Claim('Table 13: pseudo-negative proposals raise AssocA',
                   with_['metrics']['AssocA'] > without['metrics']['AssocA'],
-                  paired(with_, without))]
+                  paired(with_, without, noise=noise))]
 
 
-def component_claims(table: dict) -> List[Claim]:
+def component_claims(table: dict, noise=None) -> List[Claim]:
     rows = table['rows']
     claims = []
     for a, b in zip(rows, rows[1:]):
         claims.append(Claim(
             f'Table 7: "{b["label"]}" improves on "{a["label"]}"',
-            b['metrics']['AssocA'] > a['metrics']['AssocA'], paired(b, a)))
+            b['metrics']['AssocA'] > a['metrics']['AssocA'],
+            paired(b, a, noise=noise)))
     claims.append(Claim(
         'Table 7: the full model beats the plain adapter + chain contrast',
         rows[-1]['metrics']['AssocA'] > rows[1]['metrics']['AssocA'],
-        paired(rows[-1], rows[1])))
+        paired(rows[-1], rows[1], noise=noise)))
     return claims
 
 
-def motion_claims(table: dict) -> List[Claim]:
+def motion_claims(table: dict, noise=None) -> List[Claim]:
     by_kind: Dict[str, List[dict]] = {}
     for r in table['rows']:
         by_kind.setdefault(r['kind'], []).append(r)
@@ -172,48 +183,77 @@ def motion_claims(table: dict) -> List[Claim]:
                 f'Tables 2 and 9: the learned association beats '
                 f'{motion["label"]} on {key} with the same detections',
                 trained['metrics'][key] > motion['metrics'][key],
-                paired(trained, motion, key)))
+                paired(trained, motion, key, noise=noise)))
     for untrained in by_kind.get('untrained', []):
         claims.append(Claim(
             'training matters: the trained embedding beats the same '
             'network at random init', trained['metrics']['AssocA'] >
-            untrained['metrics']['AssocA'], paired(trained, untrained)))
+            untrained['metrics']['AssocA'],
+            paired(trained, untrained, noise=noise)))
     return claims
+
+
+def seed_noise_claims(table: dict, noise=None) -> List[Claim]:
+    """No claim of the paper: the table is the noise floor of the others."""
+    return []
 
 
 CLAIMS = dict(scaling=scaling_claims, chain_length=chain_length_claims,
               pseudo_negatives=pseudo_negative_claims,
-              components=component_claims, motion_baselines=motion_claims)
+              components=component_claims, motion_baselines=motion_claims,
+              seed_noise=seed_noise_claims)
+
+
+def seed_noise_ranges(tables_dir: str) -> Optional[Dict[str, float]]:
+    """Seed-to-seed range of each metric (seed_noise.json), or None."""
+    path = osp.join(tables_dir, 'seed_noise.json')
+    if not osp.isfile(path):
+        return None
+    spread = kit.read_json(path, 'seed_noise table').get('spread', {})
+    return {k: v['range'] for k, v in spread.items()}
 
 
 # ----------------------------------------------------------------- blocks
 def block_text(name: str, table: Optional[dict], md: Optional[str],
-               claims: List[Claim], plot: str = '') -> str:
+               claims: List[Claim], plot: str = '', source: str = '') -> str:
+    """The measured tables of ``NAME.md`` (without its title, banner and
+    setting line, which the block restates), the plot and the verdicts."""
     if table is None:
         return NOT_RUN.format(name=name)
     s = table['setting']
-    body = md.split('\n\n', 1)[1] if md and md.startswith('# ') else md
-    # the tables of NAME.md without its title and banner
-    tables = '\n'.join(ln for ln in (body or '').splitlines()
-                       if not ln.startswith('> '))
+    keep = [ln for ln in (md or '').splitlines()
+            if not ln.startswith(('# ', '> ', 'Setting `'))]
     return '\n'.join([
-        f'Measured (SYNTHETIC, setting `{s["name"]}`, '
-        f'{s["num_val_videos"]} held-out videos, seed {s["seed"]}; '
-        f'from `docs/experiments/{name}.md`):', '', tables.strip(), '',
+        f'Measured (SYNTHETIC, setting `{s["name"]}`: '
+        f'{s["num_train_videos"]} training videos, {s["num_val_videos"]} '
+        f'held-out videos, {s["epochs"]} epoch(s) per run, seed '
+        f'{s["seed"]}; from `{source or f"experiments/{name}.md"}`):', '',
+        '\n'.join(keep).strip(), '',
         f'![{name}]({plot or f"experiments/{name}.png"})', '',
-        'Against the paper:', ''
-    ] + [c.line() for c in claims])
+    ] + (['Against the paper:', ''] + [c.line() for c in claims]
+         if claims else []))
 
 
-def summary_text(all_claims: Dict[str, List[Claim]]) -> str:
+def summary_text(all_claims: Dict[str, List[Claim]],
+                 tables: Dict[str, dict]) -> str:
     if not all_claims:
         return '_No experiment has been run yet._'
     lines = []
     for name, claims in all_claims.items():
+        if not claims:
+            continue
         ok = sum(c.holds for c in claims)
         lines.append(f'* `{name}`: {ok} of {len(claims)} claims reproduced'
                      + ('' if ok == len(claims) else ' -- not: ' + '; '.join(
                          c.text for c in claims if not c.holds)))
+    # each run once, however many tables show it
+    runs = {r['run']: r for t in tables.values() for r in t['rows']}
+    wall = {k: sum(r.get('wall_s', {}).get(k, 0.0) for r in runs.values())
+            for k in ('train', 'eval')}
+    cpu = sum(sum(r.get('cpu_s', {}).values()) for r in runs.values())
+    lines += ['', f'{len(runs)} runs; measured wall time of their training '
+              f'{wall["train"] / 60:.0f} min and evaluation '
+              f'{wall["eval"] / 60:.0f} min ({cpu / 60:.0f} CPU-minutes).']
     return '\n'.join(lines)
 
 
@@ -231,7 +271,8 @@ def replace_block(text: str, name: str, content: str,
 
 def build_report(report_text: str, tables_dir: str,
                  report_path: str = 'report') -> str:
-    all_claims = {}
+    all_claims, tables = {}, {}
+    noise = seed_noise_ranges(tables_dir)
     for name in EXPERIMENTS:
         json_path = osp.join(tables_dir, f'{name}.json')
         md_path = osp.join(tables_dir, f'{name}.md')
@@ -242,15 +283,17 @@ def build_report(report_text: str, tables_dir: str,
             md = open(md_path, encoding='utf-8').read() \
                 if osp.isfile(md_path) else kit.markdown_table(
                     ['run'], [[r['label']] for r in table['rows']])
-            claims = CLAIMS[name](table)
+            claims = CLAIMS[name](table, noise)
             all_claims[name] = claims
-        plot = osp.relpath(osp.join(tables_dir, f'{name}.png'),
-                           osp.dirname(osp.abspath(report_path)))
+            tables[name] = table
+        here = osp.dirname(osp.abspath(report_path))
+        plot = osp.relpath(osp.join(tables_dir, f'{name}.png'), here)
+        source = osp.relpath(md_path, here)
         report_text = replace_block(
-            report_text, name, block_text(name, table, md, claims, plot),
-            report_path)
-    return replace_block(report_text, 'summary', summary_text(all_claims),
-                         report_path)
+            report_text, name,
+            block_text(name, table, md, claims, plot, source), report_path)
+    return replace_block(report_text, 'summary',
+                         summary_text(all_claims, tables), report_path)
 
 
 def main(argv=None):

@@ -3,8 +3,8 @@
 
     python tools/experiments/run_all.py [--quick] [--work-dir DIR] [--dry-run]
 
-Runs scaling, chain_length, pseudo_negatives, components and
-motion_baselines in one work dir (shared runs are trained once), then
+Runs scaling, chain_length, pseudo_negatives, components,
+motion_baselines and seed_noise in one work dir (shared runs are trained once), then
 make_report.py. Full mode fills docs/results.md; --quick fills a copy,
 WORK/results.md, so the committed page is never touched by a smoke run.
 Everything is resumable: re-running after an interruption skips the runs
@@ -22,9 +22,10 @@ import make_report  # noqa: E402
 import motion_baselines  # noqa: E402
 import pseudo_negatives  # noqa: E402
 import scaling  # noqa: E402
+import seed_noise  # noqa: E402
 
 ORDER = (scaling, chain_length, pseudo_negatives, components,
-         motion_baselines)
+         motion_baselines, seed_noise)
 
 
 def main(argv=None, setting=None):

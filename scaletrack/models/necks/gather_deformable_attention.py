@@ -67,8 +67,6 @@ class GatherMultiScaleDeformableAttention(MultiScaleDeformableAttention):
         weights = self.attention_weights(query).view(
             bs, num_query, heads, levels * points).softmax(-1).view(
                 bs, num_query, heads, levels, points)
-        shapes = spatial_shapes.tolist()
-        starts = level_start_index.tolist()
         if reference_points.shape[-1] == 2:
             normalizer = torch.stack(
                 [spatial_shapes[..., 1], spatial_shapes[..., 0]], -1)
@@ -81,15 +79,15 @@ class GatherMultiScaleDeformableAttention(MultiScaleDeformableAttention):
         else:
             raise ValueError('reference_points must end with 2 or 4 values, '
                              f'got {reference_points.shape[-1]}')
-        index, weight = [], []
-        for lvl, ((h, w), start) in enumerate(zip(shapes, starts)):
-            size = locations.new_tensor([w, h])
-            coords = locations[:, :, :, lvl] * size - 0.5  # [bs, nq, H, P, 2]
-            idx, wt = interpolation_corners(coords, (w, h), 'zeros')
-            index.append(idx + start)
-            weight.append(wt * weights[:, :, :, lvl, :, None])
-        index = torch.cat(index, -2).flatten(-2)  # [bs, nq, H, L*P*4]
-        weight = torch.cat(weight, -2).flatten(-2)
+        # all levels at once: per-level sizes (w, h) and first rows
+        sizes = torch.stack([spatial_shapes[:, 1], spatial_shapes[:, 0]], -1)
+        coords = locations * sizes[:, None].to(locations.dtype) - 0.5
+        index, weight = interpolation_corners(coords, sizes[:, None],
+                                              'zeros')  # [bs,nq,H,L,P,4]
+        index = index + level_start_index.view(levels, 1, 1)
+        weight = weight * weights[..., None]
+        index = index.flatten(-3)  # [bs, nq, H, L*P*4]
+        weight = weight.flatten(-3)
         batch = torch.arange(bs, device=query.device).view(bs, 1, 1, 1)
         head = torch.arange(heads, device=query.device).view(1, 1, heads, 1)
         index = (batch * num_value + index) * heads + head

@@ -44,29 +44,25 @@ class BoxDeformableCrossAttention(MultiScaleDeformableAttention):
             batch_first=True)
 
     @staticmethod
-    def box_reference_points(rois: Tensor,
-                             flat_levels: Sequence[FlatFeatureMap],
+    def box_reference_points(rois: Tensor, memory: FlatFeatureMap,
                              strides: Sequence[float]) -> Tensor:
         """``[N, L, 4]``: box ``(cx, cy, w, h)`` in each level's [0, 1]
         frame."""
         boxes = rois[:, 1:]
         cxcywh = torch.cat([(boxes[:, :2] + boxes[:, 2:]) * 0.5,
                             boxes[:, 2:] - boxes[:, :2]], -1)
-        extents = [
-            rois.new_tensor([s * f.sizes[0], s * f.sizes[1]] * 2)
-            for f, s in zip(flat_levels, strides)
-        ]
-        return cxcywh[:, None] / torch.stack(extents)[None]
+        extents = rois.new_tensor([[s * w, s * h] * 2 for (w, h), s in zip(
+            memory.level_sizes, strides)])
+        return cxcywh[:, None] / extents[None]
 
     def attend(self, query: Tensor, reference_points: Tensor,
-               flat_levels: Sequence[FlatFeatureMap],
-               batch_inds: Tensor) -> Tensor:
+               memory: FlatFeatureMap, batch_inds: Tensor) -> Tensor:
         """Attention output ``[N, D]`` (``output_proj``, no residual).
 
         Args:
             query: ``[N, D]``.
             reference_points: ``[N, L, 4]`` normalised ``(cx, cy, w, h)``.
-            flat_levels: the L encoder maps (raw memory, channels-last).
+            memory: the L encoder maps (raw memory ``M``, channels-last).
             batch_inds: ``[N]`` image of each query.
         """
         n = query.shape[0]
@@ -80,22 +76,19 @@ class BoxDeformableCrossAttention(MultiScaleDeformableAttention):
         ref = reference_points[:, None, :, None]  # [N, 1, L, 1, 4]
         # mmcv's rule for 4-d references, in each level's [0, 1] frame
         locations = ref[..., :2] + offsets / points * ref[..., 2:] * 0.5
-        pooled, inside = 0, 0
-        for lvl, flat in enumerate(flat_levels):
-            size = locations.new_tensor(flat.sizes)  # (w, h)
-            coords = locations[:, :, lvl] * size - 0.5  # [N, H, P, 2]
-            p, z = flat.sample(coords, batch_inds, weights[:, :, lvl])
-            pooled, inside = pooled + p, inside + z
+        sizes = locations.new_tensor(memory.level_sizes)[:, None]  # [L,1,2]
+        coords = locations * sizes - 0.5  # continuous indices per level
+        # all heads, levels and points in one gather: [N, H, D], [N, H]
+        pooled, inside = memory.sample(coords, batch_inds, weights)
         return self.output_proj(project_heads(pooled, inside,
                                               self.value_proj))
 
     def forward(self, query: Tensor, rois: Tensor, batch_inds: Tensor,
-                flat_levels: Sequence[FlatFeatureMap],
-                strides: Sequence[float]) -> Tensor:
+                memory: FlatFeatureMap, strides: Sequence[float]) -> Tensor:
         """Eq. 9 attention output ``[N, D]`` for boxes ``rois [N, 5]``."""
-        if len(flat_levels) != self.num_levels:
+        if memory.num_levels != self.num_levels:
             raise ValueError(f'BoxDeformableCrossAttention was built for '
                              f'{self.num_levels} levels, got '
-                             f'{len(flat_levels)}')
-        ref = self.box_reference_points(rois, flat_levels, strides)
-        return self.attend(query, ref, flat_levels, batch_inds)
+                             f'{memory.num_levels}')
+        ref = self.box_reference_points(rois, memory, strides)
+        return self.attend(query, ref, memory, batch_inds)

@@ -74,7 +74,7 @@ class ScaleTrackDecoderLayer(nn.Module):
             if out_channels else None
 
     def forward(self, x: Tensor, rois: Tensor, batch_inds: Tensor,
-                flat_levels: Sequence[FlatFeatureMap],
+                memory: FlatFeatureMap,
                 strides: Sequence[float],
                 temporal_map: Optional[FlatFeatureMap]
                 ) -> Tuple[Tensor, Optional[Tensor]]:
@@ -83,7 +83,7 @@ class ScaleTrackDecoderLayer(nn.Module):
         Args:
             x: box queries ``[N, D]``.
             rois, batch_inds: boxes ``[N, 5]`` and their batch column.
-            flat_levels: current-frame encoder maps (Eq. 9 memory).
+            memory: current-frame encoder maps (Eq. 9 memory ``M``).
             strides: stride of every level.
             temporal_map: ``F_temp`` (Eq. 7), needed if temporal fusion is on.
         """
@@ -95,7 +95,7 @@ class ScaleTrackDecoderLayer(nn.Module):
             x = self.modulation(x)
         if self.cross_attn is not None:
             x = self.cross_norm(x + self.dropout(
-                self.cross_attn(x, rois, batch_inds, flat_levels, strides)))
+                self.cross_attn(x, rois, batch_inds, memory, strides)))
         x = self.ffn_norm(self.ffn(x))
         if self.output_proj is None:
             return x, None

@@ -27,7 +27,7 @@ v(p)) + b_h sum_p a_p z(p)``, ``z(p)`` being the interpolated all-ones map
 the value projection that way: to a few per-box vectors instead of every
 location of every map.
 """
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -58,36 +58,42 @@ def roi_batch_indices(rois: Tensor, batch_size: int) -> Tensor:
     return inds
 
 
-def _axis_corners(c: Tensor, size: int, mode: str) -> Tuple[Tensor, Tensor]:
-    """Linear interpolation along one axis: indices and weights ``[..., 2]``.
+def _axis_corners(c: Tensor, size: Tensor,
+                  mode: str) -> Tuple[Tensor, Tensor]:
+    """Linear interpolation along every axis at once.
+
+    Args: ``c [..., k]`` continuous indices, ``size`` a long tensor
+    broadcastable to ``c``. Returns indices and weights ``[..., k, 2]``.
     """
+    last = (size - 1)[..., None]
     if mode == 'zeros':
         # keep far-away points finite before the integer cast
-        c = c.clamp(-2.0, size + 1.0)
+        c = torch.minimum(c.clamp(min=-2.0), (size + 1).to(c.dtype))
         floor = torch.floor(c)
         frac = c - floor
         i0 = floor.long()
         index = torch.stack([i0, i0 + 1], -1)
         weight = torch.stack([1 - frac, frac], -1)
-        weight = weight * ((index >= 0) & (index < size))
-        return index.clamp(0, size - 1), weight
+        weight = weight * ((index >= 0) & (index <= last))
+        return torch.minimum(index.clamp(min=0), last), weight
     # mmcv RoIAlign: zero beyond [-1, size], otherwise clamp into the map
-    valid = ((c >= -1.0) & (c <= float(size))).to(c.dtype)
-    c = c.clamp(0.0, float(size - 1))
+    valid = ((c >= -1.0) & (c <= size)).to(c.dtype)
+    c = torch.minimum(c.clamp(min=0.0), (size - 1).to(c.dtype))
     i0 = torch.floor(c).long()
     frac = (c - i0) * valid
-    index = torch.stack([i0, (i0 + 1).clamp(max=size - 1)], -1)
+    index = torch.minimum(torch.stack([i0, i0 + 1], -1), last)
     weight = torch.stack([valid - frac, frac], -1)
     return index, weight
 
 
-def interpolation_corners(coords: Tensor, sizes: Sequence[int],
+def interpolation_corners(coords: Tensor, sizes: Union[Sequence[int], Tensor],
                           mode: str = 'zeros') -> Tuple[Tensor, Tensor]:
     """Corner indices and weights of (bi/tri)linear interpolation.
 
     Args:
         coords: ``[..., k]`` continuous indices, axis order ``(x, y[, t])``.
-        sizes: ``(w, h[, T])`` in the same order.
+        sizes: ``(w, h[, T])`` in the same order, or a long tensor
+            ``[..., k]`` broadcastable to ``coords`` (e.g. per level).
         mode: ``'zeros'`` or ``'roi_align'`` (see module doc).
 
     Returns:
@@ -96,14 +102,18 @@ def interpolation_corners(coords: Tensor, sizes: Sequence[int],
     """
     if mode not in BOUNDARY_MODES:
         raise ValueError(f'mode must be one of {BOUNDARY_MODES}, got {mode}')
-    index, weight = _axis_corners(coords[..., 0], sizes[0], mode)
-    step = sizes[0]
-    for axis in range(1, len(sizes)):
-        idx, wt = _axis_corners(coords[..., axis], sizes[axis], mode)
+    if not torch.is_tensor(sizes):
+        sizes = torch.tensor(sizes, device=coords.device)
+    axis_index, axis_weight = _axis_corners(coords, sizes, mode)
+    index, weight = axis_index[..., 0, :], axis_weight[..., 0, :]
+    step = sizes[..., 0]
+    for axis in range(1, coords.shape[-1]):
         # outer sum / product with the corners found so far
-        index = (idx[..., :, None] * step + index[..., None, :]).flatten(-2)
-        weight = (wt[..., :, None] * weight[..., None, :]).flatten(-2)
-        step = step * sizes[axis]  # not in place: sizes may be traced
+        index = (axis_index[..., axis, :, None] * step[..., None, None] +
+                 index[..., None, :]).flatten(-2)
+        weight = (axis_weight[..., axis, :, None] *
+                  weight[..., None, :]).flatten(-2)
+        step = step * sizes[..., axis]
     return index, weight
 
 
@@ -121,46 +131,92 @@ def weighted_gather(values: Tensor, index: Tensor, weight: Tensor) -> Tensor:
 
 
 class FlatFeatureMap:
-    """A ``[B, C, *spatial]`` map stored channels-last as ``[B * S, C]``.
+    """Maps ``[B, C, *spatial]`` (one or several levels) stored channels-last
+    as one ``[B * S, C]`` table, ``S`` = locations of all levels of an image
+    (for several levels: the memory ``M`` of Eq. 3).
 
     Build it once per forward and sample it many times.
     """
 
-    def __init__(self, maps: Tensor) -> None:
-        if maps.dim() not in (4, 5):
-            raise ValueError('FlatFeatureMap expects [B, C, h, w] or '
-                             f'[B, C, T, h, w], got {tuple(maps.shape)}')
-        self.batch, self.channels = maps.shape[:2]
-        self.spatial = tuple(maps.shape[2:])  # (h, w) or (T, h, w)
-        self.sizes = tuple(reversed(self.spatial))  # (w, h[, T])
-        self.numel = 1
-        for s in self.spatial:
-            self.numel = self.numel * s
-        self.values = maps.movedim(1, -1).reshape(-1, self.channels)
+    def __init__(self, maps: Union[Tensor, Sequence[Tensor]]) -> None:
+        levels = [maps] if torch.is_tensor(maps) else list(maps)
+        first = levels[0]
+        if first.dim() not in (4, 5) or any(
+                m.shape[:2] != first.shape[:2] or m.dim() != first.dim()
+                for m in levels):
+            raise ValueError(
+                'FlatFeatureMap expects maps [B, C, h, w] or [B, C, T, h, '
+                'w] with one B and C, got '
+                f'{[tuple(m.shape) for m in levels]}')
+        self.batch, self.channels = first.shape[:2]
+        # per level (w, h[, T]) and first row within an image
+        self.level_sizes = [tuple(reversed(m.shape[2:])) for m in levels]
+        numels = [m[0, 0].numel() for m in levels]
+        self.level_starts = [sum(numels[:i]) for i in range(len(levels))]
+        self.numel = sum(numels)
+        device = first.device
+        self._sizes = torch.tensor(self.level_sizes, device=device)
+        self._starts = torch.tensor(self.level_starts, device=device)
+        values = [m.movedim(1, -1).reshape(self.batch, -1, self.channels)
+                  for m in levels]
+        values = values[0] if len(values) == 1 else torch.cat(values, 1)
+        self.values = values.reshape(-1, self.channels)
+
+    @property
+    def num_levels(self) -> int:
+        return len(self.level_sizes)
+
+    @property
+    def sizes(self) -> Tuple[int, ...]:
+        """``(w, h[, T])`` of a single-level map."""
+        return self.level_sizes[-1] if self.num_levels == 1 else \
+            self.level_sizes
+
+    @property
+    def spatial(self) -> Tuple[int, ...]:
+        """``(h, w)`` or ``(T, h, w)`` of a single-level map."""
+        return tuple(reversed(self.level_sizes[-1]))
 
     def sample(self, coords: Tensor, batch_inds: Tensor,
-               point_weights: Optional[Tensor] = None,
-               mode: str = 'zeros') -> Tuple[Tensor, Tensor]:
+               point_weights: Optional[Tensor] = None, mode: str = 'zeros',
+               level: Optional[int] = None) -> Tuple[Tensor, Tensor]:
         """Weighted sums of interpolated vectors over groups of points.
 
         Args:
-            coords: ``[N, G, P, k]`` continuous indices ``(x, y[, t])``.
-            batch_inds: ``[N]`` map of each row.
-            point_weights: ``[N, G, P]`` (``None`` = ones).
+            coords: ``[N, G, P, k]`` continuous indices ``(x, y[, t])`` on
+                level ``level``, or ``[N, G, L, P, k]`` with one slice per
+                level when ``level`` is ``None`` (all levels, one gather).
+            batch_inds: ``[N]`` image of each row.
+            point_weights: ``coords.shape[:-1]`` (``None`` = ones).
             mode: boundary rule, ``'zeros'`` or ``'roi_align'``.
+            level: the level sampled; ``None`` for the per-level layout
+                (a single-level map may use either).
 
         Returns:
             ``[N, G, C]`` = ``sum_p w_p v(p)`` and ``[N, G]`` =
             ``sum_p w_p z(p)`` (``z`` = the interpolated all-ones map).
         """
-        n, groups, points, k = coords.shape
-        if k != len(self.sizes):
-            raise ValueError(f'coords have {k} axes, the map has '
-                             f'{len(self.sizes)}')
-        index, weight = interpolation_corners(coords, self.sizes, mode)
+        n, groups = coords.shape[:2]
+        k = coords.shape[-1]
+        if k != len(self.level_sizes[0]):
+            raise ValueError(f'coords have {k} axes, the maps have '
+                             f'{len(self.level_sizes[0])}')
+        if level is None and self.num_levels == 1 and coords.dim() == 4:
+            level = 0
+        if level is not None:
+            sizes, start = self._sizes[level], self._starts[level]
+        else:
+            if coords.dim() != 5 or coords.shape[2] != self.num_levels:
+                raise ValueError(f'coords must be [N, G, {self.num_levels}, '
+                                 f'P, {k}], got {tuple(coords.shape)}')
+            sizes = self._sizes[:, None]  # [L, 1, k], broadcast over P
+            start = self._starts[:, None, None]  # [L, 1, 1]
+        index, weight = interpolation_corners(coords, sizes, mode)
         if point_weights is not None:
             weight = weight * point_weights[..., None]
-        index = index + (batch_inds * self.numel).view(n, 1, 1, 1)
+        offset = batch_inds * self.numel
+        index = index + start + offset.view((n, ) + (1, ) *
+                                            (index.dim() - 1))
         index = index.reshape(n * groups, -1)
         weight = weight.reshape(n * groups, -1)
         out = weighted_gather(self.values, index, weight)

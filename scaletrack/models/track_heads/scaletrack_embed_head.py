@@ -43,9 +43,9 @@ class ScaleTrackEmbedHead(BaseModule):
             supervised). ``None`` = all (intermediate supervision);
             ``[-1]`` = last only. Must include the last layer, which gives
             the tracking embedding. Unreturned layers have no projection.
-        temporal_window: T, the window the caller should buffer
-            (``TemporalFeatureBuffer(head.temporal_window)``). 5 = half of
-            the 10-frame training clip, so most frames of a clip see a full
+        temporal_window: T, the window the caller buffers
+            (``scaletrack.models.mot.temporal_buffer``). 5 = half of the
+            10-frame training clip, so most frames of a clip see a full
             window; the sampling cost does not depend on T.
         temporal_spatial_range: spatial reach of Eq. 7 in half box sizes.
         spatial_pool_cfg: kwargs of ``SpatialAttentionPooling`` (K=9 points,
@@ -79,6 +79,7 @@ class ScaleTrackEmbedHead(BaseModule):
         self.num_layers = num_layers
         self.temporal_window = temporal_window
         self.with_temporal = with_temporal
+        self.with_cross_attn = with_cross_attn
         if return_layers is None:
             return_layers = range(num_layers)
         layers = sorted({int(i) % num_layers for i in return_layers})
@@ -153,16 +154,18 @@ class ScaleTrackEmbedHead(BaseModule):
                     for _ in self.return_layers]
         batch_inds = rois[:, 0].long()
         stride = self.featmap_strides[-1]
-        # channels-last copies, made once and sampled by every part/layer
-        flat_levels = [FlatFeatureMap(f) for f in feats]
+        # channels-last copy of the memory M (Eq. 3), made once and sampled
+        # by every part and layer (only M_L without cross attention)
+        memory = FlatFeatureMap(feats if self.with_cross_attn else feats[-1:])
+        last = memory.num_levels - 1
         pool = self.spatial_pool_cfg
         if self.spatial_pool is not None:
-            x, _ = self.spatial_pool(flat_levels[-1], rois, batch_inds,
-                                     stride)
+            x, _ = self.spatial_pool(memory, rois, batch_inds, stride,
+                                     level=last)
         else:
-            x = roi_align_cells(flat_levels[-1], rois, batch_inds, stride,
-                                pool['roi_size'],
-                                pool['sampling_ratio']).mean(1)
+            x = roi_align_cells(memory, rois, batch_inds, stride,
+                                pool['roi_size'], pool['sampling_ratio'],
+                                level=last).mean(1)
         temporal_map = None
         if self.with_temporal:
             temporal_map = FlatFeatureMap(
@@ -170,7 +173,7 @@ class ScaleTrackEmbedHead(BaseModule):
                 temporal_feats)
         embeds = []
         for layer in self.layers:
-            x, embed = layer(x, rois, batch_inds, flat_levels,
+            x, embed = layer(x, rois, batch_inds, memory,
                              self.featmap_strides, temporal_map)
             if embed is not None:
                 embeds.append(embed)

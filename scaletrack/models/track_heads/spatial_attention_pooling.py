@@ -24,7 +24,7 @@ __all__ = ['SpatialAttentionPooling', 'roi_align_cells']
 
 def roi_align_cells(flat_map: FlatFeatureMap, rois: Tensor,
                     batch_inds: Tensor, stride: float, roi_size: int,
-                    sampling_ratio: int) -> Tensor:
+                    sampling_ratio: int, level: int = -1) -> Tensor:
     """Eq. 4, RoIAlign (``aligned=True``, average of ``sampling_ratio**2``
     samples per bin) -> cells ``[N, roi_size**2, C]`` in row-major order.
 
@@ -47,7 +47,8 @@ def roi_align_cells(flat_map: FlatFeatureMap, rois: Tensor,
     pos = torch.stack([pos_x, pos_y], -1)
     coords = start[:, None, None] + pos[None] * bin_size[:, None, None]
     weights = coords.new_full(coords.shape[:-1], 1.0 / sampling_ratio**2)
-    cells, _ = flat_map.sample(coords, batch_inds, weights, mode='roi_align')
+    cells, _ = flat_map.sample(coords, batch_inds, weights,
+                               mode='roi_align', level=level)
     return cells
 
 
@@ -126,21 +127,25 @@ class SpatialAttentionPooling(nn.Module):
         return torch.minimum(torch.maximum(loc, lo), hi)
 
     def forward(self, flat_map: FlatFeatureMap, rois: Tensor,
-                batch_inds: Tensor, stride: float) -> Tuple[Tensor, Tensor]:
+                batch_inds: Tensor, stride: float,
+                level: int = -1) -> Tuple[Tensor, Tensor]:
         """Return ``(f_spatial [N, D], locations [N, K, 2])``.
 
         Args:
-            flat_map: final-level encoder map ``M_L`` (channels-last).
+            flat_map: encoder maps (channels-last); ``level`` of it is the
+                final-level map ``M_L``.
             rois: ``[N, 5]`` (batch index, x1, y1, x2, y2) in pixels.
             batch_inds: ``rois[:, 0]`` as long.
             stride: stride of ``M_L`` w.r.t. the input image.
+            level: index of ``M_L`` in ``flat_map`` (default: the last).
         """
         cells = roi_align_cells(flat_map, rois, batch_inds, stride,
-                                self.roi_size, self.sampling_ratio)  # Eq. 4
+                                self.roi_size, self.sampling_ratio,
+                                level)  # Eq. 4
         attn = self.attn_mlp(cells).softmax(dim=1)  # Eq. 5 spatial softmax
-        f_att = (cells * attn).sum(dim=1)
+        f_att = torch.bmm(attn.transpose(1, 2), cells).squeeze(1)
         locations = self.predict_locations(cells, rois)
         coords = pixel_to_index(locations, stride)[:, :, None]  # [N,K,1,2]
-        f_sampled, _ = flat_map.sample(coords, batch_inds)
+        f_sampled, _ = flat_map.sample(coords, batch_inds, level=level)
         fused = self.fuse(torch.cat([f_att, f_sampled.flatten(1)], 1))
         return self.norm(fused), locations  # Eq. 6
