@@ -294,3 +294,19 @@ def test_select_detections_top_k_and_empty():
     none_valid = tracker.select_detections(
         dets_of([[0, 0, 10, 10]], scores=[0.1]))
     assert len(none_valid) == 0
+
+
+def test_class_aware_never_matches_across_classes():
+    """With class_aware=True a detection of another class starts a new
+    track even when its embedding is identical; the default (paper) keeps
+    class-agnostic association."""
+    box = torch.tensor([[10., 10., 50., 50.]])
+    emb = torch.tensor([[1.0, 0.0, 0.0]])
+    for class_aware, expect_same in ((False, True), (True, False)):
+        tr = ScaleTrackTracker(class_aware=class_aware)
+        a = tr.track(0, InstanceData(bboxes=box, scores=torch.tensor([0.9]),
+                                     labels=torch.tensor([2])), emb)
+        b = tr.track(1, InstanceData(bboxes=box, scores=torch.tensor([0.9]),
+                                     labels=torch.tensor([5])), emb)
+        same = int(a.instances_id[0]) == int(b.instances_id[0])
+        assert same == expect_same

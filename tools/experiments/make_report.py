@@ -180,7 +180,7 @@ def motion_claims(table: dict, noise=None) -> List[Claim]:
     for motion in by_kind.get('motion', []):
         for key in ('AssocA', 'IDF1'):
             claims.append(Claim(
-                f'Tables 2 and 9: the learned association beats '
+                f'Table 2 (and 9-10): the learned association beats '
                 f'{motion["label"]} on {key} with the same detections',
                 trained['metrics'][key] > motion['metrics'][key],
                 paired(trained, motion, key, noise=noise)))

@@ -4,9 +4,10 @@
     python tools/experiments/run_all.py [--quick] [--work-dir DIR] [--dry-run]
 
 Runs scaling, chain_length, pseudo_negatives, components,
-motion_baselines and seed_noise in one work dir (shared runs are trained once), then
-make_report.py. Full mode fills docs/results.md; --quick fills a copy,
-WORK/results.md, so the committed page is never touched by a smoke run.
+motion_baselines and seed_noise in one work dir (shared runs are trained
+once), then make_report.py. Full mode fills docs/results.md; --quick fills
+a copy, WORK/results.md, so the committed page is never touched by a smoke
+run.
 Everything is resumable: re-running after an interruption skips the runs
 whose metrics exist.
 """

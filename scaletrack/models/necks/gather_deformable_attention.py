@@ -84,12 +84,14 @@ class GatherMultiScaleDeformableAttention(MultiScaleDeformableAttention):
         coords = locations * sizes[:, None].to(locations.dtype) - 0.5
         index, weight = interpolation_corners(coords, sizes[:, None],
                                               'zeros')  # [bs,nq,H,L,P,4]
-        index = index + level_start_index.view(levels, 1, 1)
+        index = index + level_start_index.view(levels, 1, 1).to(index.dtype)
         weight = weight * weights[..., None]
         index = index.flatten(-3)  # [bs, nq, H, L*P*4]
         weight = weight.flatten(-3)
-        batch = torch.arange(bs, device=query.device).view(bs, 1, 1, 1)
-        head = torch.arange(heads, device=query.device).view(1, 1, heads, 1)
+        batch = torch.arange(bs, device=query.device,
+                             dtype=index.dtype).view(bs, 1, 1, 1)
+        head = torch.arange(heads, device=query.device,
+                            dtype=index.dtype).view(1, 1, heads, 1)
         index = (batch * num_value + index) * heads + head
         out = weighted_gather(rows, index.reshape(-1, index.shape[-1]),
                               weight.reshape(-1, weight.shape[-1]))

@@ -62,28 +62,31 @@ def _axis_corners(c: Tensor, size: Tensor,
                   mode: str) -> Tuple[Tensor, Tensor]:
     """Linear interpolation along every axis at once.
 
-    Args: ``c [..., k]`` continuous indices, ``size`` a long tensor
-    broadcastable to ``c``. Returns indices and weights ``[..., k, 2]``.
+    Args: ``c [..., k]`` continuous indices, ``size`` an int32 tensor
+    broadcastable to ``c``. Returns int32 indices and weights
+    ``[..., k, 2]`` (lower and upper corner).
     """
-    last = (size - 1)[..., None]
+    sizef = size.to(c.dtype)
+    last = size - 1
     if mode == 'zeros':
         # keep far-away points finite before the integer cast
-        c = torch.minimum(c.clamp(min=-2.0), (size + 1).to(c.dtype))
+        c = torch.minimum(c.clamp(min=-2.0), sizef + 1)
         floor = torch.floor(c)
         frac = c - floor
-        i0 = floor.long()
-        index = torch.stack([i0, i0 + 1], -1)
-        weight = torch.stack([1 - frac, frac], -1)
-        weight = weight * ((index >= 0) & (index <= last))
-        return torch.minimum(index.clamp(min=0), last), weight
-    # mmcv RoIAlign: zero beyond [-1, size], otherwise clamp into the map
-    valid = ((c >= -1.0) & (c <= size)).to(c.dtype)
-    c = torch.minimum(c.clamp(min=0.0), (size - 1).to(c.dtype))
-    i0 = torch.floor(c).long()
-    frac = (c - i0) * valid
-    index = torch.minimum(torch.stack([i0, i0 + 1], -1), last)
-    weight = torch.stack([valid - frac, frac], -1)
-    return index, weight
+        # a corner outside [0, size - 1] contributes nothing
+        w0 = (1 - frac) * ((floor >= 0) & (floor <= sizef - 1))
+        w1 = frac * ((floor >= -1) & (floor <= sizef - 2))
+    else:
+        # mmcv RoIAlign: zero beyond [-1, size], otherwise clamp into the map
+        valid = ((c >= -1.0) & (c <= sizef)).to(c.dtype)
+        c = torch.minimum(c.clamp(min=0.0), sizef - 1)
+        floor = torch.floor(c)
+        w1 = (c - floor) * valid
+        w0 = valid - w1
+    i0 = floor.int()
+    index = torch.stack([torch.minimum(i0.clamp(min=0), last),
+                         torch.minimum((i0 + 1).clamp(min=0), last)], -1)
+    return index, torch.stack([w0, w1], -1)
 
 
 def interpolation_corners(coords: Tensor, sizes: Union[Sequence[int], Tensor],
@@ -92,18 +95,19 @@ def interpolation_corners(coords: Tensor, sizes: Union[Sequence[int], Tensor],
 
     Args:
         coords: ``[..., k]`` continuous indices, axis order ``(x, y[, t])``.
-        sizes: ``(w, h[, T])`` in the same order, or a long tensor
+        sizes: ``(w, h[, T])`` in the same order, or an integer tensor
             ``[..., k]`` broadcastable to ``coords`` (e.g. per level).
         mode: ``'zeros'`` or ``'roi_align'`` (see module doc).
 
     Returns:
-        ``index [..., 2**k]`` (row-major linear index ``(t*h + y)*w + x``
-        within one map) and ``weight [..., 2**k]``.
+        int32 ``index [..., 2**k]`` (row-major linear index ``(t*h + y)*w +
+        x`` within one map) and ``weight [..., 2**k]``.
     """
     if mode not in BOUNDARY_MODES:
         raise ValueError(f'mode must be one of {BOUNDARY_MODES}, got {mode}')
-    if not torch.is_tensor(sizes):
-        sizes = torch.tensor(sizes, device=coords.device)
+    # int32 index arithmetic: half the memory traffic of int64, exact for
+    # tables of up to 2**31 rows
+    sizes = torch.as_tensor(sizes, device=coords.device).to(torch.int32)
     axis_index, axis_weight = _axis_corners(coords, sizes, mode)
     index, weight = axis_index[..., 0, :], axis_weight[..., 0, :]
     step = sizes[..., 0]
@@ -123,7 +127,8 @@ def weighted_gather(values: Tensor, index: Tensor, weight: Tensor) -> Tensor:
         return values.new_zeros(0, values.shape[1])
     rows, per_row = index.shape
     # 1-D input with explicit offsets (the 2-D form breaks under jit trace)
-    offsets = torch.arange(0, rows * per_row, per_row, device=index.device)
+    offsets = torch.arange(0, rows * per_row, per_row, device=index.device,
+                           dtype=index.dtype)
     return F.embedding_bag(index.reshape(-1), values, offsets,
                            per_sample_weights=weight.reshape(-1).to(
                                values.dtype),
@@ -155,8 +160,10 @@ class FlatFeatureMap:
         self.level_starts = [sum(numels[:i]) for i in range(len(levels))]
         self.numel = sum(numels)
         device = first.device
-        self._sizes = torch.tensor(self.level_sizes, device=device)
-        self._starts = torch.tensor(self.level_starts, device=device)
+        self._sizes = torch.tensor(self.level_sizes, device=device,
+                                   dtype=torch.int32)
+        self._starts = torch.tensor(self.level_starts, device=device,
+                                    dtype=torch.int32)
         values = [m.movedim(1, -1).reshape(self.batch, -1, self.channels)
                   for m in levels]
         values = values[0] if len(values) == 1 else torch.cat(values, 1)
@@ -214,7 +221,7 @@ class FlatFeatureMap:
         index, weight = interpolation_corners(coords, sizes, mode)
         if point_weights is not None:
             weight = weight * point_weights[..., None]
-        offset = batch_inds * self.numel
+        offset = (batch_inds * self.numel).to(index.dtype)
         index = index + start + offset.view((n, ) + (1, ) *
                                             (index.dim() - 1))
         index = index.reshape(n * groups, -1)

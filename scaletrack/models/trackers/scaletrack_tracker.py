@@ -84,6 +84,12 @@ class ScaleTrackTracker(BaseTracker):
             memory costs little accuracy and only ``O(T)`` compute. 30 is
             also ByteTrack's ``track_buffer`` (1 s at 30 fps; 30 s on TAO's
             1 fps; 6 s on BDD's 5 fps).
+        class_aware (bool): only match a detection to a track whose
+            majority-vote class is the detection's class. Default False: the
+            paper associates class-agnostically, which suits open-vocabulary
+            detectors whose labels flicker between frames. True suits
+            detectors with reliable labels (mmdet's ByteTracker, for one,
+            never associates across classes).
     """
 
     def __init__(self,
@@ -94,6 +100,7 @@ class ScaleTrackTracker(BaseTracker):
                  memo_momentum: float = 0.5,
                  init_score_thr: float = 0.3,
                  num_frames_retain: int = 30,
+                 class_aware: bool = False,
                  **kwargs) -> None:
         if not 0.0 <= memo_momentum <= 1.0:
             raise ValueError(
@@ -116,6 +123,7 @@ class ScaleTrackTracker(BaseTracker):
         self.match_thr = float(match_thr)
         self.memo_momentum = float(memo_momentum)
         self.init_score_thr = float(init_score_thr)
+        self.class_aware = bool(class_aware)
         # BaseTracker stores num_frames_retain and calls self.reset().
         super().__init__(num_frames_retain=int(num_frames_retain), **kwargs)
 
@@ -249,7 +257,7 @@ class ScaleTrackTracker(BaseTracker):
                 'of different models')
 
         det_ids = torch.full((num_dets, ), -1, dtype=torch.long, device=device)
-        det_rows, track_rows = self._match(embeds)
+        det_rows, track_rows = self._match(embeds, labels)
         if det_rows.numel() > 0:
             det_ids[det_rows] = self._ids[track_rows]
             m = self.memo_momentum
@@ -304,7 +312,7 @@ class ScaleTrackTracker(BaseTracker):
                 f'{tuple(scores.shape)} and {tuple(labels.shape)}')
         return bboxes, scores, labels
 
-    def _match(self, embeds: Tensor):
+    def _match(self, embeds: Tensor, labels: Tensor):
         """Gated Hungarian assignment of Eq. 10; returns matched row pairs."""
         device = embeds.device
         none = torch.zeros(0, dtype=torch.long, device=device)
@@ -312,6 +320,10 @@ class ScaleTrackTracker(BaseTracker):
             return none, none
         sims = embeds @ self._embeds.t()  # [N, T] cosine similarity
         admissible = sims >= self.match_thr
+        if self.class_aware:
+            rows = torch.arange(self._ids.numel(), device=device)
+            track_labels = self._majority_labels(rows).to(device)
+            admissible &= labels[:, None] == track_labels[None, :]
         if not bool(admissible.any()):
             return none, none
         cost = torch.where(admissible, 1.0 - sims,
