@@ -96,3 +96,27 @@ def test_co_detr_config_with_mmdetection_source_tree(tmp_path, monkeypatch):
     assert type(model.detector).__name__ == 'CoDETRStandIn'
     sys.modules.pop('projects.CO-DETR.codetr', None)
     assert os.environ['MMDET_ROOT'] == str(tree)
+
+
+def test_unfrozen_backbone_config_trains_backbone_at_tenth_lr():
+    """Table 6's switch: the backbone gets gradients, in train mode, and the
+    optimizer gives its parameters 0.1 x the base lr (2e-5, App. A.1)."""
+    import torch
+    from mmengine.optim import build_optim_wrapper
+
+    cfg = Config.fromfile(osp.join(
+        ROOT, 'configs/scaletrack/ablations/'
+        'scaletrack_dinov2-s-unfrozen_16xb1-5e_sav_test-tao.py'))
+    cfg.model.backbone.init_cfg = None
+    model = MODELS.build(cfg.model)
+    model.train()
+    backbone = list(model.backbone.parameters())
+    assert backbone and all(p.requires_grad for p in backbone)
+    assert model.backbone.training
+    wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    lr_of = {id(p): g['lr'] for g in wrapper.optimizer.param_groups
+             for p in g['params']}
+    assert [lr_of[id(p)] for p in backbone] == pytest.approx([2e-5] * len(backbone))
+    head = list(model.track_head.parameters())
+    assert [lr_of[id(p)] for p in head] == pytest.approx([2e-4] * len(head))
+    assert isinstance(wrapper.optimizer, torch.optim.AdamW)

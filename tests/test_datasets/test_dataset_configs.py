@@ -13,7 +13,7 @@ TEST_CFGS = ['tao_val.py', 'ovmot_val.py', 'bdd100k_mot_val.py', 'sportsmot_val.
 
 def test_all_config_files_are_covered():
     found = sorted(osp.basename(p) for p in glob.glob(osp.join(CFG_DIR, '*.py')))
-    assert found == sorted(TEST_CFGS + ['sav_train.py'])
+    assert found == sorted(TEST_CFGS + ['sav_train.py', 'sportsmot_train.py'])
 
 
 def _types(pipeline):
@@ -81,3 +81,77 @@ def test_sav_train_config():
     assert tuple(pipe[1].transforms[3].ratio_range) == (0.1, 2.0)
     assert pipe[-1].type == 'PackClipInputs'
     Compose(pipe)
+
+
+def test_sportsmot_train_config_gives_consistent_clips(tmp_path):
+    """In-domain training (Table 8): a MOTChallenge sequence converted with
+    mot_to_cocovid.py goes through sportsmot_train.py's clip pipeline; every
+    frame of the clip keeps both players with their identities and boxes
+    (flipped together when the shared flip fires)."""
+    import importlib.util
+
+    import cv2
+    import numpy as np
+    from mmengine.registry import init_default_scope
+
+    from mmdet.registry import DATASETS
+
+    init_default_scope('mmdet')
+    seq = tmp_path / 'train' / 'basket_1'
+    (seq / 'img1').mkdir(parents=True)
+    length, size = 12, 64
+    (seq / 'seqinfo.ini').write_text(
+        f'[Sequence]\nname=basket_1\nimDir=img1\nframeRate=25\n'
+        f'seqLength={length}\nimWidth={size}\nimHeight={size}\nimExt=.jpg\n')
+    rows, boxes = [], {}
+    for f in range(1, length + 1):
+        cv2.imwrite(str(seq / 'img1' / f'{f:06d}.jpg'),
+                    np.full((size, size, 3), 40 * (f % 5), np.uint8))
+        # SportsMOT ids start at 0; player 0 walks right, player 1 stays
+        for pid, (x, y) in ((0, (2 + 2 * f, 10)), (1, (40, 30))):
+            rows.append(f'{f},{pid},{x},{y},10,20,1,1,1')
+            boxes[(f - 1, pid)] = [x, y, x + 10, y + 20]
+    (seq / 'gt').mkdir()
+    (seq / 'gt' / 'gt.txt').write_text('\n'.join(rows) + '\n')
+    script = osp.join(CFG_DIR, '..', '..', '..', 'tools', 'dataset_converters',
+                      'mot_to_cocovid.py')
+    spec = importlib.util.spec_from_file_location('mot_to_cocovid', script)
+    conv = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conv)
+    ann = str(tmp_path / 'train.json')
+    conv.main(['-i', str(tmp_path / 'train'), '-o', ann,
+               '--class-map', '1=player'])
+
+    cfg = Config.fromfile(osp.join(CFG_DIR, 'sportsmot_train.py'))
+    loader = cfg.train_dataloader
+    assert loader.dataset.type == 'RepeatDataset' and loader.batch_size == 1
+    inner = loader.dataset.dataset
+    inner.ann_file = ann
+    inner.data_prefix = dict(img_path=str(tmp_path / 'train'))
+    resize, crop, _, pad = inner.pipeline[1].transforms[2:]
+    resize.scale, resize.ratio_range = (size, size), (1.0, 1.0)
+    crop.crop_size = pad.size = (size, size)
+    dataset = DATASETS.build(loader.dataset)
+    assert len(dataset) == 20  # one video, 20 clips per epoch
+
+    for index in range(4):
+        packed = dataset[index]
+        frames = packed['data_samples'].video_data_samples
+        assert packed['inputs'].shape == (10, 3, size, size)
+        frame_ids = [s.frame_id for s in frames]
+        assert frame_ids == list(range(frame_ids[0], frame_ids[0] + 10))
+        flip = {s.flip for s in frames}
+        assert len(flip) == 1  # one flip for the whole clip
+        ids_per_frame = []
+        for s in frames:
+            gt = s.gt_instances
+            ids_per_frame.append(sorted(gt.instances_ids.tolist()))
+            for k, iid in enumerate(gt.instances_ids.tolist()):
+                pid = ids_per_frame[0].index(iid)
+                x1, y1, x2, y2 = boxes[(s.frame_id, pid)]
+                if s.flip:
+                    x1, x2 = size - x2, size - x1
+                assert gt.bboxes[k].tolist() == [x1, y1, x2, y2]
+            assert len(s.proposals.bboxes) == 0  # no pseudo-negatives here
+        assert len(ids_per_frame[0]) == 2
+        assert all(ids == ids_per_frame[0] for ids in ids_per_frame)

@@ -36,6 +36,23 @@ from mmdet.registry import HOOKS
 # normal run or Python error returns (1, 2) would do.
 INTERRUPTED_EXIT_CODE = 75
 
+SYNTH_CONFIG = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
+    'configs/scaletrack/synthetic/scaletrack_tiny-r18_1xb1-6e_synthetic.py')
+
+
+def write_hook_config(path, out_dir, **hook_kwargs) -> str:
+    """Write (for the tests) the synthetic config plus this hook, imported
+    via custom_imports, which mmengine resolves when the file is read."""
+    kwargs = ''.join(f', {k}={v!r}' for k, v in hook_kwargs.items())
+    path.write_text(
+        f'_base_ = [{SYNTH_CONFIG!r}]\n'
+        "custom_imports = dict(imports=['scaletrack', '_dump_params_hook'], "
+        'allow_failed_imports=False)\n'
+        f"custom_hooks = [dict(type='DumpParamsHook', out_dir={str(out_dir)!r}"
+        f'{kwargs})]\n')
+    return str(path)
+
 
 def _save_atomic(obj, path: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=osp.dirname(path), suffix='.tmp')

@@ -18,12 +18,10 @@ import sys
 
 import pytest
 import torch
+from _dump_params_hook import write_hook_config
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 HOOK_DIR = osp.dirname(osp.abspath(__file__))
-SYNTH_CONFIG = osp.join(
-    ROOT, 'configs/scaletrack/synthetic/'
-    'scaletrack_tiny-r18_1xb1-6e_synthetic.py')
 
 # Small enough for 2 CPU cores: 4 videos of 6 annotated 128 x 128 frames,
 # split over 2 ranks -> 2 iterations of one 4-frame clip per rank.
@@ -40,18 +38,6 @@ def free_port() -> int:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
 
-
-def write_hook_config(path, out_dir, **hook_kwargs) -> str:
-    """The synthetic config plus the dump hook (imported via custom_imports,
-    which mmengine resolves when the config file is read)."""
-    kwargs = ''.join(f', {k}={v!r}' for k, v in hook_kwargs.items())
-    path.write_text(
-        f'_base_ = [{SYNTH_CONFIG!r}]\n'
-        "custom_imports = dict(imports=['scaletrack', '_dump_params_hook'], "
-        'allow_failed_imports=False)\n'
-        f"custom_hooks = [dict(type='DumpParamsHook', out_dir={str(out_dir)!r}"
-        f'{kwargs})]\n')
-    return str(path)
 
 
 def tiny_cfg_options(max_epochs: int, size: int = FRAME_SIZE,

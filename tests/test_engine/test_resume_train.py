@@ -29,12 +29,10 @@ import sys
 
 import pytest
 import torch
+from _dump_params_hook import INTERRUPTED_EXIT_CODE, write_hook_config
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 HOOK_DIR = osp.dirname(osp.abspath(__file__))
-SYNTH_CONFIG = osp.join(
-    ROOT, 'configs/scaletrack/synthetic/'
-    'scaletrack_tiny-r18_1xb1-6e_synthetic.py')
 
 # 3 videos -> 3 iterations per epoch (more than 2, so that the two epochs'
 # shuffled orders can differ and a sampler that forgot its epoch is seen)
@@ -44,22 +42,8 @@ KILL_AFTER_EPOCH = 1
 # videos of exactly CLIP_FRAMES annotated frames: ClipFrameSample takes all
 CLIP_FRAMES = 4
 FRAME_SIZE = 128
-# must match _dump_params_hook.INTERRUPTED_EXIT_CODE
-INTERRUPTED_EXIT_CODE = 75
 TIMEOUT_S = 400
 
-
-def write_hook_config(path, out_dir, **hook_kwargs) -> str:
-    """The synthetic config plus the dump hook (imported via custom_imports,
-    which mmengine resolves when the config file is read)."""
-    kwargs = ''.join(f', {k}={v!r}' for k, v in hook_kwargs.items())
-    path.write_text(
-        f'_base_ = [{SYNTH_CONFIG!r}]\n'
-        "custom_imports = dict(imports=['scaletrack', '_dump_params_hook'], "
-        'allow_failed_imports=False)\n'
-        f"custom_hooks = [dict(type='DumpParamsHook', out_dir={str(out_dir)!r}"
-        f'{kwargs})]\n')
-    return str(path)
 
 
 def deterministic_cfg_options():
