@@ -331,8 +331,10 @@ class MOTDetDetections:
     """MOTChallenge public detections: ``<root>/<seq>/det/det.txt``.
 
     Rows are ``frame, id, x, y, w, h, score[, ...]`` with 1-based frames.
-    Our data infos count frames from 0 (``frame_id``), so frame index ``i``
-    reads the rows with ``frame == i + 1``. Boxes are converted to
+    The frame is read from the image name when it is MOTChallenge's
+    (``img1/000004.jpg`` is frame 4), which stays right for half splits
+    whose first frame is not frame 1; otherwise our 0-based ``frame_id``
+    ``i`` reads the rows with ``frame == i + 1`` (whole sequences). Boxes are converted to
     ``x1 = x, y1 = y, x2 = x + w, y2 = y + h`` with no pixel shift, the same
     convention as the ground-truth converter and the results writer, so
     detections, ground truth and results stay in one frame of reference.
@@ -366,6 +368,15 @@ class MOTDetDetections:
         """Sequence name from a MOTChallenge frame path
         ``.../<seq>/img1/000001.jpg``."""
         return osp.basename(osp.dirname(osp.dirname(osp.abspath(img_path))))
+
+    @staticmethod
+    def frame_of(img_path: Optional[str]) -> Optional[int]:
+        """1-based frame of a MOTChallenge image name (``000004.jpg`` -> 4),
+        or None when the name is not all digits."""
+        if not img_path:
+            return None
+        stem = osp.splitext(osp.basename(img_path))[0]
+        return int(stem) if stem.isdigit() else None
 
     def _seq_length(self, seq: str) -> Optional[int]:
         ini = osp.join(self.root, seq, 'seqinfo.ini')
@@ -419,9 +430,11 @@ class MOTDetDetections:
             video_name: Optional[str] = None,
             frame_index: Optional[int] = None,
             image_id: Optional[int] = None) -> Dict[str, np.ndarray]:
-        """Detections of 0-based frame ``frame_index`` of sequence
-        ``video_name`` (derived from ``img_path`` when not given)."""
-        if frame_index is None:
+        """Detections of one frame of sequence ``video_name`` (derived from
+        ``img_path`` when not given): the frame named by ``img_path``
+        (``000004.jpg`` = frame 4) or else 0-based ``frame_index``."""
+        named = self.frame_of(img_path)
+        if named is None and frame_index is None:
             raise ValueError(
                 f'MOTDetDetections needs the 0-based frame index of {img_path}'
                 ' (the data info key "frame_id")')
@@ -440,11 +453,14 @@ class MOTDetDetections:
                 f'no detections for sequence {video_name}: {det_path} not '
                 'found')
         boxes, scores, index, length, path = seq
-        mot_frame = int(frame_index) + 1  # MOTChallenge frames are 1-based
+        # MOTChallenge frames are 1-based
+        mot_frame = named if named is not None else int(frame_index) + 1
         if not 1 <= mot_frame <= length:
+            where = (f'image {img_path}' if named is not None else
+                     f'frame index {frame_index}')
             return _missing_frame(
-                self.missing, f'{path} has no frame {mot_frame} (frame index '
-                f'{frame_index}); the sequence has frames 1..{length}')
+                self.missing, f'{path} has no frame {mot_frame} ({where}); '
+                f'the sequence has frames 1..{length}')
         s, e = index.get(mot_frame, (0, 0))
         return dict(
             bboxes=boxes[s:e].copy(),

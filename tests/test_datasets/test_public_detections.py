@@ -224,6 +224,24 @@ def test_mot_det_reader(tmp_path):
         reader.get(None, 'SEQ-01', None)
 
 
+def test_mot_det_reader_takes_the_frame_from_the_image_name(tmp_path):
+    """A half-val split renumbers frame_id from 0 at MOT frame n//2 + 1: the
+    image name, not frame_id + 1, says which det.txt rows belong to it."""
+    root, img_dir = make_mot(tmp_path)
+    reader = MOTDetDetections(root)
+    # first frame of a split that starts at MOT frame 3 has frame_id 0
+    out = reader.get(osp.join(img_dir, '000003.jpg'), 'SEQ-01', 0)
+    np.testing.assert_allclose(out['bboxes'], [[100.5, 50, 120.5, 90]])
+    # no frame_id at all: the name is enough
+    assert reader.get(osp.join(img_dir, '000001.jpg'), None, None)[
+        'scores'].tolist() == pytest.approx([0.7, 0.2])
+    with pytest.raises(FileNotFoundError, match='000009.jpg'):
+        reader.get(osp.join(img_dir, '000009.jpg'), None, 0)
+    # a name that is not a MOTChallenge frame number falls back to frame_id
+    assert reader.get(osp.join(img_dir, 'frame_a.jpg'), 'SEQ-01', 2)[
+        'bboxes'].shape == (1, 4)
+
+
 def test_mot_det_reader_without_seqinfo_and_bad_file(tmp_path):
     root, _ = make_mot(tmp_path, seqinfo=False)
     reader = MOTDetDetections(root)
