@@ -5,7 +5,9 @@
         [--launcher ...]
 
 ``--out PREFIX`` writes the predictions in each benchmark's own format
-(TAO results JSON for TETA, MOTChallenge txt files for HOTA/CLEAR/IDF1),
+(TAO results JSON for TETA, BDD100K's per-video Scalabel JSONs where the
+config's TETAMetric has ``out_formats=('tao', 'scalabel')`` as
+bdd100k_mot_val.py does, MOTChallenge txt files for HOTA/CLEAR/IDF1),
 atomically, through the evaluators' ``outfile_prefix``. ``--show-dir`` draws
 the tracks of every frame into that folder. Multi-GPU: tools/dist_test.sh.
 """

@@ -42,7 +42,12 @@ test_dataloader = val_dataloader
 # BDD100K is exhaustively annotated for its 8 classes: TETA with
 # exhaustive=True, plus HOTA / IDF1 (and their class means mHOTA / mIDF1).
 val_evaluator = [
-    dict(type='TETAMetric', ann_file=ann_file, exhaustive=True),
+    # --out also writes BDD100K's own per-video Scalabel JSONs
+    dict(
+        type='TETAMetric',
+        ann_file=ann_file,
+        exhaustive=True,
+        out_formats=('tao', 'scalabel')),
     dict(type='MOTMetric', metric=['HOTA', 'CLEAR', 'Identity']),
 ]
 test_evaluator = val_evaluator

@@ -7,6 +7,7 @@ from .motchallenge_io import (MOTCHALLENGE_CLASSES, MOTCHALLENGE_DISTRACTORS,
                               list_motchallenge_seqs,
                               load_motchallenge_sequence,
                               write_motchallenge_results)
+from .scalabel_format import tao_results_to_scalabel, write_scalabel_results
 from .tables import mot_table, teta_table
 from .tao_format import (majority_vote_categories, parse_tao_ground_truth,
                          prepare_tao_results)
@@ -19,5 +20,6 @@ __all__ = [
     'MOTCHALLENGE_DISTRACTORS', 'load_motchallenge_sequence',
     'list_motchallenge_seqs', 'format_motchallenge_results',
     'write_motchallenge_results', 'load_json_file', 'dump_json_atomic',
-    'write_text_atomic', 'teta_table', 'mot_table'
+    'write_text_atomic', 'teta_table', 'mot_table', 'tao_results_to_scalabel',
+    'write_scalabel_results'
 ]

@@ -10,6 +10,8 @@ from mmengine.fileio import get_local_path
 from mmengine.logging import MMLogger
 
 from ..functional.file_io import dump_json_atomic, load_json_file
+from ..functional.scalabel_format import (tao_results_to_scalabel,
+                                          write_scalabel_results)
 from ..functional.tables import teta_table
 from ..functional.teta import TETA_KEYS, evaluate_teta
 
@@ -17,6 +19,8 @@ __all__ = ['TETAMetric', 'to_numpy']
 
 #: Name of the TAO results file written under ``outfile_prefix`` (MASA's).
 RESULTS_FILE = 'tao_track.json'
+#: Result formats ``TETAMetric`` can write under ``outfile_prefix``.
+OUT_FORMATS = ('tao', 'scalabel')
 
 
 def to_numpy(x) -> np.ndarray:
@@ -75,8 +79,12 @@ class TETAMetric(BaseVideoMetric):
         max_dets (int): keep the top ``max_dets`` boxes per image; 0 keeps
             all (the reference default used by MASA).
         use_tcc (bool): majority-vote track categories (MASA's ``tcc``).
-        outfile_prefix (str, optional): folder to write the TAO results
-            ``tao_track.json`` into (atomically).
+        outfile_prefix (str, optional): folder to write the results into
+            (atomically), in the formats of ``out_formats``.
+        out_formats (Sequence[str]): ``'tao'``: ``tao_track.json`` (TAO,
+            OVT-B); ``'scalabel'``: ``scalabel/{videoName}.json`` per video
+            (BDD100K's format; needs a ground truth from
+            ``bdd100k_to_cocovid.py``). Default ``('tao', )``.
         format_only (bool): only write the results, skip the evaluation.
     """
     default_prefix: Optional[str] = 'teta'
@@ -87,10 +95,17 @@ class TETAMetric(BaseVideoMetric):
                  max_dets: int = 0,
                  use_tcc: bool = True,
                  outfile_prefix: Optional[str] = None,
+                 out_formats: Sequence[str] = ('tao', ),
                  format_only: bool = False,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
+        out_formats = tuple(out_formats)
+        unknown = set(out_formats) - set(OUT_FORMATS)
+        if unknown or not out_formats:
+            raise ValueError(f'out_formats must be a non-empty subset of '
+                             f'{OUT_FORMATS}, got {out_formats}')
+        self.out_formats = out_formats
         if format_only and outfile_prefix is None:
             raise ValueError('format_only=True writes the results and '
                              'skips evaluation: set outfile_prefix too.')
@@ -169,10 +184,14 @@ class TETAMetric(BaseVideoMetric):
             raise ValueError(f'{self.ann_file!r} is not a TAO annotation '
                              'file (no categories).')
         tao_res = self.tao_results(results, self._label_to_category(gt))
-        if self.outfile_prefix is not None:
+        if self.outfile_prefix is not None and 'tao' in self.out_formats:
             path = osp.join(self.outfile_prefix, RESULTS_FILE)
             dump_json_atomic(tao_res, path)
             logger.info(f'TAO tracking results written to {path}')
+        if self.outfile_prefix is not None and 'scalabel' in self.out_formats:
+            path = osp.join(self.outfile_prefix, 'scalabel')
+            write_scalabel_results(tao_results_to_scalabel(gt, tao_res), path)
+            logger.info(f'Scalabel (BDD100K) results written to {path}/')
         if self.format_only:
             return {}
         out = evaluate_teta(gt, tao_res, exhaustive=self.exhaustive,
