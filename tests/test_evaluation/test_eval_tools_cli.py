@@ -138,3 +138,28 @@ def test_eval_mot_cli_errors(tmp_path, capsys):
     assert 'MOT-A' in capsys.readouterr().err
     assert tool.main([str(tmp_path / 'missing'), str(res_dir)]) == 1
     assert 'missing' in capsys.readouterr().err
+
+
+def test_eval_teta_cli_bdd_protocol(teta_files, tmp_path):
+    """--bdd = exhaustive + ignore regions + every frame a timestep: the
+    far apple track sits inside an iscrowd box, so BDD100K's rule removes it
+    and the exhaustive apple FPs of the round-trip test disappear."""
+    gt, res, gt_path, res_path = teta_files
+    img = gt['images'][0]
+    gt['annotations'].append(dict(
+        id=10 ** 6, image_id=img['id'], video_id=1, category_id=1,
+        bbox=[290, 290, 30, 30], area=900, iscrowd=1, ignore=1,
+        track_id=10 ** 6))
+    gt_path.write_text(json.dumps(gt))
+    tool = load_tool('eval_teta')
+    out_path = tmp_path / 'bdd.json'
+    assert tool.main([str(gt_path), str(res_path), '--bdd',
+                      '--out', str(out_path)]) == 0
+    out = json.loads(out_path.read_text())
+    ref = evaluate_teta(gt, res, exhaustive=True, ignore_iscrowd=True,
+                        all_frames=True)
+    for k in TETA_KEYS:
+        assert out[k] == pytest.approx(ref[k])
+    # only the first frame has the ignore region: the far apple box there is
+    # removed, the other two stay exhaustive FPs -> ClsA_apple = 3 / (3 + 2)
+    assert out['base']['ClsA'] == pytest.approx(60.0)

@@ -7,7 +7,9 @@ matrix per frame. It shares no code with ``scaletrack.evaluation``. Both
 must agree within 1e-6 on random inputs that exercise every rule: id
 switches, wrong classes, clutter, duplicates, boxes on unannotated images,
 track ids reused across videos, merged categories, max_dets, tcc and the
-exhaustive mode.
+exhaustive mode. ``loop_teta`` also implements BDD100K's ignore regions and
+every-frame timesteps (``ignore_iscrowd``, ``all_frames``), checked in
+``test_teta_bdd_rules.py``.
 """
 from collections import Counter, defaultdict
 
@@ -66,6 +68,35 @@ def hungarian(g_ids, k_ids, sim, ga):
     return linear_sum_assignment(-score)
 
 
+def remove_in_ignored(g_boxes, preds, ig_boxes):
+    """BDD100K's ignore rule for one frame, written from its definition:
+    Hungarian on IoU (pairs below 0.5 score 0), then the unmatched
+    predictions more than half inside (intersection over their own area) an
+    ignored box are dropped."""
+    if not preds or not ig_boxes:
+        return preds
+    matched = set()
+    if g_boxes:
+        sim = iou_matrix(g_boxes, [p['bbox'] for p in preds])
+        score = np.where(sim < 0.5 - EPS, 0.0, sim)
+        rows, cols = linear_sum_assignment(-score)
+        matched = {j for i, j in zip(rows, cols) if score[i, j] > EPS}
+    kept = []
+    for j, p in enumerate(preds):
+        px, py, pw, ph = p['bbox']
+        px2, py2 = px + pw, py + ph
+        area = (px2 - px) * (py2 - py)
+        inside = False
+        for ix, iy, iw, ih in ig_boxes:
+            iw_ = max(min(px2, ix + iw) - max(px, ix), 0)
+            ih_ = max(min(py2, iy + ih) - max(py, iy), 0)
+            ioa = iw_ * ih_ / area if area > EPS else 0.0
+            inside = inside or ioa > 0.5 + EPS
+        if j in matched or not inside:
+            kept.append(p)
+    return kept
+
+
 def preprocess_results(gt, results, max_dets, use_tcc, merge):
     image_video = {im['id']: im['video_id'] for im in gt['images']}
     res = []
@@ -99,12 +130,17 @@ def preprocess_results(gt, results, max_dets, use_tcc, merge):
     return res
 
 
-def loop_teta(gt, results, exhaustive=False, max_dets=0, use_tcc=True):
+def loop_teta(gt, results, exhaustive=False, max_dets=0, use_tcc=True,
+              ignore_iscrowd=False, all_frames=False):
     merge = {m['id']: c['id'] for c in gt['categories']
              for m in c.get('merged', [])}
-    anns = [dict(a, category_id=merge.get(a['category_id'],
-                                          a['category_id']))
-            for a in gt['annotations']]
+    all_anns = [dict(a, category_id=merge.get(a['category_id'],
+                                              a['category_id']))
+                for a in gt['annotations']]
+    is_ignored = [ignore_iscrowd and bool(a.get('iscrowd') or a.get('ignore'))
+                  for a in all_anns]
+    anns = [a for a, ig in zip(all_anns, is_ignored) if not ig]
+    ignored = [a for a, ig in zip(all_anns, is_ignored) if ig]
     images = {im['id']: im for im in gt['images']}
     res = preprocess_results(gt, results, max_dets, use_tcc, merge)
 
@@ -123,11 +159,20 @@ def loop_teta(gt, results, exhaustive=False, max_dets=0, use_tcc=True):
 
     for video in gt['videos']:
         vid = video['id']
-        frame_imgs = sorted({a['image_id'] for a in anns
-                             if images[a['image_id']]['video_id'] == vid},
-                            key=lambda i: images[i]['frame_index'])
+        if all_frames:
+            frame_imgs = sorted((i for i, im in images.items()
+                                 if im['video_id'] == vid),
+                                key=lambda i: images[i]['frame_index'])
+        else:
+            frame_imgs = sorted({a['image_id'] for a in all_anns
+                                 if images[a['image_id']]['video_id'] == vid},
+                                key=lambda i: images[i]['frame_index'])
         G = [[a for a in anns if a['image_id'] == i] for i in frame_imgs]
         P = [[r for r in res if r['image_id'] == i] for i in frame_imgs]
+        P = [remove_in_ignored([a['bbox'] for a in g], p,
+                               [a['bbox'] for a in ignored
+                                if a['image_id'] == i])
+             for g, p, i in zip(G, P, frame_imgs)]
         sims = [iou_matrix([a['bbox'] for a in g], [r['bbox'] for r in p])
                 for g, p in zip(G, P)]
 

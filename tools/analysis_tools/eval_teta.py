@@ -3,7 +3,8 @@
 Usage::
 
     python tools/analysis_tools/eval_teta.py GT_JSON RESULTS_JSON \
-        [--out OUT_JSON] [--exhaustive] [--max-dets N] [--no-tcc]
+        [--out OUT_JSON] [--exhaustive] [--max-dets N] [--no-tcc] \
+        [--ignore-iscrowd] [--all-frames] [--bdd]
 
 GT_JSON is a TAO / COCO-VID annotation file, RESULTS_JSON a list of
 ``{image_id, video_id, category_id, bbox [x, y, w, h], score, track_id}``.
@@ -11,7 +12,9 @@ Prints a table and, with ``--out``, writes a JSON object with TETA, LocA,
 AssocA, ClsA, LocRe, LocPr, AssocRe, AssocPr, ClsRe, ClsPr (percent) and,
 when the categories carry LVIS ``frequency``, objects ``base`` and ``novel``
 with the same keys. The defaults are MASA's TAO protocol (not exhaustive,
-no per-image cap, majority-vote track classes).
+no per-image cap, majority-vote track classes); ``--bdd`` is BDD100K's
+(exhaustive, iscrowd/ignore boxes as ignore regions, every frame a timestep;
+GT from tools/dataset_converters/bdd100k_to_cocovid.py).
 """
 import argparse
 import sys
@@ -37,6 +40,15 @@ def parse_args(argv=None):
     parser.add_argument('--no-tcc', action='store_true',
                         help='keep per-box classes instead of the majority '
                         'class of each track')
+    parser.add_argument('--ignore-iscrowd', action='store_true',
+                        help='iscrowd/ignore annotations are ignore regions, '
+                        'not ground truth (BDD100K)')
+    parser.add_argument('--all-frames', action='store_true',
+                        help='every image of a video is a timestep, also '
+                        'those without annotations (BDD100K)')
+    parser.add_argument('--bdd', action='store_true',
+                        help='BDD100K protocol: --exhaustive --ignore-iscrowd '
+                        '--all-frames')
     parser.add_argument('--per-class', action='store_true',
                         help='also print and write per-class figures')
     return parser.parse_args(argv)
@@ -44,11 +56,15 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.bdd:
+        args.exhaustive = args.ignore_iscrowd = args.all_frames = True
     try:
         gt = load_json_file(args.gt_json, 'ground-truth')
         results = load_json_file(args.results_json, 'results')
         out = evaluate_teta(gt, results, exhaustive=args.exhaustive,
-                            max_dets=args.max_dets, use_tcc=not args.no_tcc)
+                            max_dets=args.max_dets, use_tcc=not args.no_tcc,
+                            ignore_iscrowd=args.ignore_iscrowd,
+                            all_frames=args.all_frames)
     except (FileNotFoundError, ValueError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 1

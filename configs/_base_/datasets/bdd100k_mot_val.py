@@ -41,12 +41,18 @@ test_dataloader = val_dataloader
 
 # BDD100K is exhaustively annotated for its 8 classes: TETA with
 # exhaustive=True, plus HOTA / IDF1 (and their class means mHOTA / mIDF1).
+# TETA follows BDD100K's own rules (scalabel's teta, which MASA uses): the
+# converter's iscrowd boxes ("other person", "other vehicle", "trailer",
+# crowd) are ignore regions (ignore_iscrowd=True) and every frame of a video
+# is a timestep (all_frames=True).
 val_evaluator = [
     # --out also writes BDD100K's own per-video Scalabel JSONs
     dict(
         type='TETAMetric',
         ann_file=ann_file,
         exhaustive=True,
+        ignore_iscrowd=True,
+        all_frames=True,
         out_formats=('tao', 'scalabel')),
     dict(type='MOTMetric', metric=['HOTA', 'CLEAR', 'Identity']),
 ]

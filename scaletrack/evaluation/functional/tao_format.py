@@ -49,6 +49,12 @@ class TaoGroundTruth:
     ann_track_id: np.ndarray  # [A] int64
     ann_category_id: np.ndarray  # [A] int64, merged
     ann_bbox: np.ndarray  # [A, 4] float64, x, y, w, h
+    #: [A] bool: the annotation is an ignored region (``iscrowd`` or
+    #: ``ignore`` set, the rule of the COCO-VID datasets); kept as ground
+    #: truth unless the evaluation asks for ignore regions (BDD100K).
+    ann_ignore: np.ndarray
+    #: [V] bool: the video is listed under ``videos`` (an evaluated sequence).
+    video_listed: np.ndarray
 
     def image_index(self, image_ids: np.ndarray, what: str) -> np.ndarray:
         """Index into ``self.image_ids``; a clear error for unknown ids."""
@@ -169,7 +175,11 @@ def parse_tao_ground_truth(gt: dict) -> TaoGroundTruth:
             _column(anns, 'category_id', np.int64, n_ann,
                     'ground-truth annotation'), merge_map),
         ann_bbox=_boxes(anns, n_ann, 'ground-truth annotation')
-        if n_ann else np.zeros((0, 4)))
+        if n_ann else np.zeros((0, 4)),
+        ann_ignore=np.fromiter(
+            (bool(a.get('iscrowd') or a.get('ignore')) for a in anns),
+            dtype=bool, count=n_ann),
+        video_listed=np.isin(video_ids, listed_videos))
     gt_data.ann_image_idx = gt_data.image_index(ann_img,
                                                 'ground-truth annotations')
     if n_ann and all('video_id' in a for a in anns):
@@ -184,11 +194,10 @@ def parse_tao_ground_truth(gt: dict) -> TaoGroundTruth:
                 f'to another video; the annotation file is inconsistent.')
     # like the reference, only the videos listed under "videos" are
     # sequences: annotations of other videos' images are not evaluated
-    listed = np.isin(video_ids[image_video_idx[gt_data.ann_image_idx]],
-                     listed_videos)
+    listed = gt_data.video_listed[image_video_idx[gt_data.ann_image_idx]]
     if not np.all(listed):
         for name in ('ann_image_idx', 'ann_track_id', 'ann_category_id',
-                     'ann_bbox'):
+                     'ann_bbox', 'ann_ignore'):
             setattr(gt_data, name, getattr(gt_data, name)[listed])
     return gt_data
 

@@ -27,6 +27,13 @@ video:
   thresholds ``0.50 ... 0.95``. Sequences are summed per class, classes with
   ground truth are averaged.
 
+BDD100K (the reference ``BDD`` dataset, as scalabel runs it) differs in two
+opt-in ways: ``ignore_iscrowd`` turns ``iscrowd`` / ``ignore`` annotations
+into ignore regions (a prediction left unmatched by a per-frame Hungarian on
+IoU >= 0.5 and more than half inside one is removed before everything
+else), and ``all_frames`` makes every image of a video a timestep instead of
+only the annotated ones.
+
 Only the Hungarian matchings loop in Python (one small dense problem per
 frame and class, as in the reference, so ties are broken identically);
 everything else works on flat arrays of boxes and box pairs.
@@ -49,6 +56,10 @@ CLS_ALPHA_START = 10
 #: IoU a box needs with a ground-truth box to join its local cluster
 #: (the "50" of TETA50) and to be kept by the global assignment.
 CLUSTER_IOU_THR = 0.5
+#: BDD100K ignore regions (``ignore_iscrowd``): an unmatched predicted box
+#: more than this fraction inside an ignored box (intersection over the
+#: predicted box's area, strictly above, as the reference) is removed.
+IGNORE_IOA_THR = 0.5
 EPS = np.finfo(float).eps
 TETA_KEYS = ('TETA', 'LocA', 'AssocA', 'ClsA', 'LocRe', 'LocPr', 'AssocRe',
              'AssocPr', 'ClsRe', 'ClsPr')
@@ -91,19 +102,161 @@ def _dense_index(keys: np.ndarray):
     return uniq, inv.reshape(-1)
 
 
-class _Frames:
-    """Ground truth and predictions of the annotated frames, sorted by
-    frame (stable, so the in-frame order of the inputs is kept)."""
+def _box_iou(a_box, b_box, ia, ib):
+    """IoU of the boxes ``a_box[ia]`` and ``b_box[ib]`` (reference
+    arithmetic; 0 for boxes of area <= eps)."""
+    ax1, ay1, ax2, ay2, aa = (v[ia] for v in a_box)
+    bx1, by1, bx2, by2, ba = (v[ib] for v in b_box)
+    inter = np.maximum(np.minimum(ax2, bx2) - np.maximum(ax1, bx1), 0) * \
+        np.maximum(np.minimum(ay2, by2) - np.maximum(ay1, by1), 0)
+    union = aa + ba - inter
+    inter[(aa <= EPS) | (ba <= EPS) | (union <= EPS)] = 0
+    union[union <= EPS] = 1
+    return inter / union
 
-    def __init__(self, gt: TaoGroundTruth, preds: TaoPredictions):
-        # Only images with at least one annotation are timesteps; boxes
-        # predicted on other images are ignored, as in the reference.
-        frame_images, gt_frame = _dense_index(gt.ann_image_idx)
+
+def _box_ioa(a_box, b_box, ia, ib):
+    """Intersection of ``a_box[ia]`` and ``b_box[ib]`` over the area of
+    ``a_box[ia]`` (0 where that area is <= eps), as the reference's
+    ``do_ioa``."""
+    ax1, ay1, ax2, ay2, aa = (v[ia] for v in a_box)
+    bx1, by1, bx2, by2, _ = (v[ib] for v in b_box)
+    inter = np.maximum(np.minimum(ax2, bx2) - np.maximum(ax1, bx1), 0) * \
+        np.maximum(np.minimum(ay2, by2) - np.maximum(ay1, by1), 0)
+    valid = aa > EPS
+    out = np.zeros_like(inter)
+    out[valid] = inter[valid] / aa[valid]
+    return out
+
+
+def _frame_pairs(a_frame, b_start, b_count, measure):
+    """All (a box, b box) pairs of the same frame with ``measure > 0``.
+
+    ``a_frame`` is the frame of every a box (sorted), ``b_start`` /
+    ``b_count`` the slice of each frame's b boxes; ``measure(ia, ib)``
+    scores index arrays. Returns (a index, b index, value), sorted by
+    frame; the pairs are enumerated in chunks of ``_PAIR_CHUNK``."""
+    n_a = len(a_frame)
+    out_a, out_b, out_v = [], [], []
+    reps_all = b_count[a_frame]
+    bounds = np.searchsorted(np.cumsum(reps_all),
+                             np.arange(_PAIR_CHUNK,
+                                       reps_all.sum() + _PAIR_CHUNK,
+                                       _PAIR_CHUNK))
+    lo = 0
+    for hi in np.unique(np.append(bounds + 1, n_a)):
+        hi = int(min(hi, n_a))
+        if hi <= lo:
+            continue
+        a_idx = np.arange(lo, hi)
+        reps = reps_all[lo:hi]
+        pa = np.repeat(a_idx, reps)
+        pb = np.repeat(b_start[a_frame[lo:hi]], reps) + _ragged_arange(reps)
+        value = measure(pa, pb)
+        nz = value > 0
+        out_a.append(pa[nz])
+        out_b.append(pb[nz])
+        out_v.append(value[nz])
+        lo = hi
+    if not out_a:
+        return (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    return (np.concatenate(out_a), np.concatenate(out_b),
+            np.concatenate(out_v))
+
+
+def _solve(n_rows, n_cols, rows, cols, score, iou):
+    """Hungarian matching of one frame maximising ``score``; returns the
+    matched rows, cols and their IoU (reference: lsa(-score))."""
+    if n_rows == 1 and n_cols == 1:
+        return (np.zeros(1, np.int64), np.zeros(1, np.int64),
+                iou[:1] if len(iou) else np.zeros(1))
+    score_mat = np.zeros((n_rows, n_cols))
+    score_mat[rows, cols] = score
+    iou_mat = np.zeros((n_rows, n_cols))
+    iou_mat[rows, cols] = iou
+    r, c = linear_sum_assignment(-score_mat)
+    return r, c, iou_mat[r, c]
+
+
+def _in_ignored_regions(gt_frame, gt_box, ig_frame, ig_box, pr_frame,
+                        pr_box, n_frames):
+    """BDD100K's ignore-region rule: the predicted boxes to remove.
+
+    Per frame, the predicted boxes are matched to the frame's (not ignored)
+    ground-truth boxes by Hungarian on IoU, where pairs with IoU below
+    ``CLUSTER_IOU_THR`` (0.5, minus eps) score 0 and cannot match. A
+    predicted box left unmatched whose intersection over its own area with
+    an ignored box of the frame, of any class, exceeds ``IGNORE_IOA_THR``
+    (strictly, plus eps) is removed. All arrays are sorted by frame;
+    returns a mask over the predicted boxes."""
+    n_pr = len(pr_frame)
+    pr_start, pr_count = _group_starts(pr_frame, n_frames)
+    _, ip, ioa = _frame_pairs(ig_frame, pr_start, pr_count,
+                              lambda i, p: _box_ioa(pr_box, ig_box, p, i))
+    inside = np.zeros(n_pr, bool)
+    inside[ip[ioa > IGNORE_IOA_THR + EPS]] = True
+    if not inside.any():
+        return inside
+    # an inside box without a ground-truth box at IoU >= 0.5 is unmatched
+    # whatever the matching; only frames where one has such a box are solved
+    in_frame = np.zeros(n_frames, bool)
+    in_frame[pr_frame[inside]] = True
+    g_sel = np.flatnonzero(in_frame[gt_frame])
+    sg, pp, iou = _frame_pairs(
+        gt_frame[g_sel], pr_start, pr_count,
+        lambda g, p: _box_iou(gt_box, pr_box, g_sel[g], p))
+    ok = iou >= CLUSTER_IOU_THR - EPS
+    pg, pp, iou = g_sel[sg[ok]], pp[ok], iou[ok]
+    contested = np.zeros(n_frames, bool)
+    contested[pr_frame[pp[inside[pp]]]] = True
+    keep = contested[gt_frame[pg]]
+    pg, pp, iou = pg[keep], pp[keep], iou[keep]
+    pair_frame = gt_frame[pg]
+    gt_start, gt_count = _group_starts(gt_frame, n_frames)
+    frames = np.flatnonzero(contested)
+    lo_all = np.searchsorted(pair_frame, frames)
+    hi_all = np.searchsorted(pair_frame, frames, side='right')
+    matched = np.zeros(n_pr, bool)
+    for f, lo, hi in zip(frames.tolist(), lo_all.tolist(), hi_all.tolist()):
+        # the whole frame, as the reference (same tie breaking)
+        _, c, m_iou = _solve(gt_count[f], pr_count[f],
+                             pg[lo:hi] - gt_start[f], pp[lo:hi] - pr_start[f],
+                             iou[lo:hi], iou[lo:hi])
+        matched[pr_start[f] + c[m_iou > EPS]] = True
+    return inside & ~matched
+
+
+class _Frames:
+    """Ground truth and predictions of the evaluated frames (timesteps),
+    sorted by frame (stable, so the in-frame order of the inputs is kept).
+
+    ``all_frames``: every image of the listed videos is a timestep (BDD100K
+    reference); otherwise only the images with at least one annotation
+    (ignored ones included), and boxes predicted on other images are
+    dropped (TAO reference). ``ignore_iscrowd``: annotations flagged
+    ``iscrowd`` / ``ignore`` are not ground truth but ignore regions, and
+    the predictions that ``_in_ignored_regions`` selects are dropped before
+    anything else."""
+
+    def __init__(self, gt: TaoGroundTruth, preds: TaoPredictions,
+                 ignore_iscrowd: bool = False, all_frames: bool = False):
+        if all_frames:
+            frame_images = np.flatnonzero(
+                gt.video_listed[gt.image_video_idx])
+        else:
+            frame_images = np.unique(gt.ann_image_idx)
+        frame_of_image = np.full(len(gt.image_ids), -1, np.int64)
+        frame_of_image[frame_images] = np.arange(len(frame_images))
         self.n_frames = len(frame_images)
         self.frame_image_ids = gt.image_ids[frame_images]
         self.frame_video = gt.image_video_idx[frame_images]
-        go = np.argsort(gt_frame, kind='stable')
-        self.gt_frame = gt_frame[go]
+
+        real = np.arange(len(gt.ann_image_idx))
+        if ignore_iscrowd:
+            real = np.flatnonzero(~gt.ann_ignore)
+        gt_frame = frame_of_image[gt.ann_image_idx[real]]
+        go = real[np.argsort(gt_frame, kind='stable')]
+        self.gt_frame = frame_of_image[gt.ann_image_idx[go]]
         self.gt_cat = gt.ann_category_id[go]
         gt_video = self.frame_video[self.gt_frame]
         # a ground-truth track is (video, track_id) in the class-agnostic
@@ -118,12 +271,17 @@ class _Frames:
         self._check_unique(self.gt_frame, self.gt_track, 'ground-truth',
                            gt.ann_track_id[go])
 
-        pos = np.searchsorted(frame_images, preds.image_idx)
-        pos_c = np.minimum(pos, max(len(frame_images) - 1, 0))
-        keep = (frame_images[pos_c] == preds.image_idx) if len(
-            frame_images) else np.zeros(len(pos), bool)
-        po = np.flatnonzero(keep)
+        pos = frame_of_image[preds.image_idx]
+        po = np.flatnonzero(pos >= 0)
         po = po[np.argsort(pos[po], kind='stable')]
+        if ignore_iscrowd and gt.ann_ignore.any():
+            ig = np.flatnonzero(gt.ann_ignore)
+            ig_frame = frame_of_image[gt.ann_image_idx[ig]]
+            io = np.argsort(ig_frame, kind='stable')
+            po = po[~_in_ignored_regions(
+                self.gt_frame, self.gt_box, ig_frame[io],
+                _xyxy(gt.ann_bbox[ig[io]]), pos[po], _xyxy(preds.bbox[po]),
+                self.n_frames)]
         self.pr_frame = pos[po]
         self.pr_cat = preds.category_id[po]
         _, self.pr_track = _dense_index(preds.track_idx[po])
@@ -158,43 +316,9 @@ class _Frames:
     def pairs(self):
         """All (gt box, predicted box) pairs of the same frame with IoU > 0,
         sorted by frame: (gt index, pred index, IoU)."""
-        out_g, out_p, out_iou = [], [], []
-        reps_all = self.pr_count[self.gt_frame]
-        bounds = np.searchsorted(np.cumsum(reps_all),
-                                 np.arange(_PAIR_CHUNK,
-                                           reps_all.sum() + _PAIR_CHUNK,
-                                           _PAIR_CHUNK))
-        lo = 0
-        for hi in np.unique(np.append(bounds + 1, self.n_gt)):
-            hi = int(min(hi, self.n_gt))
-            if hi <= lo:
-                continue
-            g_idx = np.arange(lo, hi)
-            reps = reps_all[lo:hi]
-            pg = np.repeat(g_idx, reps)
-            pp = np.repeat(self.pr_start[self.gt_frame[lo:hi]], reps) + \
-                _ragged_arange(reps)
-            iou = self._iou(pg, pp)
-            nz = iou > 0
-            out_g.append(pg[nz])
-            out_p.append(pp[nz])
-            out_iou.append(iou[nz])
-            lo = hi
-        if not out_g:
-            return (np.zeros(0, np.int64), np.zeros(0, np.int64),
-                    np.zeros(0))
-        return (np.concatenate(out_g), np.concatenate(out_p),
-                np.concatenate(out_iou))
-
-    def _iou(self, pg, pp):
-        gx1, gy1, gx2, gy2, ga = (a[pg] for a in self.gt_box)
-        px1, py1, px2, py2, pa = (a[pp] for a in self.pr_box)
-        inter = np.maximum(np.minimum(gx2, px2) - np.maximum(gx1, px1), 0) * \
-            np.maximum(np.minimum(gy2, py2) - np.maximum(gy1, py1), 0)
-        union = ga + pa - inter
-        inter[(ga <= EPS) | (pa <= EPS) | (union <= EPS)] = 0
-        union[union <= EPS] = 1
-        return inter / union
+        return _frame_pairs(
+            self.gt_frame, self.pr_start, self.pr_count,
+            lambda g, p: _box_iou(self.gt_box, self.pr_box, g, p))
 
 
 def _alignment_scores(iou, row_key, col_key, gt_key, pr_track, gt_counts,
@@ -214,20 +338,6 @@ def _alignment_scores(iou, row_key, col_key, gt_key, pr_track, gt_counts,
     _, inv = _dense_index(track_key)
     matches = np.bincount(inv, sim_iou)[inv]
     return matches / (gt_counts[gt_key] + pr_counts[pr_track] - matches)
-
-
-def _solve(n_rows, n_cols, rows, cols, score, iou):
-    """Hungarian matching of one frame maximising ``score``; returns the
-    matched rows, cols and their IoU (reference: lsa(-score))."""
-    if n_rows == 1 and n_cols == 1:
-        return (np.zeros(1, np.int64), np.zeros(1, np.int64),
-                iou[:1] if len(iou) else np.zeros(1))
-    score_mat = np.zeros((n_rows, n_cols))
-    score_mat[rows, cols] = score
-    iou_mat = np.zeros((n_rows, n_cols))
-    iou_mat[rows, cols] = iou
-    r, c = linear_sum_assignment(-score_mat)
-    return r, c, iou_mat[r, c]
 
 
 def _global_assignment(fr: _Frames, pg, pp, iou):
@@ -486,14 +596,21 @@ def evaluate_teta(gt: dict,
                   results: List[dict],
                   exhaustive: bool = False,
                   max_dets: int = 0,
-                  use_tcc: bool = True) -> dict:
+                  use_tcc: bool = True,
+                  ignore_iscrowd: bool = False,
+                  all_frames: bool = False) -> dict:
     """TETA of TAO-format tracking results against TAO ground truth.
 
     The defaults reproduce how MASA (and OVTrack/OVT-B) evaluate TAO with the
     reference ``teta`` package: ``exhaustive=False`` (TAO is not
     exhaustively annotated; BDD100K and COCO-VID use ``True``),
     ``max_dets=0`` (the reference ``MAX_DETECTIONS`` default: no per-image
-    cap) and ``use_tcc=True`` (MASA's majority-vote track category).
+    cap), ``use_tcc=True`` (MASA's majority-vote track category),
+    ``ignore_iscrowd=False`` (the reference TAO dataset reads every
+    annotation as ground truth) and ``all_frames=False`` (its timesteps are
+    the annotated images). BDD100K (MASA evaluates it with scalabel's
+    ``teta``, i.e. the reference ``BDD`` dataset) sets ``exhaustive``,
+    ``ignore_iscrowd`` and ``all_frames`` to True.
 
     Args:
         gt: TAO ground truth (``videos, images, annotations, categories``).
@@ -505,6 +622,19 @@ def evaluate_teta(gt: dict,
         max_dets: keep only the top ``max_dets`` boxes per image by score
             (0: all).
         use_tcc: give every box the majority category of its track.
+        ignore_iscrowd: annotations with ``iscrowd`` or ``ignore`` set are
+            ignore regions, not ground truth (BDD100K's "other person",
+            "other vehicle", "trailer" and crowd boxes): per frame, a
+            prediction that Hungarian matching on IoU (pairs with IoU >= 0.5
+            only) leaves without a ground-truth box and that lies more than
+            half inside an ignored box (intersection over the predicted
+            box's area > 0.5, any class) is removed from the evaluation
+            (also from its track's length) after ``use_tcc`` and
+            ``max_dets``.
+        all_frames: every image of an evaluated video is a timestep, so
+            predictions on images without annotations count (exhaustive
+            ClsA FPs, predicted-track lengths in AssocA / AssocPr); False
+            keeps only the images with at least one annotation.
 
     Returns:
         ``TETA, LocA, AssocA, ClsA, LocRe, LocPr, AssocRe, AssocPr, ClsRe,
@@ -518,12 +648,15 @@ def evaluate_teta(gt: dict,
     preds = prepare_tao_results(results, gt_data, max_dets=max_dets,
                                 use_tcc=use_tcc)
     # classes with ground truth; like the reference, a ground-truth track's
-    # category is the one of its first annotation in the file
-    uniq_tid, tid = np.unique(gt_data.ann_track_id, return_inverse=True)
-    track_key = gt_data.image_video_idx[gt_data.ann_image_idx] * len(
+    # category is the one of its first annotation in the file (ignore
+    # regions are not ground truth with ignore_iscrowd)
+    real = ~gt_data.ann_ignore if ignore_iscrowd else slice(None)
+    ann_track_id = gt_data.ann_track_id[real]
+    uniq_tid, tid = np.unique(ann_track_id, return_inverse=True)
+    track_key = gt_data.image_video_idx[gt_data.ann_image_idx[real]] * len(
         uniq_tid) + tid.reshape(-1)
     _, first = np.unique(track_key, return_index=True)
-    seen = set(gt_data.ann_category_id[first].tolist())
+    seen = set(gt_data.ann_category_id[real][first].tolist())
     classes = [c for c in gt_data.categories if int(c['id']) in seen]
     if not classes:
         raise ValueError('the ground truth has no annotation of a listed '
@@ -532,7 +665,8 @@ def evaluate_teta(gt: dict,
     class_ids = np.array([int(c['id']) for c in classes], np.int64)
     if len(np.unique(class_ids)) != len(class_ids):
         raise ValueError('ground-truth categories repeat an id.')
-    frames = _Frames(gt_data, preds)
+    frames = _Frames(gt_data, preds, ignore_iscrowd=ignore_iscrowd,
+                     all_frames=all_frames)
     fields = _final_fields(_per_class_counts(frames, class_ids, exhaustive))
 
     out = _summary(fields, np.arange(len(classes)))

@@ -79,6 +79,15 @@ class TETAMetric(BaseVideoMetric):
         max_dets (int): keep the top ``max_dets`` boxes per image; 0 keeps
             all (the reference default used by MASA).
         use_tcc (bool): majority-vote track categories (MASA's ``tcc``).
+        ignore_iscrowd (bool): treat ``iscrowd`` / ``ignore`` annotations
+            as ignore regions, not ground truth: unmatched predictions more
+            than half inside one are removed (BDD100K's rule, whose
+            converter flags "other person", "other vehicle", "trailer" and
+            crowd boxes). Default False: every annotation is ground truth
+            (TAO, OVT-B).
+        all_frames (bool): every image of a video is a timestep, so
+            predictions on unannotated images count (BDD100K). Default
+            False: only annotated images (TAO, OVT-B).
         outfile_prefix (str, optional): folder to write the results into
             (atomically), in the formats of ``out_formats``.
         out_formats (Sequence[str]): ``'tao'``: ``tao_track.json`` (TAO,
@@ -94,6 +103,8 @@ class TETAMetric(BaseVideoMetric):
                  exhaustive: bool = False,
                  max_dets: int = 0,
                  use_tcc: bool = True,
+                 ignore_iscrowd: bool = False,
+                 all_frames: bool = False,
                  outfile_prefix: Optional[str] = None,
                  out_formats: Sequence[str] = ('tao', ),
                  format_only: bool = False,
@@ -113,6 +124,8 @@ class TETAMetric(BaseVideoMetric):
         self.exhaustive = exhaustive
         self.max_dets = max_dets
         self.use_tcc = use_tcc
+        self.ignore_iscrowd = ignore_iscrowd
+        self.all_frames = all_frames
         self.outfile_prefix = outfile_prefix
         self.format_only = format_only
 
@@ -195,7 +208,9 @@ class TETAMetric(BaseVideoMetric):
         if self.format_only:
             return {}
         out = evaluate_teta(gt, tao_res, exhaustive=self.exhaustive,
-                            max_dets=self.max_dets, use_tcc=self.use_tcc)
+                            max_dets=self.max_dets, use_tcc=self.use_tcc,
+                            ignore_iscrowd=self.ignore_iscrowd,
+                            all_frames=self.all_frames)
         logger.info('TETA (%):\n' + teta_table(out))
         metrics = {k: out[k] for k in TETA_KEYS}
         for group in ('base', 'novel'):
