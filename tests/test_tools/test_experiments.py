@@ -438,3 +438,27 @@ def test_pseudo_negatives_experiment_end_to_end(tmp_path):
                        runner=lambda *a: pytest.fail(f'ran {a[0]}'))
     assert ws.run(kit.base_run(setting))['metrics'] == json.loads(
         (work / 'runs' / 'chain_n2' / 'eval' / 'metrics.json').read_text())
+
+
+def test_long_videos_reuses_the_loss_and_chain_length_runs():
+    """The follow-up on 72-frame videos runs the four losses (10 frames)
+    and chain lengths 2 and 5, sharing run names (hence configs) with the
+    scaling and chain-length experiments; only the setting differs."""
+    long_videos = _load('long_videos')
+    assert long_videos.LONG.frames == 3 * kit.FULL.frames
+    assert dict(asdict_without(long_videos.LONG, 'name', 'frames')) == dict(
+        asdict_without(kit.FULL, 'name', 'frames', 'scaling_sizes'),
+        scaling_sizes=(64, ))
+    entries = long_videos.entries(TINY)
+    runs = [spec.name for _, spec, _ in entries]
+    assert runs == ['chain_n3', 'pairwise_n3', 'global_n3', 'broken_n3',
+                    'chainlen2_n3', 'chainlen5_n3']
+    assert [f['chain_length'] for _, _, f in entries] == [10] * 4 + [2, 5]
+    configs = [spec.config for _, spec, _ in entries]
+    assert configs[0] == kit.BASE_CONFIG
+    assert 'global-loss' in configs[2] and 'chain-length-5' in configs[5]
+
+
+def asdict_without(setting, *keys):
+    from dataclasses import asdict
+    return {k: v for k, v in asdict(setting).items() if k not in keys}
