@@ -49,7 +49,14 @@ def step(msg):
 
 def run(cmd, env=None):
     print('[quickstart] $ ' + ' '.join(cmd), flush=True)
-    subprocess.run(cmd, check=True, cwd=ROOT, env=env)
+    proc = subprocess.run(cmd, cwd=ROOT, env=env)
+    if proc.returncode != 0:
+        print(f'[quickstart] error: this command failed with exit status '
+              f'{proc.returncode} (its output is above):\n  {" ".join(cmd)}'
+              '\nFix the cause and run the quickstart again: finished steps '
+              'are skipped and an interrupted training resumes.',
+              file=sys.stderr, flush=True)
+        sys.exit(proc.returncode)
 
 
 def last_checkpoint(work_dir):
@@ -64,7 +71,7 @@ def last_checkpoint(work_dir):
     return ckpts[-1] if ckpts else None
 
 
-def evaluate(config, checkpoint, work_dir, env):
+def evaluate(config, checkpoint, work_dir, env, cfg_options=()):
     """tools/test.py in a subprocess; returns the metrics it saved."""
     metrics_file = osp.join(work_dir, 'metrics.json')
     if osp.exists(metrics_file):
@@ -75,6 +82,8 @@ def evaluate(config, checkpoint, work_dir, env):
         cmd.append(checkpoint)
     cmd += ['--work-dir', work_dir, '--out', osp.join(work_dir, 'results'),
             '--metrics-out', metrics_file]
+    if cfg_options:
+        cmd += ['--cfg-options', *cfg_options]
     run(cmd, env)
     with open(metrics_file) as f:
         return json.load(f)
@@ -123,6 +132,11 @@ def main(argv=None):
     results = {}
     results['ScaleTrack (ours, trained on synthetic SA-V-style)'] = evaluate(
         SCALETRACK_CFG, ckpt, osp.join(work, 'eval_scaletrack'), env)
+    # the same model with class-aware matching (the tracker's class_aware
+    # switch; the paper's default is class-agnostic)
+    results['ScaleTrack, class-aware matching'] = evaluate(
+        SCALETRACK_CFG, ckpt, osp.join(work, 'eval_scaletrack_class-aware'),
+        env, ['model.tracker.class_aware=True'])
     timings['eval'] = time.time() - t
 
     step('4/5 motion-only baselines on the same detections')
