@@ -462,3 +462,15 @@ def test_long_videos_reuses_the_loss_and_chain_length_runs():
 def asdict_without(setting, *keys):
     from dataclasses import asdict
     return {k: v for k, v in asdict(setting).items() if k not in keys}
+
+
+def test_training_length_runs_three_losses_on_the_full_data():
+    training_length = _load('training_length')
+    s = training_length.LONG_TRAINING
+    assert (s.frames, s.num_train_videos, s.num_val_videos, s.seed) == (
+        kit.FULL.frames, kit.FULL.num_train_videos, kit.FULL.num_val_videos,
+        kit.FULL.seed)
+    assert s.epochs == 4 * kit.FULL.epochs
+    entries = training_length.entries(TINY)
+    assert [spec.name for _, spec, _ in entries] == [
+        'chain_n3', 'global_n3', 'broken_n3']
