@@ -620,6 +620,24 @@ def run_table_experiment(ws: 'Workspace', out_dir: str, name: str,
     return rows
 
 
+def run_followup(doc: str, argv, setting: Optional[Setting],
+                 default: Setting, name: str, title: str,
+                 entries: Callable, notes: Callable) -> Optional[List[dict]]:
+    """main() of a follow-up experiment with its own setting ``default``
+    (own work dir, tables in docs/experiments unless --out-dir):
+    ``entries(setting)`` as for `run_table_experiment`, ``notes(setting)``
+    its bullet notes; AssocA, TETA and IDF1 are tabulated."""
+    args = parse_args(doc.split('\n\n')[0], argv)
+    setting = setting or default
+    if args.out_dir is None and setting is default:
+        args.out_dir = DEFAULT_OUT_DIR
+    ws, out_dir = workspace_from_args(args, setting)
+    return run_table_experiment(ws, out_dir, name, title,
+                                entries(ws.setting),
+                                ('AssocA', 'TETA', 'IDF1'),
+                                notes=notes(ws.setting))
+
+
 def plt():
     """matplotlib.pyplot on the Agg backend (no display)."""
     import matplotlib

@@ -42,26 +42,21 @@ def entries(setting):
     return out
 
 
-def main(argv=None, setting=None):
-    argv = list(sys.argv[1:] if argv is None else argv)
-    args = kit.parse_args(__doc__.split('\n\n')[0], argv)
-    setting = setting or LONG
-    if args.out_dir is None and setting is LONG:
-        args.out_dir = kit.DEFAULT_OUT_DIR
-    ws, out_dir = kit.workspace_from_args(args, setting)
-    return kit.run_table_experiment(
-        ws, out_dir, 'long_videos',
-        'Losses and chain lengths on 72-frame videos (follow-up)',
-        entries(ws.setting), ('AssocA', 'TETA', 'IDF1'),
-        notes=[
-            f'{ws.setting.num_train_videos} training videos of '
-            f'{ws.setting.frames} annotated frames (6 fps), '
-            f'{ws.setting.epochs} epochs, seed {ws.setting.seed}; held-out '
-            f'videos of {ws.setting.frames} frames at 1 fps.',
-            'Same configs as the scaling and chain-length experiments; only '
-            'the generated video length differs from docs/results.md 1-2.',
-        ])
+def notes(s):
+    return [
+        f'{s.num_train_videos} training videos of {s.frames} annotated '
+        f'frames (6 fps), {s.epochs} epochs, seed {s.seed}; held-out videos '
+        f'of {s.frames} frames at 1 fps.',
+        'Same configs as the scaling and chain-length experiments; only the '
+        'generated video length differs from docs/results.md 1-2.',
+    ]
 
+
+def main(argv=None, setting=None):
+    return kit.run_followup(
+        __doc__, argv, setting, LONG, 'long_videos',
+        'Losses and chain lengths on 72-frame videos (follow-up)', entries,
+        notes)
 
 if __name__ == '__main__':
     main()

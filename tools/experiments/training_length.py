@@ -33,24 +33,19 @@ def entries(setting):
             if size == n and label in LOSSES]
 
 
-def main(argv=None, setting=None):
-    argv = list(sys.argv[1:] if argv is None else argv)
-    args = kit.parse_args(__doc__.split('\n\n')[0], argv)
-    setting = setting or LONG_TRAINING
-    if args.out_dir is None and setting is LONG_TRAINING:
-        args.out_dir = kit.DEFAULT_OUT_DIR
-    ws, out_dir = kit.workspace_from_args(args, setting)
-    return kit.run_table_experiment(
-        ws, out_dir, 'training_length',
-        'Losses after 12 epochs instead of 3 (follow-up)',
-        entries(ws.setting), ('AssocA', 'TETA', 'IDF1'),
-        notes=[
-            f'{ws.setting.num_train_videos} training videos, '
-            f'{ws.setting.epochs} epochs (lr x0.1 for the last), seed '
-            f'{ws.setting.seed}; same data and configs as docs/results.md '
-            'section 1 (its 64-video column is the 3-epoch counterpart).',
-        ])
+def notes(s):
+    return [
+        f'{s.num_train_videos} training videos, {s.epochs} epochs (lr x0.1 '
+        f'for the last), seed {s.seed}; same data and configs as '
+        'docs/results.md section 1 (its 64-video column is the 3-epoch '
+        'counterpart).',
+    ]
 
+
+def main(argv=None, setting=None):
+    return kit.run_followup(
+        __doc__, argv, setting, LONG_TRAINING, 'training_length',
+        'Losses after 12 epochs instead of 3 (follow-up)', entries, notes)
 
 if __name__ == '__main__':
     main()
