@@ -12,8 +12,6 @@ atomically, through the evaluators' ``outfile_prefix``. ``--show-dir`` draws
 the tracks of every frame into that folder. Multi-GPU: tools/dist_test.sh.
 """
 import argparse
-import json
-import os
 import os.path as osp
 
 from mmengine.config import Config, DictAction
@@ -22,6 +20,7 @@ from mmengine.runner import Runner
 
 from scaletrack.engine import prepare_runner_cfg
 from scaletrack.utils import register_all_modules
+from scaletrack.utils.file_io import dump_json_atomic
 
 
 def parse_args():
@@ -77,13 +76,8 @@ def main():
         else RUNNERS.build(cfg)
     metrics = runner.test()
     if args.metrics_out and runner.rank == 0:
-        out = osp.abspath(args.metrics_out)
-        os.makedirs(osp.dirname(out), exist_ok=True)
-        tmp = out + '.tmp'
-        with open(tmp, 'w') as f:
-            json.dump({k: _jsonable(v) for k, v in metrics.items()}, f,
-                      indent=1)
-        os.replace(tmp, out)
+        dump_json_atomic({k: _jsonable(v) for k, v in metrics.items()},
+                         args.metrics_out, indent=1)
 
 
 def _jsonable(v):

@@ -22,7 +22,6 @@ cover is a clear error, or (when asked) an empty frame. It is never skipped
 silently.
 """
 import configparser
-import json
 import os.path as osp
 import warnings
 from typing import Dict, Iterable, Optional, Union
@@ -30,6 +29,8 @@ from typing import Dict, Iterable, Optional, Union
 import numpy as np
 import torch
 from mmdet.registry import TASK_UTILS
+
+from ..utils.file_io import load_json_file
 
 MISSING_MODES = ('error', 'empty')
 
@@ -185,16 +186,6 @@ class MASADetections:
         return load_box_file(path)
 
 
-def _load_json(path: str, what: str):
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{what} not found: {path}')
-    try:
-        with open(path, encoding='utf-8') as f:
-            return json.load(f)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f'{what} {path} is not valid JSON: {e}') from e
-
-
 @TASK_UTILS.register_module()
 class TAOResultDetections:
     """Detections from a TAO/TETA results JSON.
@@ -234,7 +225,7 @@ class TAOResultDetections:
         if unknown_category not in ('error', 'drop'):
             raise ValueError("unknown_category must be 'error' or 'drop', "
                              f"got '{unknown_category}'")
-        ann = _load_json(ann_file, 'TAO annotation file') \
+        ann = load_json_file(ann_file, 'TAO annotation') \
             if ann_file is not None else None
         if categories is None:
             if ann is None:
@@ -252,7 +243,7 @@ class TAOResultDetections:
             for img in ann.get('images', [])
         }
 
-        results = _load_json(json_file, 'TAO results file')
+        results = load_json_file(json_file, 'TAO results')
         if not isinstance(results, list):
             raise ValueError(f'TAO results file {json_file} must hold a JSON '
                              f'list, got {type(results).__name__}')

@@ -25,7 +25,7 @@ from pycocotools import mask as mask_utils
 from mmdet.datasets import BaseVideoDataset
 from mmdet.registry import DATASETS
 from .coco_video_dataset import load_json_file
-from .file_io import dump_pickle_atomic
+from ..utils.file_io import dump_pickle_atomic
 
 # SA-V videos are 24 fps and annotated at 6 fps: annotated frame i is JPEG 4*i.
 SAV_FRAME_STRIDE = 4

@@ -24,7 +24,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from get_flops import (PRESETS, AssociationStep, build_parts,  # noqa: E402
-                       load_model_cfg, make_inputs, write_json_atomic)
+                       load_model_cfg, make_inputs)
 
 
 def _timed(fn: Callable[[], object], device: str) -> float:
@@ -106,7 +106,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
           f'({result["step_fps"]:.2f} FPS)')
     print(f'ratio step / backbone: {result["ratio"]:.3f}')
     if args.out:
-        write_json_atomic(dict(model=args.model, shape=args.shape,
+        from scaletrack.utils.file_io import dump_json_atomic
+        dump_json_atomic(dict(model=args.model, shape=args.shape,
                                num_boxes=args.num_boxes, device=args.device,
                                threads=torch.get_num_threads(), **result),
                           args.out)

@@ -19,13 +19,9 @@ sizes (``slope`` = d log(median time) / d log(T)).
 """
 import argparse
 import copy
-import json
 import math
-import os
-import os.path as osp
 import platform
 import statistics
-import tempfile
 import time
 
 import numpy as np
@@ -117,19 +113,6 @@ def time_size(num_tracks, args, gen):
         matched=n_matched)
 
 
-def atomic_write_json(path, obj):
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as f:
-            json.dump(obj, f, indent=2)
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
-
 
 def main():
     args = parse_args()
@@ -156,7 +139,8 @@ def main():
               f"{row['matched']} | {slope} |")
         prev = row
     if args.out:
-        atomic_write_json(args.out, dict(args=vars(args), rows=rows))
+        from scaletrack.utils.file_io import dump_json_atomic
+        dump_json_atomic(dict(args=vars(args), rows=rows), args.out, indent=2)
         print(f'results written to {args.out}')
 
 

@@ -17,7 +17,7 @@ as they are.
 import argparse
 import sys
 
-from scaletrack.evaluation.functional.file_io import dump_json_atomic
+from scaletrack.utils.file_io import dump_json_atomic
 from scaletrack.evaluation.functional.mot_metrics import (MOT_METRICS,
                                                           evaluate_mot)
 from scaletrack.evaluation.functional.motchallenge_io import (

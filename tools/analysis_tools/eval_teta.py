@@ -19,8 +19,7 @@ GT from tools/dataset_converters/bdd100k_to_cocovid.py).
 import argparse
 import sys
 
-from scaletrack.evaluation.functional.file_io import (dump_json_atomic,
-                                                      load_json_file)
+from scaletrack.utils.file_io import dump_json_atomic, load_json_file
 from scaletrack.evaluation.functional.tables import teta_table
 from scaletrack.evaluation.functional.teta import evaluate_teta
 

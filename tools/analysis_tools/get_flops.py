@@ -23,9 +23,7 @@ The model is a preset name or a config file with ``model.backbone``,
 """
 import argparse
 import copy
-import json
 import os
-import tempfile
 from typing import Dict, Optional, Sequence, Tuple
 
 import torch
@@ -185,15 +183,6 @@ def complexity(model_cfg: dict, shape: int = 518, num_boxes: int = 100,
     return out
 
 
-def write_json_atomic(obj: dict, path: str) -> None:
-    """Write JSON to a temp file in the same folder, then rename."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp')
-    with os.fdopen(fd, 'w') as f:
-        json.dump(obj, f, indent=2)
-    os.replace(tmp, path)
-
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
@@ -220,7 +209,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         print(f'{part:<10}{val["params"] / 1e6:>12.2f}'
               f'{val["flops"] / 1e9:>10.2f}')
     if args.out:
-        write_json_atomic(dict(model=args.model, shape=args.shape,
+        from scaletrack.utils.file_io import dump_json_atomic
+        dump_json_atomic(dict(model=args.model, shape=args.shape,
                                num_boxes=args.num_boxes, **result), args.out)
 
 

@@ -39,7 +39,7 @@ from collections import Counter
 from typing import Dict, List
 
 from scaletrack.datasets.bdd100k_mot_dataset import BDD100K_MOT_CLASSES
-from scaletrack.datasets.file_io import dump_json_atomic
+from scaletrack.utils.file_io import dump_json_atomic
 
 # BDD100K's ignore map: these boxes are ignored regions of the mapped class.
 IGNORE_MAP = {'other person': 'pedestrian', 'other vehicle': 'car', 'trailer': 'truck'}

@@ -41,7 +41,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
-from scaletrack.datasets.file_io import dump_json_atomic
+from scaletrack.utils.file_io import dump_json_atomic
 
 SPLITS = ('full', 'half-train', 'half-val')
 

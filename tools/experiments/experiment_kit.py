@@ -23,7 +23,6 @@ ScaleTrack of the comparison), and a run whose metrics exist is never
 redone. Every file is written atomically (temporary file + ``os.replace``).
 """
 import argparse
-import json
 import math
 import os
 import os.path as osp
@@ -33,6 +32,9 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from scaletrack.utils.file_io import (atomic_write, dump_json_atomic,
+                                     load_json_file, write_text_atomic)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 BASE_CONFIG = ('configs/scaletrack/synthetic/'
@@ -180,40 +182,15 @@ def fmt(value: Optional[float], digits: int = 1) -> str:
 
 
 # ---------------------------------------------------------- atomic output
-def write_text_atomic(path: str, text: str) -> None:
-    d = osp.dirname(osp.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    tmp = osp.join(d, f'.{osp.basename(path)}.{os.getpid()}.tmp')
-    with open(tmp, 'w', encoding='utf-8') as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
-def write_json_atomic(path: str, obj) -> None:
-    write_text_atomic(path, json.dumps(obj, indent=1, sort_keys=False) + '\n')
-
-
 def _read_text(path: str) -> str:
     with open(path, encoding='utf-8') as f:
         return f.read()
 
 
-def read_json(path: str, what: str):
-    try:
-        with open(path, encoding='utf-8') as f:
-            return json.load(f)
-    except ValueError as e:
-        raise ValueError(f'{what} {path} is not valid JSON ({e}); delete it '
-                         'to have it rebuilt') from e
-
-
 def save_figure_atomic(fig, path: str) -> None:
-    """Save a matplotlib figure as PNG via a temporary file."""
-    d = osp.dirname(osp.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    tmp = osp.join(d, f'.{osp.basename(path)}.{os.getpid()}.tmp')
-    fig.savefig(tmp, format='png', dpi=120, bbox_inches='tight')
-    os.replace(tmp, path)
+    """Save a matplotlib figure as PNG, atomically."""
+    atomic_write(path, lambda f: fig.savefig(
+        f, format='png', dpi=120, bbox_inches='tight'), binary=True)
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
@@ -245,8 +222,8 @@ def per_video_teta(gt_file: str, results_file: str,
     computed by ``scaletrack.evaluation`` on that video alone; the basis of
     the paired per-video comparisons (`sign_test`)."""
     from scaletrack.evaluation.functional.teta import evaluate_teta
-    gt = read_json(gt_file, 'TAO annotation file')
-    results = read_json(results_file, 'TAO results file')
+    gt = load_json_file(gt_file, 'TAO annotation file')
+    results = load_json_file(results_file, 'TAO results file')
     out = {}
     for video in gt['videos']:
         sub, res = filter_tao_video(gt, results, video['id'])
@@ -355,7 +332,7 @@ class Workspace:
         output and refuses a folder made with other arguments)."""
         manifest = osp.join(self.data_root, 'manifest.json')
         if osp.isfile(manifest):
-            m = read_json(manifest, 'data manifest')
+            m = load_json_file(manifest, 'data manifest')
             want = self.setting.data_args()
             have = {k: m.get('args', {}).get(k) for k in want}
             if m.get('complete') and have == want:
@@ -414,7 +391,7 @@ class Workspace:
         rec_path = osp.join(run_dir, 'run.json')
         want = self._record(spec)
         if osp.isfile(rec_path):
-            have = read_json(rec_path, 'run record')
+            have = load_json_file(rec_path, 'run record')
             have_core = {k: have.get(k) for k in want}
             if have_core != want:
                 raise RuntimeError(
@@ -422,7 +399,7 @@ class Workspace:
                     f'asked for ({want}); use another --work-dir or delete '
                     'that folder')
         elif not self.dry_run:
-            write_json_atomic(rec_path, want)
+            dump_json_atomic(want, rec_path, indent=1)
         return rec_path
 
     def train_options(self, spec: RunSpec) -> List[str]:
@@ -502,9 +479,9 @@ class Workspace:
         cpu_eval = self.last_cpu_s
         results = osp.join(eval_dir, 'results', 'TETAMetric',
                            'tao_track.json')
-        write_json_atomic(per_video_file,
-                          per_video_teta(self.gt_file, results))
-        rec = read_json(rec_path, 'run record')
+        dump_json_atomic(per_video_teta(self.gt_file, results),
+                         per_video_file, indent=1)
+        rec = load_json_file(rec_path, 'run record')
         rec.setdefault('wall_s', {})
         rec.setdefault('cpu_s', {})
         if t_train:
@@ -512,14 +489,14 @@ class Workspace:
             rec['cpu_s']['train'] = round(cpu_train, 1)
         rec['wall_s']['eval'] = round(t_eval, 1)
         rec['cpu_s']['eval'] = round(cpu_eval, 1)
-        write_json_atomic(rec_path, rec)
+        dump_json_atomic(rec, rec_path, indent=1)
         return self._load(run_dir, rec_path, metrics_file, per_video_file)
 
     def _load(self, run_dir, rec_path, metrics_file, per_video_file) -> dict:
         return dict(
-            metrics=read_json(metrics_file, 'metrics file'),
-            per_video=read_json(per_video_file, 'per-video file'),
-            record=read_json(rec_path, 'run record'),
+            metrics=load_json_file(metrics_file, 'metrics file'),
+            per_video=load_json_file(per_video_file, 'per-video file'),
+            record=load_json_file(rec_path, 'run record'),
             run_dir=run_dir)
 
 
@@ -546,9 +523,9 @@ def write_experiment(out_dir: str, name: str, title: str, setting: Setting,
         f'{setting.seed}. Plot: `{name}.png`.', '', markdown, ''
     ] + [f'* {n}' for n in notes] + [''])
     write_text_atomic(md_path, text)
-    write_json_atomic(json_path, dict(
+    dump_json_atomic(dict(
         experiment=name, title=title, setting=asdict(setting), rows=rows,
-        **(extra or {})))
+        **(extra or {})), json_path, indent=1)
     return md_path, json_path
 
 

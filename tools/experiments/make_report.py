@@ -209,7 +209,7 @@ def seed_noise_ranges(tables_dir: str) -> Optional[Dict[str, float]]:
     path = osp.join(tables_dir, 'seed_noise.json')
     if not osp.isfile(path):
         return None
-    spread = kit.read_json(path, 'seed_noise table').get('spread', {})
+    spread = kit.load_json_file(path, 'seed_noise table').get('spread', {})
     return {k: v['range'] for k, v in spread.items()}
 
 
@@ -279,7 +279,7 @@ def build_report(report_text: str, tables_dir: str,
         table = md = None
         claims = []
         if osp.isfile(json_path):
-            table = kit.read_json(json_path, f'{name} table')
+            table = kit.load_json_file(json_path, f'{name} table')
             md = open(md_path, encoding='utf-8').read() \
                 if osp.isfile(md_path) else kit.markdown_table(
                     ['run'], [[r['label']] for r in table['rows']])

@@ -69,9 +69,9 @@ def main(argv=None, setting=None):
     kit.write_text_atomic(md_path, text.rstrip() + '\n' + '\n'.join(lines) +
                           '\n')
     json_path = osp.join(out_dir, 'seed_noise.json')
-    table = kit.read_json(json_path, 'seed_noise table')
+    table = kit.load_json_file(json_path, 'seed_noise table')
     table['spread'] = stats
-    kit.write_json_atomic(json_path, table)
+    kit.dump_json_atomic(table, json_path, indent=1)
     return rows
 
 

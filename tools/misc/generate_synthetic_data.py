@@ -49,13 +49,6 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def _write_manifest(path, record):
-    """Atomic write (temporary file + os.replace)."""
-    tmp = f'{path}.{os.getpid()}.tmp'
-    with open(tmp, 'w', encoding='utf-8') as f:
-        json.dump(record, f, indent=1)
-    os.replace(tmp, path)
-
 
 def main(argv=None) -> int:
     args = parse_args(argv)
@@ -88,8 +81,10 @@ def main(argv=None) -> int:
             0, os.path.dirname(os.path.dirname(os.path.dirname(
                 os.path.abspath(__file__)))))
     from scaletrack.datasets.synthetic import generate_benchmark
+    from scaletrack.utils.file_io import dump_json_atomic
     os.makedirs(args.out_dir, exist_ok=True)
-    _write_manifest(manifest_path, dict(args=data_args, complete=False))
+    dump_json_atomic(dict(args=data_args, complete=False), manifest_path,
+                     indent=1)
     start = time.time()
     try:
         paths = generate_benchmark(
@@ -101,8 +96,8 @@ def main(argv=None) -> int:
     except (ValueError, FileExistsError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
-    _write_manifest(manifest_path,
-                    dict(args=data_args, complete=True, paths=paths))
+    dump_json_atomic(dict(args=data_args, complete=True, paths=paths),
+                     manifest_path, indent=1)
     print(f'done in {time.time() - start:.1f} s:')
     for split, p in paths.items():
         print(f'  {split}: {p["root"]}')

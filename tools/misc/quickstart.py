@@ -182,10 +182,8 @@ def main(argv=None):
         f', total {time.time() - t0:.0f}', ''
     ]
     table = '\n'.join(lines)
-    tmp = osp.join(work, '.results.md.tmp')
-    with open(tmp, 'w') as f:
-        f.write(table)
-    os.replace(tmp, osp.join(work, 'results.md'))
+    from scaletrack.utils.file_io import write_text_atomic
+    write_text_atomic(osp.join(work, 'results.md'), table)
     print('\n' + table)
     print(f'[quickstart] everything is in {work}')
 

@@ -32,7 +32,6 @@ mmpretrain.pth'))``.
 import argparse
 import os
 import re
-import tempfile
 from collections import OrderedDict
 from typing import Dict, Optional, Sequence
 
@@ -129,20 +128,6 @@ def convert_dinov2(state_dict: Dict[str, torch.Tensor],
     return out
 
 
-def save_atomic(obj: dict, path: str) -> None:
-    """``torch.save`` to a temporary file next to ``path``, then rename."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp')
-    os.close(fd)
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -157,7 +142,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         parser.error(f'checkpoint not found: {args.src}')
     ckpt = torch.load(args.src, map_location='cpu', weights_only=True)
     state_dict = convert_dinov2(unwrap_checkpoint(ckpt), args.prefix)
-    save_atomic({'state_dict': state_dict}, args.dst)
+    from scaletrack.utils.file_io import torch_save_atomic
+    torch_save_atomic({'state_dict': state_dict}, args.dst)
     print(f'wrote {len(state_dict)} tensors to {args.dst}')
 
 

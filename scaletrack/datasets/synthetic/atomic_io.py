@@ -1,30 +1,12 @@
-"""Atomic file writes: write to a temporary file in the target directory,
-then ``os.replace`` it, so a reader never sees a half-written file and an
-interrupted run leaves no truncated output."""
+"""The generator's file encodings (compact JSON, JPEG, torch files), written
+atomically through :mod:`scaletrack.utils.file_io`."""
 import io
 import json
-import os
-import tempfile
 
 import cv2
 import numpy as np
 
-
-def atomic_write_bytes(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (parent folders are created)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder,
-                               prefix='.' + os.path.basename(path) + '.',
-                               suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+from ...utils.file_io import write_bytes_atomic as atomic_write_bytes
 
 
 def json_bytes(obj) -> bytes:

@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from .file_io import write_text_atomic
+from ...utils.file_io import write_text_atomic
 from .mot_metrics import MOTSequence
 
 __all__ = [

@@ -9,7 +9,7 @@ from mmdet.registry import METRICS
 from mmengine.fileio import get_local_path
 from mmengine.logging import MMLogger
 
-from ..functional.file_io import dump_json_atomic, load_json_file
+from ...utils.file_io import dump_json_atomic, load_json_file
 from ..functional.scalabel_format import (tao_results_to_scalabel,
                                           write_scalabel_results)
 from ..functional.tables import teta_table

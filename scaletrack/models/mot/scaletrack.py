@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from mmdet.models.mot import BaseMOTModel
 from mmdet.registry import MODELS
 from mmdet.structures import TrackSampleList
-from mmdet.structures.bbox import bbox2roi
+from mmdet.structures.bbox import bbox2roi, get_box_tensor
 from mmdet.utils import OptConfigType, OptMultiConfig
 from mmengine.structures import InstanceData
 from torch import Tensor
@@ -144,7 +144,7 @@ class ScaleTrack(BaseMOTModel):
                 else None
             boxes, ids, n_gt = [], [], []
             for ds in frames:
-                gt_boxes = _as_tensor(ds.gt_instances.bboxes).to(clip)
+                gt_boxes = get_box_tensor(ds.gt_instances.bboxes).to(clip)
                 ids.append(ds.gt_instances.instances_ids.to(clip.device).long())
                 props = self._frame_proposals(ds, gt_boxes)
                 boxes.append(
@@ -180,7 +180,7 @@ class ScaleTrack(BaseMOTModel):
         """Pseudo-negative proposals of one frame, filtered (Sec. 3.3)."""
         if 'proposals' not in data_sample or self.max_proposals_per_frame <= 0:
             return gt_boxes.new_zeros((0, 4))
-        props = _as_tensor(data_sample.proposals.bboxes).to(gt_boxes)
+        props = get_box_tensor(data_sample.proposals.bboxes).to(gt_boxes)
         if props.numel() == 0:
             return gt_boxes.new_zeros((0, 4))
         wh_ok = (props[:, 2] > props[:, 0]) & (props[:, 3] > props[:, 1])
@@ -271,7 +271,7 @@ class ScaleTrack(BaseMOTModel):
                 img, [img_data_sample], rescale=False)[0]
             pred = det_sample.pred_instances
             return InstanceData(
-                bboxes=_as_tensor(pred.bboxes).float(),
+                bboxes=get_box_tensor(pred.bboxes).float(),
                 scores=pred.scores.float(),
                 labels=pred.labels.long())
         return public_instances(img_data_sample, rescale=False,
@@ -279,17 +279,7 @@ class ScaleTrack(BaseMOTModel):
 
     def _forward(self, inputs: Tensor, data_samples=None, **kwargs):
         """``tensor`` mode: the adapter's maps of every frame."""
-        n, t = inputs.shape[:2]
         return self.extract_track_feats(inputs.flatten(0, 1))
-
-
-def _as_tensor(boxes) -> Tensor:
-    """mmdet boxes may be a Tensor or a ``BaseBoxes``; return the tensor."""
-    if hasattr(boxes, 'tensor'):
-        return boxes.tensor
-    if isinstance(boxes, Tensor):
-        return boxes
-    return torch.as_tensor(boxes)
 
 
 __all__ = ['ScaleTrack']

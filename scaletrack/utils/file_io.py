@@ -1,0 +1,95 @@
+"""Atomic writes and checked JSON reads, shared by the package and tools.
+
+Every file the project writes goes through :func:`atomic_write`: the content
+goes to a temporary file in the target folder, which then replaces the
+target with ``os.replace``, so a reader never sees a half-written file and
+an interrupted run leaves no truncated output (the temporary file is
+removed on any error, which is re-raised).
+"""
+import json
+import os
+import os.path as osp
+import pickle
+import tempfile
+from typing import IO, Any, Callable
+
+__all__ = [
+    'atomic_write', 'write_bytes_atomic', 'write_text_atomic',
+    'dump_json_atomic', 'dump_pickle_atomic', 'torch_save_atomic',
+    'load_json_file'
+]
+
+
+def atomic_write(path: str, write: Callable[[IO], Any],
+                 binary: bool = False) -> None:
+    """Call ``write(file)`` on a temporary file next to ``path`` (parent
+    folders are created), then move it onto ``path``."""
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f'.{osp.basename(path)}.', suffix='.tmp', dir=folder)
+    try:
+        with os.fdopen(fd, 'wb' if binary else 'w',
+                       **({} if binary else dict(encoding='utf-8'))) as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def write_bytes_atomic(path: str, data: bytes) -> None:
+    atomic_write(path, lambda f: f.write(data), binary=True)
+
+
+def write_text_atomic(path: str, text: str) -> None:
+    atomic_write(path, lambda f: f.write(text))
+
+
+def _nan_to_none(obj: Any) -> Any:
+    """Strict JSON has no NaN: undefined figures are written as null."""
+    if isinstance(obj, float) and obj != obj:
+        return None
+    if isinstance(obj, dict):
+        return {k: _nan_to_none(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_nan_to_none(v) for v in obj]
+    return obj
+
+
+def dump_json_atomic(obj: Any, path: str, indent: int = None) -> None:
+    """Dump ``obj`` as strict JSON (NaN -> null) to ``path`` atomically."""
+    write_text_atomic(
+        path, json.dumps(_nan_to_none(obj), indent=indent, allow_nan=False))
+
+
+def dump_pickle_atomic(obj: Any, path: str) -> None:
+    atomic_write(
+        path,
+        lambda f: pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL),
+        binary=True)
+
+
+def torch_save_atomic(obj: Any, path: str) -> None:
+    import torch
+    atomic_write(path, lambda f: torch.save(obj, f), binary=True)
+
+
+def load_json_file(path: str, what: str) -> Any:
+    """Load a JSON file, naming ``what`` it should hold in any error.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        ValueError: the file is not valid JSON.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'{what} file {path!r} does not exist; check the path.')
+    try:
+        with open(path, 'r', encoding='utf-8') as f:
+            return json.load(f)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(
+            f'{what} file {path!r} is not valid JSON ({err}); regenerate '
+            'it or pass the right file.') from err
