@@ -459,10 +459,11 @@ class MOTDetDetections:
     The frame is read from the image name when it is MOTChallenge's
     (``img1/000004.jpg`` is frame 4), which stays right for half splits
     whose first frame is not frame 1; otherwise our 0-based ``frame_id``
-    ``i`` reads the rows with ``frame == i + 1`` (whole sequences). Boxes are converted to
-    ``x1 = x, y1 = y, x2 = x + w, y2 = y + h`` with no pixel shift, the same
-    convention as the ground-truth converter and the results writer, so
-    detections, ground truth and results stay in one frame of reference.
+    ``i`` reads the rows with ``frame == i + 1`` (whole sequences). Boxes
+    are converted to ``x1 = x, y1 = y, x2 = x + w, y2 = y + h`` with no
+    pixel shift, the same convention as the ground-truth converter and the
+    results writer, so detections, ground truth and results stay in one
+    frame of reference.
     ``det.txt`` has no usable class, so every box gets ``label``.
 
     A sequence's frames are ``1 .. seqLength`` of its ``seqinfo.ini`` when

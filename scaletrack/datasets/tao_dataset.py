@@ -1,4 +1,4 @@
-"""TAO (COCO-VID JSON with LVIS categories) for TETA and the OV-MOT protocol."""
+"""TAO (COCO-VID JSON with LVIS categories) for TETA and OV-MOT."""
 from typing import List, Optional, Sequence, Union
 
 from mmengine.logging import print_log
@@ -79,8 +79,9 @@ class TAODataset(CocoVideoDataset):
                 raise ValueError(
                     f'{type(self).__name__}: give the classes either as '
                     'class_list or as metainfo.classes, not both')
-            names = (named_class_list(class_list) if isinstance(
-                class_list, str) else tuple(class_list))
+            names = (
+                named_class_list(class_list)
+                if isinstance(class_list, str) else tuple(class_list))
             metainfo = dict(metainfo or {}, classes=names)
         self.class_list = class_list
         super().__init__(*args, metainfo=metainfo, **kwargs)
@@ -97,7 +98,8 @@ class TAODataset(CocoVideoDataset):
                     f'class list order) but "{masa}" in MASA, which takes '
                     'the categories in file order; results differ from '
                     "MASA's unless the file lists them in class-list order",
-                    'current', level=30)  # logging.WARNING
+                    'current',
+                    level=30)  # logging.WARNING
                 break
         return selected
 
@@ -106,6 +108,8 @@ class TAODataset(CocoVideoDataset):
         freqs = tuple(c.get('frequency') for c in selected)
         self._metainfo['frequencies'] = freqs
         self._metainfo['novel_classes'] = tuple(
-            c['name'] for c in selected if c.get('frequency') in NOVEL_FREQUENCIES)
+            c['name'] for c in selected
+            if c.get('frequency') in NOVEL_FREQUENCIES)
         self._metainfo['base_classes'] = tuple(
-            c['name'] for c in selected if c.get('frequency') in BASE_FREQUENCIES)
+            c['name'] for c in selected
+            if c.get('frequency') in BASE_FREQUENCIES)

@@ -121,6 +121,19 @@ def test_load_box_file_masa_plain_pickle(tmp_path, kind, protocol):
     np.testing.assert_array_equal(out['bboxes'][1], [5, 6, 7, 8])
 
 
+def test_load_box_file_numpy1_pickles(tmp_path):
+    """Files written under numpy 1.x name ``numpy.core.multiarray`` (numpy
+    2 writes ``numpy._core``); both are admitted."""
+    data = pickle.dumps(dict(det_bboxes=np.array(BOXES5, np.float32),
+                             det_labels=np.array([4, 0])), protocol=2)
+    assert b'numpy._core.multiarray' in data
+    path = tmp_path / 'np1.pth'
+    path.write_bytes(data.replace(b'numpy._core.', b'numpy.core.'))
+    out = load_box_file(str(path))
+    np.testing.assert_allclose(out['scores'], [0.75, 0.5])
+    assert out['labels'].tolist() == [4, 0]
+
+
 def test_load_box_file_torch_save_formats_by_content(tmp_path):
     """torch.save zip and legacy files, numpy values inside, any name."""
     obj = dict(det_bboxes=np.array(BOXES5, np.float32),
