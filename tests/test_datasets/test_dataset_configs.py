@@ -59,13 +59,84 @@ def test_train_base_combines_with_each_test_base(tmp_path, name):
     assert cfg.test_dataloader.dataset.test_mode is True
 
 
-def test_ovmot_uses_lvis_v1_and_tao_val_v05():
-    tao = Config.fromfile(osp.join(CFG_DIR, 'tao_val.py'))
-    ov = Config.fromfile(osp.join(CFG_DIR, 'ovmot_val.py'))
-    assert 'v05' in tao.test_dataloader.dataset.ann_file
-    assert 'v1' in ov.test_dataloader.dataset.ann_file
-    assert ov.test_evaluator.ann_file == ov.test_dataloader.dataset.ann_file
-    assert ov.test_dataloader.dataset.type == 'TAODataset'
+def test_tao_and_ovmot_use_lvis_v1_with_the_detic_detections():
+    """Issue 11 changed this: MASA pairs its Detic detections with
+    tao_val_lvis_v1_classes.json and the LVIS v1 class list (its
+    tao_dataset_v1.py), so TAO TETA and OV-MOT both use them (the v0.5
+    file goes with the TETer detections)."""
+    from mmdet.datasets import LVISV1Dataset
+    for name in ('tao_val.py', 'ovmot_val.py'):
+        cfg = Config.fromfile(osp.join(CFG_DIR, name))
+        ds = cfg.test_dataloader.dataset
+        assert ds.ann_file.endswith('tao_val_lvis_v1_classes.json')
+        assert ds.class_list == 'lvis_v1' and ds.type == 'TAODataset'
+        assert cfg.test_evaluator.ann_file == ds.ann_file
+        assert _public_dets(cfg).num_classes == len(
+            LVISV1Dataset.METAINFO['classes']) == 1203
+        assert 'public_dets/detic_swinb' in _public_dets(cfg).source.root
+
+
+def _public_dets(cfg):
+    (t, ) = [t for t in cfg.test_dataloader.dataset.pipeline[0].transforms
+             if t.type == 'LoadPublicDetections']
+    return t
+
+
+def test_public_detection_class_spaces():
+    """Every public-detection config states the size of the class list its
+    detections index, equal to the dataset's class list."""
+    from scaletrack.datasets.bdd100k_mot_dataset import BDD100K_MOT_CLASSES
+    bdd = Config.fromfile(osp.join(CFG_DIR, 'bdd100k_mot_val.py'))
+    assert _public_dets(bdd).num_classes == len(BDD100K_MOT_CLASSES) == 8
+    mot17 = Config.fromfile(osp.join(CFG_DIR, 'mot17_val.py'))
+    assert _public_dets(mot17).num_classes == len(
+        mot17.test_dataloader.dataset.metainfo.classes) == 1
+    sports = Config.fromfile(osp.join(CFG_DIR, 'sportsmot_val.py'))
+    assert _public_dets(sports).num_classes == 1  # --class-map 1=player
+    ovtb = Config.fromfile(osp.join(CFG_DIR, 'ovtb.py'))
+    assert ovtb.test_dataloader.dataset.class_list is None  # file order
+    assert _public_dets(ovtb).num_classes == 1048
+    assert _public_dets(ovtb).source.root.startswith('data/ovtb/')
+
+
+def test_sportsmot_says_where_detections_come_from(tmp_path):
+    """SportsMOT ships no det.txt: the configured reader's error names the
+    expected file and the tool that makes it; the JSON alternative builds
+    on a TAO-style results file."""
+    import json
+
+    from mmdet.registry import TRANSFORMS
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmdet')
+    cfg = Config.fromfile(osp.join(CFG_DIR, 'sportsmot_val.py'))
+    t = _public_dets(cfg)
+    assert t.source.type == 'MOTDetDetections'
+    t.source.root = str(tmp_path / 'val')
+    load = TRANSFORMS.build(t)
+    img = tmp_path / 'val' / 'v_seq' / 'img1' / '000001.jpg'
+    with pytest.raises(FileNotFoundError) as info:
+        load(dict(img_path=str(img), frame_id=0, img_id=1))
+    msg = str(info.value)
+    assert osp.join(str(tmp_path), 'val', 'v_seq', 'det', 'det.txt') in msg
+    assert 'tools/misc/dump_detections.py DET_CONFIG DET_CKPT' in msg
+    assert 'SportsMOT ships no detections' in msg
+
+    alt = cfg.sportsmot_json_dets
+    assert alt.type == 'TAOResultDetections'
+    ann, res = tmp_path / 'val.json', tmp_path / 'res.json'
+    ann.write_text(json.dumps(dict(
+        images=[dict(id=1, file_name='v_seq/img1/000001.jpg')],
+        categories=[dict(id=1, name='player')])))
+    res.write_text(json.dumps([dict(image_id=1, category_id=1, score=0.9,
+                                    bbox=[1, 2, 3, 4])]))
+    alt.update(json_file=str(res), ann_file=str(ann))
+    out = TRANSFORMS.build(dict(type='LoadPublicDetections', num_classes=1,
+                                source=alt))(dict(img_path=str(img),
+                                                  frame_id=0, img_id=1))
+    assert out['public_bboxes'].tolist() == [[1, 2, 4, 6]]
+    alt.update(json_file=str(tmp_path / 'absent.json'))
+    with pytest.raises(FileNotFoundError, match=r'absent\.json.*dump_det'):
+        TRANSFORMS.build(dict(type='LoadPublicDetections', source=alt))
 
 
 def test_sav_train_config():

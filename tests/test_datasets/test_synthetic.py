@@ -11,6 +11,7 @@ import importlib.util
 import json
 import os
 import os.path as osp
+import pickle
 
 import cv2
 import numpy as np
@@ -531,8 +532,10 @@ def test_tao_public_detections(tao_root):
     tp_scores, fp_scores, hits, visible_gt = [], [], 0, 0
     for img in gt['images']:
         rel = img['file_name'][:-len('.jpg')] + '.pth'
-        p = torch.load(osp.join(paths['det_dir'], rel))
-        b = p['det_bboxes'].numpy()
+        with open(osp.join(paths['det_dir'], rel), 'rb') as f:
+            p = pickle.load(f)  # MASA's format: a plain pickle of arrays
+        b = p['det_bboxes']
+        assert isinstance(b, np.ndarray)
         assert b.ndim == 2 and b.shape[1] == 5
         assert p['det_labels'].shape == (len(b), )
         rows = sorted(by_image.get(img['id'], []), key=lambda r: -r['score'])

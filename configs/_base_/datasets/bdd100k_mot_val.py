@@ -1,6 +1,10 @@
 # BDD100K MOT validation (200 videos at 5 FPS; paper Tab. 2) with ByteTrack's
 # YOLOX public detections in MASA's per-frame layout (marker †). The
 # annotation file comes from tools/dataset_converters/bdd100k_to_cocovid.py.
+# Class space: the detections label BDD100K's 8 classes in the order of
+# BDD100KMOTDataset (pedestrian, rider, car, truck, bus, train, motorcycle,
+# bicycle), the class list of MASA's BDDVideoDataset / BDDTETAMetric; label
+# i is the category of that name in the annotation file.
 dataset_type = 'BDD100KMOTDataset'
 data_root = 'data/bdd100k/'
 ann_file = data_root + 'annotations/box_track_val_cocofmt.json'
@@ -16,10 +20,16 @@ test_pipeline = [
             dict(type='LoadImageFromFile', backend_args=backend_args),
             dict(
                 type='LoadPublicDetections',
+                num_classes=8,  # BDD100KMOTDataset's classes
                 source=dict(
                     type='MASADetections',
                     root=data_root + 'public_dets/bytetrack_yolox/',
-                    img_root=data_root + 'images/track/val/')),
+                    img_root=data_root + 'images/track/val/',
+                    hint="Download MASA's YOLOX detections of BDD100K MOT "
+                    'val (MASA README, public detections) and unpack them '
+                    'to data/bdd100k/public_dets/bytetrack_yolox/, or make '
+                    'them with `python tools/misc/dump_detections.py '
+                    'DET_CONFIG DET_CKPT ...`.')),
             dict(type='Resize', scale=img_scale, keep_ratio=False),
             dict(type='LoadTrackAnnotations'),
         ]),

@@ -1,5 +1,10 @@
 # MOT17 half-val (ByteTrack's split, FRCNN copies; paper Tab. 16) with
-# ByteTrack's YOLOX public detections in MASA's per-frame layout (marker †).
+# ByteTrack's YOLOX detections in MASA's per-frame layout (marker †).
+# ByteTrack releases models, not detection files: they are made by the user
+# with `python tools/misc/dump_detections.py DET_CONFIG DET_CKPT ...` (MASA
+# per-frame pickles; its MOTChallenge det.txt output works with
+# dict(type='MOTDetDetections', root=data_root + 'train/') as source).
+# Class space: one class, 'pedestrian' (label 0 = YOLOX's person).
 # The annotation file comes from
 #   python tools/dataset_converters/mot_to_cocovid.py -i data/MOT17/train \
 #       -o data/MOT17/annotations/half-val_cocoformat.json --split half-val \
@@ -18,10 +23,15 @@ test_pipeline = [
             dict(type='LoadImageFromFile', backend_args=backend_args),
             dict(
                 type='LoadPublicDetections',
+                num_classes=1,
                 source=dict(
                     type='MASADetections',
                     root=data_root + 'public_dets/bytetrack_yolox/',
-                    img_root=data_root + 'train/')),
+                    img_root=data_root + 'train/',
+                    hint='ByteTrack releases no MOT17 detection files: write '
+                    'them to data/MOT17/public_dets/bytetrack_yolox/ with '
+                    '`python tools/misc/dump_detections.py DET_CONFIG '
+                    'DET_CKPT ...`.')),
             dict(type='Resize', scale=img_scale, keep_ratio=False),
             dict(type='LoadTrackAnnotations'),
         ]),

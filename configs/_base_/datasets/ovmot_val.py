@@ -1,11 +1,6 @@
 # OV-MOT (OVTrack, Li et al. 2023; paper Tab. 1): TAO validation with LVIS v1
 # categories; LVIS rare classes are novel, common and frequent are base
 # (TAODataset puts the split in metainfo; TETAMetric reports both groups).
+# Same files, class list and Detic detections as tao_val.py (MASA evaluates
+# OV-MOT with tao_dataset_v1.py and TaoTETAMetric(open_vocabulary=True)).
 _base_ = './tao_val.py'
-
-ann_file = 'data/tao/annotations/tao_val_lvis_v1_classes.json'
-
-val_dataloader = dict(dataset=dict(ann_file=ann_file))
-test_dataloader = val_dataloader
-val_evaluator = dict(type='TETAMetric', ann_file=ann_file, exhaustive=False)
-test_evaluator = val_evaluator

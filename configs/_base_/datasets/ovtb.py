@@ -1,20 +1,33 @@
 # OVT-B (Liang & Han 2025; paper Tab. 9): 1,973 videos, 1,048 categories,
 # TAO-style annotations, evaluated with TETA as TAO (base/novel by LVIS
-# frequency), with Detic public detections in MASA's per-frame layout: the
-# TAO setup of tao_val.py with OVT-B's files.
+# frequency): the TAO setup of tao_val.py with OVT-B's files.
+# Class space: OVT-B's own 1,048 classes (the CLASS list of its
+# ovtb_classname.py, which the OVT-B README has the open-vocabulary detector
+# prompt with), label i = the i-th category of ovtb_ann.json in file order.
+# Detections: OVT-B releases none; they are made by the user in MASA's
+# per-frame layout (or as a TAO-style results JSON, see docs/evaluation.md,
+# "Protocols") over the classes of ovtb_ann.json.
 _base_ = './tao_val.py'
 
 data_root = 'data/ovtb/'
 ann_file = data_root + 'ovtb_ann.json'
+num_classes = 1048  # categories of ovtb_ann.json
 
 test_pipeline = _base_.test_pipeline
+test_pipeline[0]['transforms'][1]['num_classes'] = num_classes
 test_pipeline[0]['transforms'][1]['source'].update(
-    root=data_root + 'public_dets/detic_swinb/', img_root=data_root + 'OVT-B/')
+    root=data_root + 'public_dets/detic_swinb/',
+    img_root=data_root + 'OVT-B/',
+    hint='OVT-B releases no detections: write them to '
+    'data/ovtb/public_dets/detic_swinb/<frame path>.pth with '
+    '`python tools/misc/dump_detections.py DET_CONFIG DET_CKPT ...` '
+    '(detector classes = the categories of ovtb_ann.json, in file order).')
 
 val_dataloader = dict(
     dataset=dict(
         type='OVTBDataset',
         ann_file=ann_file,
+        class_list=None,
         data_prefix=dict(img_path=data_root + 'OVT-B/'),
         pipeline=test_pipeline))
 test_dataloader = val_dataloader

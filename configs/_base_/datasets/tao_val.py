@@ -1,9 +1,17 @@
 # TAO validation (988 videos at 1 FPS) for TETA, with the same Detic (Swin-B)
-# public detections as MASA (paper Tab. 3, marker †). Annotations: MASA's
-# LVIS v0.5 version of TAO val.
+# public detections as MASA (paper Tab. 3, marker †).
+# Class space: the detections label LVIS v1 classes, so they go with
+# `tao_val_lvis_v1_classes.json` and the LVIS v1 class list (label i = the
+# i-th LVIS v1 category by id, as MASA's Taov1Dataset / TaoTETAMetric of
+# configs/datasets/tao/tao_dataset_v1.py; the LVIS v0.5 file goes with the
+# TETer-SwinT detections, class_list='lvis_v05', num_classes=1230).
+# Detections: MASA's released per-frame files (plain pickles at the frame's
+# path with .jpg -> .pth), unpacked to data/tao/public_dets/detic_swinb/.
 dataset_type = 'TAODataset'
 data_root = 'data/tao/'
-ann_file = data_root + 'annotations/tao_val_lvis_v05_classes.json'
+ann_file = data_root + 'annotations/tao_val_lvis_v1_classes.json'
+class_list = 'lvis_v1'
+num_classes = 1203  # LVIS v1 (mmdet's LVISV1Dataset classes)
 backend_args = None
 
 # Inference input is a fixed 518 x 518 (Appendix D: "inference uses a fixed
@@ -18,10 +26,14 @@ test_pipeline = [
             # MASA's per-frame files (original-image pixels)
             dict(
                 type='LoadPublicDetections',
+                num_classes=num_classes,
                 source=dict(
                     type='MASADetections',
                     root=data_root + 'public_dets/detic_swinb/',
-                    img_root=data_root + 'frames/')),
+                    img_root=data_root + 'frames/',
+                    hint="Download MASA's Detic (Swin-B) detections of TAO "
+                    'val (MASA README, public detections) and unpack them '
+                    'to data/tao/public_dets/detic_swinb/.')),
             dict(type='Resize', scale=img_scale, keep_ratio=False),
             # after Resize: ground truth stays in original-image pixels
             dict(type='LoadTrackAnnotations'),
@@ -38,6 +50,7 @@ val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         ann_file=ann_file,
+        class_list=class_list,
         data_prefix=dict(img_path=data_root + 'frames/'),
         test_mode=True,
         pipeline=test_pipeline))

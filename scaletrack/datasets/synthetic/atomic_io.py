@@ -1,7 +1,8 @@
-"""The generator's file encodings (compact JSON, JPEG, torch files), written
-atomically through :mod:`scaletrack.utils.file_io`."""
+"""The generator's file encodings (compact JSON, JPEG, pickles, torch
+files), written atomically through :mod:`scaletrack.utils.file_io`."""
 import io
 import json
+import pickle
 
 import cv2
 import numpy as np
@@ -38,3 +39,9 @@ def atomic_torch_save(path: str, obj) -> None:
     buf = io.BytesIO()
     torch.save(obj, buf)
     atomic_write_bytes(path, buf.getvalue())
+
+
+def atomic_pickle_dump(path: str, obj) -> None:
+    """``pickle.dump`` (default protocol, as MASA writes its public
+    detections) to memory, then write atomically."""
+    atomic_write_bytes(path, pickle.dumps(obj))

@@ -11,7 +11,9 @@ from .config import SyntheticConfig
 
 #: Bump when the generator's output changes for the same configuration, so
 #: that stale data on disk is regenerated instead of silently reused.
-GENERATOR_VERSION = '1.0'
+#: 1.1: TAO public detections are plain pickles of numpy arrays (MASA's
+#: format) instead of torch.save files.
+GENERATOR_VERSION = '1.1'
 MANIFEST_NAME = 'manifest.json'
 
 

@@ -5,7 +5,7 @@ Layout under ``root``::
 
     annotations/validation.json          # COCO-VID (TAO) ground truth
     frames/{video_name}/{frame_index:05d}.jpg
-    detections/{video_name}/{frame_index:05d}.pth   # MASA per-frame layout
+    detections/{video_name}/{frame_index:05d}.pth   # MASA per-frame pickles
     public_detections.json               # same detections, TAO results style
     manifest.json
 
@@ -17,9 +17,7 @@ is the 0-based position in the annotated sequence (mmdet's key).
 import os
 from functools import partial
 
-import torch
-
-from .atomic_io import atomic_torch_save, atomic_write_jpeg, atomic_write_json
+from .atomic_io import atomic_pickle_dump, atomic_write_jpeg, atomic_write_json
 from .config import SyntheticConfig, aux_rng, video_rng
 from .manifest import GENERATOR_VERSION, begin_split, finish_split
 from .noisy_boxes import BOX_DECIMALS, SCORE_DECIMALS, make_detections
@@ -71,9 +69,9 @@ def _write_tao_video(index: int, root: str, cfg: SyntheticConfig) -> dict:
         atomic_write_jpeg(os.path.join(root, 'frames', rel + '.jpg'), frame,
                           cfg.jpeg_quality)
         boxes, labels = make_detections(objs, aux, cfg)
-        atomic_torch_save(os.path.join(root, 'detections', rel + '.pth'),
-                          dict(det_bboxes=torch.from_numpy(boxes),
-                               det_labels=torch.from_numpy(labels)))
+        # MASA's public-detection files: a plain pickle of numpy arrays
+        atomic_pickle_dump(os.path.join(root, 'detections', rel + '.pth'),
+                           dict(det_bboxes=boxes, det_labels=labels))
         images.append(dict(file_name=rel + '.jpg', width=cfg.width,
                            height=cfg.height, frame_index=int(t),
                            frame_id=k))
