@@ -56,7 +56,7 @@ def test_eval_teta_cli_round_trip(teta_files, tmp_path):
     out = json.loads(out_path.read_text())
     assert set(out) == set(TETA_KEYS) | {'base', 'novel'}
     assert set(out['base']) == set(TETA_KEYS)
-    ref = evaluate_teta(gt, res, exhaustive=True, max_dets=5)
+    ref = evaluate_teta(gt, res, exhaustive=True, max_dets=5, use_tcc=False)
     for k in TETA_KEYS:
         assert out[k] == pytest.approx(ref[k])
         assert out['novel'][k] == pytest.approx(ref['novel'][k])
@@ -64,6 +64,30 @@ def test_eval_teta_cli_round_trip(teta_files, tmp_path):
     # far apple track, 3 boxes -> ClsA_apple = 3 / (3 + 3) = 50 %
     assert out['novel']['LocA'] == pytest.approx(65.0)
     assert out['base']['ClsA'] == pytest.approx(50.0)
+
+
+def test_eval_teta_scores_as_given_unless_tcc(teta_files, tmp_path):
+    """The reference scores a results file as given: a track whose boxes
+    say apple, apple, bison keeps the bison box (a ClsA error); only
+    ``--tcc`` votes it to apple (MASA)."""
+    gt, res, gt_path, res_path = teta_files
+    bison = next(r for r in res if r['category_id'] == 1
+                 and r['track_id'] == 10)
+    bison['category_id'] = 2
+    res_path.write_text(json.dumps(res))
+    tool = load_tool('eval_teta')
+    given, voted = tmp_path / 'given.json', tmp_path / 'voted.json'
+    assert tool.main([str(gt_path), str(res_path), '--out', str(given)]) == 0
+    assert tool.main([str(gt_path), str(res_path), '--tcc',
+                      '--out', str(voted)]) == 0
+    given = json.loads(given.read_text())
+    voted = json.loads(voted.read_text())
+    # as given: apple TPc 2 of 3 boxes, the bison box is an FNc for apple
+    # and an FPc for bison (bison ClsA 3 / (3 + 1)); the far apple track
+    # is no FP (TAO is not exhaustive) -> apple 2 / 3, bison 3 / 4
+    assert given['ClsA'] == pytest.approx(100 * (2 / 3 + 3 / 4) / 2)
+    assert voted['ClsA'] == pytest.approx(100.0)
+    assert given['LocA'] == pytest.approx(voted['LocA'])
 
 
 def test_eval_teta_cli_errors(teta_files, tmp_path, capsys):
