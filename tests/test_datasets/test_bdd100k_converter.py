@@ -102,3 +102,40 @@ def test_missing_input_is_named(tmp_path, conv):
     bad.write_text('[{')
     with pytest.raises(ValueError, match='bad.json'):
         conv.convert([str(bad)])
+
+
+def test_name_mapping_of_bdd100k(tmp_path, conv):
+    """bdd100k's configs/box_track.toml name_mapping: person, van, caravan,
+    bike, motor are the classes pedestrian, car, car, bicycle, motorcycle."""
+    labels = [_label(str(i), c, 10 * i, 0, 10 * i + 5, 9) for i, c in
+              enumerate(['person', 'van', 'caravan', 'bike', 'motor'])]
+    f = tmp_path / 'v.json'
+    f.write_text(json.dumps([dict(name='v-1.jpg', videoName='v',
+                                  frameIndex=0, labels=labels)]))
+    out = conv.convert([str(f)])
+    cat = {c['id']: c['name'] for c in out['categories']}
+    got = [cat[a['category_id']] for a in
+           sorted(out['annotations'], key=lambda a: a['bbox'][0])]
+    assert got == ['pedestrian', 'car', 'car', 'bicycle', 'motorcycle']
+    assert out['dropped'] == {}
+
+
+@pytest.mark.parametrize('box,msg', [
+    (dict(x1=10, y1=10, x2=5, y2=20), 'negative size'),
+    (dict(x1=10, y1=10, x2=20, y2=float('nan')), 'not finite'),
+])
+def test_invalid_box_is_an_error_and_nothing_is_written(tmp_path, conv,
+                                                        box, msg):
+    """Before: bbox [10, 10, -4, null] was written. Now an error naming the
+    file, video, frame and label, and no output file."""
+    lab = dict(id='7', category='car', attributes={}, box2d=box)
+    f = tmp_path / 'v.json'
+    f.write_text(json.dumps([dict(name='v-1.jpg', videoName='v',
+                                  frameIndex=3, labels=[lab])],
+                            allow_nan=True))
+    dst = tmp_path / 'out.json'
+    with pytest.raises(ValueError, match=msg) as err:
+        conv.convert([str(f)])
+    assert 'v.json' in str(err.value) and "'7'" in str(err.value)
+    assert conv.main(['-i', str(f), '-o', str(dst)]) == 1
+    assert not dst.exists()

@@ -125,7 +125,8 @@ def test_published_coco_conversion_is_ground_truth(tmp_path):
         a['scalabel_id'] = str(a.pop('track_id'))
     res = [dict(image_id=a['image_id'], video_id=1,
                 category_id=a['category_id'], bbox=a['bbox'], score=1.0,
-                track_id=a['instance_id'] % 7)  # ids merge tracks
+                # every track split in two halves: AssocA < 100
+                track_id=2 * a['instance_id'] + (a['image_id'] > 100))
            for a in coco['annotations'] if not a['iscrowd']]
     kw = dict(exhaustive=True, use_tcc=False, ignore_iscrowd=True,
               all_frames=True)

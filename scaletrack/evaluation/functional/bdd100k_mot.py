@@ -143,8 +143,9 @@ def scalabel_box_xywh(box2d, where: str) -> List[float]:
 
 
 def load_category_tree(path: str) -> 'OrderedDict[str, Tuple[str, ...]]':
-    """The category tree of a scalabel / bdd100k TOML config (``[[categories]]``
-    or ``[config]`` + ``[[config.categories]]`` with ``subcategories``)."""
+    """The category tree of a scalabel / bdd100k TOML config
+    (``[[categories]]`` or ``[config]`` + ``[[config.categories]]`` with
+    ``subcategories``)."""
     import tomllib
     try:
         with open(path, 'rb') as f:
