@@ -139,3 +139,30 @@ def test_invalid_box_is_an_error_and_nothing_is_written(tmp_path, conv,
     assert 'v.json' in str(err.value) and "'7'" in str(err.value)
     assert conv.main(['-i', str(f), '-o', str(dst)]) == 1
     assert not dst.exists()
+
+
+def test_published_coco_conversion_read_by_dataset(tmp_path):
+    """The COCO conversion that scalabel / bdd100k (``to_coco``) and MASA
+    publish: ``instance_id`` and ``scalabel_id``, no ``track_id``; images
+    with ``frame_id``. Identities come from ``instance_id``."""
+    ann = dict(
+        videos=[dict(id=1, name='v1')],
+        images=[dict(id=i + 1, video_id=1, frame_id=i, width=1280,
+                     height=720, file_name=f'v1/v1-{i + 1:07d}.jpg')
+                for i in range(2)],
+        categories=[dict(id=i + 1, name=n)
+                    for i, n in enumerate(BDD100K_MOT_CLASSES)],
+        annotations=[
+            dict(id=k + 1, image_id=img, category_id=3, instance_id=iid,
+                 scalabel_id=sid, iscrowd=0, ignore=0,
+                 bbox=[10.0 * iid, 10.0, 20.0, 20.0], area=400.0)
+            for k, (img, iid, sid) in enumerate(
+                [(1, 5, 'a1'), (1, 9, 'b2'), (2, 9, 'b2'), (2, 5, 'a1')])])
+    path = tmp_path / 'published.json'
+    path.write_text(json.dumps(ann))
+    ds = BDD100KMOTDataset(ann_file=str(path), data_prefix=dict(img_path=''),
+                           test_mode=True, pipeline=[])
+    frames = ds.get_data_info(0)['images']
+    by_x = [{i['bbox'][0]: i['instance_id'] for i in f['instances']}
+            for f in frames]
+    assert by_x[0] == by_x[1] and len(set(by_x[0].values())) == 2

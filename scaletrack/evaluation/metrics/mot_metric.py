@@ -261,6 +261,11 @@ class MOTMetric(BaseVideoMetric):
         logger = MMLogger.get_current_instance()
         classes, lut = self._class_map()
         self._classes = classes
+        if self.ignore_rule == 'motchallenge' and self.gt_root is None:
+            logger.warning(
+                'MOTMetric: motchallenge rule without gt_root: every '
+                'ignored instance counts as a distractor (zero-marked rows '
+                'too); set gt_root for the official (trackeval) figures.')
         seqs = self.build_sequences(results, lut)
         if self.outfile_prefix is not None:
             os.makedirs(self.outfile_prefix, exist_ok=True)
