@@ -244,7 +244,8 @@ def test_eval_teta_refuses_bad_results(teta_files, tmp_path, capsys):
                          r['bbox'][3]]) for r in res]
     bad.write_text(json.dumps(neg))
     assert tool.main([str(gt_path), str(bad)]) == 1
-    assert 'negative width' in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert 'negative width' in err and 'bad.json' in err and '#0' in err
     # a category of the file without ground truth, for every result
     gt['categories'].append(dict(id=3, name='cat', frequency='f'))
     gt_path.write_text(json.dumps(gt))

@@ -65,12 +65,17 @@ def main(argv=None) -> int:
     try:
         gt = load_json_file(args.gt_json, 'ground-truth')
         results = load_json_file(args.results_json, 'results')
+    except (FileNotFoundError, ValueError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 1
+    try:
         out = evaluate_teta(gt, results, exhaustive=args.exhaustive,
                             max_dets=args.max_dets, use_tcc=args.tcc,
                             ignore_iscrowd=args.ignore_iscrowd,
                             all_frames=args.all_frames)
-    except (FileNotFoundError, ValueError) as err:
-        print(f'error: {err}', file=sys.stderr)
+    except ValueError as err:  # names the entry; add the files
+        print(f'error: {args.results_json} scored against {args.gt_json}: '
+              f'{err}', file=sys.stderr)
         return 1
     print(teta_table(out, per_class=args.per_class))
     if args.out:
