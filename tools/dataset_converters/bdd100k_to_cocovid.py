@@ -1,4 +1,4 @@
-"""Convert BDD100K MOT labels (Scalabel, one JSON per video) to one COCO-VID JSON.
+"""Convert BDD100K MOT labels (Scalabel, per video) to one COCO-VID JSON.
 
 Usage::
 
@@ -56,10 +56,13 @@ def _read_video_file(path: str) -> List[dict]:
         with open(path) as f:
             frames = json.load(f)
     except FileNotFoundError as e:
-        raise FileNotFoundError(f'BDD100K label file {path!r} not found') from e
+        raise FileNotFoundError(
+            f'BDD100K label file {path!r} not found') from e
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f'BDD100K label file {path!r} is not valid JSON: {e}') from e
-    if isinstance(frames, dict) and 'frames' in frames:  # Scalabel "dataset" form
+        raise ValueError(
+            f'BDD100K label file {path!r} is not valid JSON: {e}') from e
+    if isinstance(frames,
+                  dict) and 'frames' in frames:  # Scalabel "dataset" form
         frames = frames['frames']
     if not isinstance(frames, list):
         raise ValueError(f'{path!r}: expected a list of Scalabel frames, got '
@@ -67,32 +70,41 @@ def _read_video_file(path: str) -> List[dict]:
     return frames
 
 
-def convert(label_files: List[str], width: int = BDD100K_WIDTH,
+def convert(label_files: List[str],
+            width: int = BDD100K_WIDTH,
             height: int = BDD100K_HEIGHT) -> dict:
     """Scalabel per-video label files -> a COCO-VID dict."""
     cat_ids = {name: i + 1 for i, name in enumerate(BDD100K_MOT_CLASSES)}
-    out = dict(
-        categories=[dict(id=i, name=n) for n, i in cat_ids.items()],
-        videos=[], images=[], annotations=[], tracks=[])
+    out = dict(categories=[dict(id=i, name=n) for n, i in cat_ids.items()],
+               videos=[],
+               images=[],
+               annotations=[],
+               tracks=[])
     instance_ids: Dict[tuple, int] = {}
     dropped = Counter()
     video_ids: Dict[str, int] = {}
     for path in label_files:
         frames = _read_video_file(path)
-        for k, frame in enumerate(sorted(frames, key=lambda f: f.get('frameIndex', 0))):
+        for k, frame in enumerate(
+                sorted(frames, key=lambda f: f.get('frameIndex', 0))):
             try:
                 vname = frame['videoName']
                 name = frame['name']
                 frame_index = int(frame.get('frameIndex', k))
             except (KeyError, TypeError, ValueError) as e:
-                raise ValueError(f'{path!r}: frame {k} lacks name/videoName ({e!r})') from e
+                raise ValueError(
+                    f'{path!r}: frame {k} lacks name/videoName ({e!r})') from e
             if vname not in video_ids:
                 video_ids[vname] = len(video_ids) + 1
                 out['videos'].append(dict(id=video_ids[vname], name=vname))
             img_id = len(out['images']) + 1
             out['images'].append(
-                dict(id=img_id, video_id=video_ids[vname], file_name=f'{vname}/{name}',
-                     frame_id=frame_index, frame_index=frame_index, width=width,
+                dict(id=img_id,
+                     video_id=video_ids[vname],
+                     file_name=f'{vname}/{name}',
+                     frame_id=frame_index,
+                     frame_index=frame_index,
+                     width=width,
                      height=height))
             for label in frame.get('labels') or []:
                 cat = label.get('category')
@@ -112,14 +124,21 @@ def convert(label_files: List[str], width: int = BDD100K_WIDTH,
                 key = (vname, str(label['id']))
                 if key not in instance_ids:
                     instance_ids[key] = len(instance_ids) + 1
-                    out['tracks'].append(dict(id=instance_ids[key], category_id=cat_ids[cat],
-                                              video_id=video_ids[vname]))
+                    out['tracks'].append(
+                        dict(id=instance_ids[key],
+                             category_id=cat_ids[cat],
+                             video_id=video_ids[vname]))
                 out['annotations'].append(
-                    dict(id=len(out['annotations']) + 1, image_id=img_id,
-                         video_id=video_ids[vname], category_id=cat_ids[cat],
-                         instance_id=instance_ids[key], track_id=instance_ids[key],
-                         bbox=[x1, y1, w, h], area=w * h,
-                         iscrowd=int(ignore), ignore=int(ignore),
+                    dict(id=len(out['annotations']) + 1,
+                         image_id=img_id,
+                         video_id=video_ids[vname],
+                         category_id=cat_ids[cat],
+                         instance_id=instance_ids[key],
+                         track_id=instance_ids[key],
+                         bbox=[x1, y1, w, h],
+                         area=w * h,
+                         iscrowd=int(ignore),
+                         ignore=int(ignore),
                          occluded=bool(attrs.get('occluded', False)),
                          truncated=bool(attrs.get('truncated', False))))
     out['dropped'] = dict(dropped)
@@ -137,9 +156,14 @@ def find_label_files(path: str) -> List[str]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('-i', '--input', required=True,
+    parser.add_argument('-i',
+                        '--input',
+                        required=True,
                         help='folder of per-video Scalabel JSONs, or one JSON')
-    parser.add_argument('-o', '--output', required=True, help='COCO-VID JSON to write')
+    parser.add_argument('-o',
+                        '--output',
+                        required=True,
+                        help='COCO-VID JSON to write')
     parser.add_argument('--width', type=int, default=BDD100K_WIDTH)
     parser.add_argument('--height', type=int, default=BDD100K_HEIGHT)
     args = parser.parse_args(argv)
@@ -150,9 +174,11 @@ def main(argv=None) -> int:
         return 1
     dropped = out.pop('dropped')
     dump_json_atomic(out, args.output)
-    print(f'{len(out["videos"])} videos, {len(out["images"])} images, '
-          f'{len(out["annotations"])} boxes ({sum(a["iscrowd"] for a in out["annotations"])} '
-          f'ignored), dropped: {dropped or "none"} -> {args.output}')
+    n_ignored = sum(a['iscrowd'] for a in out['annotations'])
+    print(
+        f'{len(out["videos"])} videos, {len(out["images"])} images, '
+        f'{len(out["annotations"])} boxes ({n_ignored} '
+        f'ignored), dropped: {dropped or "none"} -> {args.output}')
     return 0
 
 
