@@ -56,7 +56,7 @@ def test_eval_teta_cli_round_trip(teta_files, tmp_path):
     out = json.loads(out_path.read_text())
     assert set(out) == set(TETA_KEYS) | {'base', 'novel'}
     assert set(out['base']) == set(TETA_KEYS)
-    ref = evaluate_teta(gt, res, exhaustive=True, max_dets=5)
+    ref = evaluate_teta(gt, res, exhaustive=True, max_dets=5, use_tcc=False)
     for k in TETA_KEYS:
         assert out[k] == pytest.approx(ref[k])
         assert out['novel'][k] == pytest.approx(ref['novel'][k])
@@ -64,6 +64,32 @@ def test_eval_teta_cli_round_trip(teta_files, tmp_path):
     # far apple track, 3 boxes -> ClsA_apple = 3 / (3 + 3) = 50 %
     assert out['novel']['LocA'] == pytest.approx(65.0)
     assert out['base']['ClsA'] == pytest.approx(50.0)
+
+
+def test_eval_teta_scores_as_given_unless_tcc(teta_files, tmp_path):
+    """The reference scores a results file as given: a track whose boxes
+    say apple, apple, bison keeps the bison box (a ClsA error); only
+    ``--tcc`` votes it to apple (MASA)."""
+    gt, res, gt_path, res_path = teta_files
+    bison = next(r for r in res if r['category_id'] == 1
+                 and r['track_id'] == 10)
+    bison['category_id'] = 2
+    res_path.write_text(json.dumps(res))
+    tool = load_tool('eval_teta')
+    given, voted = tmp_path / 'given.json', tmp_path / 'voted.json'
+    assert tool.main([str(gt_path), str(res_path), '--out', str(given)]) == 0
+    assert tool.main([str(gt_path), str(res_path), '--tcc',
+                      '--out', str(voted)]) == 0
+    given = json.loads(given.read_text())
+    voted = json.loads(voted.read_text())
+    # as given: apple TPc 2 of 3 boxes, the bison box is an FNc for apple
+    # and an FPc for bison at every threshold; the far apple track is no FP
+    # (TAO is not exhaustive). Bison's boxes sit at IoU 0.6, so they are
+    # TPc at 3 of the 10 ClsA thresholds (0.5, 0.55, 0.6): apple 2 / 3,
+    # bison (3 * 3 / (3 + 1)) / 10; voted: apple 1, bison 3 / 10
+    assert given['ClsA'] == pytest.approx(100 * (2 / 3 + 0.9 / 4) / 2)
+    assert voted['ClsA'] == pytest.approx(100 * (1 + 0.3) / 2)
+    assert given['LocA'] == pytest.approx(voted['LocA'])
 
 
 def test_eval_teta_cli_errors(teta_files, tmp_path, capsys):
@@ -163,3 +189,76 @@ def test_eval_teta_cli_bdd_protocol(teta_files, tmp_path):
     # only the first frame has the ignore region: the far apple box there is
     # removed, the other two stay exhaustive FPs -> ClsA_apple = 3 / (3 + 2)
     assert out['base']['ClsA'] == pytest.approx(60.0)
+
+
+@pytest.mark.parametrize('where,line,msg', [
+    ('res', '4,7,500,400,50,5', 'columns'),  # results cut mid-line
+    ('gt', '4,1,10,10,50', 'at least'),  # gt.txt cut mid-line
+    ('res', '4,7,500,400,-50,50,0.9,-1,-1,-1', 'negative'),
+    ('res', '4,7,500,400,nan,50,0.9,-1,-1,-1', 'not finite'),
+    ('gt', '4,1,10,10,50,inf,1,1,1.0', 'not finite'),
+])
+def test_eval_mot_refuses_broken_lines(tmp_path, capsys, where, line, msg):
+    """Before: a results file cut mid-line scored HOTA 0.925, NaN gave
+    "matrix contains invalid numeric entries" without a file name."""
+    tool = load_tool('eval_mot')
+    gt_root, res_dir = tmp_path / 'gt', tmp_path / 'res'
+    res_dir.mkdir()
+    box = [10, 10, 50, 50]
+    write_seq(gt_root, res_dir, 'MOT-A',
+              [[f, 1, *box, 1, 1, 1.0] for f in range(1, 4)],
+              [[f, 7, *box, 0.9] for f in range(1, 4)], 4)
+    path = (res_dir / 'MOT-A.txt' if where == 'res' else
+            gt_root / 'MOT-A' / 'gt' / 'gt.txt')
+    path.write_text(path.read_text() + line)  # no final newline, as cut
+    assert tool.main([str(gt_root), str(res_dir)]) == 1
+    err = capsys.readouterr().err
+    assert msg in err and f'{path.name}:4' in err
+
+
+def test_eval_mot_refuses_mismatched_sequences_and_classes(tmp_path,
+                                                           capsys):
+    tool = load_tool('eval_mot')
+    gt_root, res_dir = tmp_path / 'gt', tmp_path / 'res'
+    res_dir.mkdir()
+    box = [10, 10, 50, 50]
+    write_seq(gt_root, res_dir, 'MOT-A', [[1, 1, *box, 1, 1, 1.0]],
+              [[1, 7, *box, 0.9]], 1)
+    (res_dir / 'MOT-Z.txt').write_text('1,7,10,10,50,50,0.9,-1,-1,-1\n')
+    assert tool.main([str(gt_root), str(res_dir)]) == 1
+    assert 'MOT-Z' in capsys.readouterr().err
+    (res_dir / 'MOT-Z.txt').unlink()
+    # every result row of class 3 (car) while pedestrians are evaluated
+    (res_dir / 'MOT-A.txt').write_text('1,7,10,10,50,50,0.9,3,-1,-1\n')
+    assert tool.main([str(gt_root), str(res_dir)]) == 1
+    assert 'no row is of an evaluated class' in capsys.readouterr().err
+
+
+def test_eval_teta_refuses_bad_results(teta_files, tmp_path, capsys):
+    """Before: all-negative widths gave TETA 0 and results in categories
+    without ground truth TETA 66.67, both silently."""
+    gt, res, gt_path, res_path = teta_files
+    tool = load_tool('eval_teta')
+    bad = tmp_path / 'bad.json'
+    neg = [dict(r, bbox=[r['bbox'][0], r['bbox'][1], -r['bbox'][2],
+                         r['bbox'][3]]) for r in res]
+    bad.write_text(json.dumps(neg))
+    assert tool.main([str(gt_path), str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert 'negative width' in err and 'bad.json' in err and '#0' in err
+    # a category of the file without ground truth, for every result
+    gt['categories'].append(dict(id=3, name='cat', frequency='f'))
+    gt_path.write_text(json.dumps(gt))
+    bad.write_text(json.dumps([dict(r, category_id=3) for r in res]))
+    assert tool.main([str(gt_path), str(bad)]) == 1
+    assert 'no tracking result has a category with ground truth' in \
+        capsys.readouterr().err
+    # a category id that the ground truth does not list
+    bad.write_text(json.dumps([dict(res[0], category_id=77)] + res[1:]))
+    assert tool.main([str(gt_path), str(bad)]) == 1
+    assert 'category_id 77' in capsys.readouterr().err
+    # NaN box
+    bad.write_text(json.dumps([dict(res[0], bbox=[1, 2, float('nan'), 4])]
+                              + res[1:]))
+    assert tool.main([str(gt_path), str(bad)]) == 1
+    assert 'non-finite' in capsys.readouterr().err

@@ -117,6 +117,35 @@ def test_teta_metric_equals_functional_on_written_results(tao_setup,
         assert res[f'teta/{k}'] == pytest.approx(ref[k])
 
 
+def test_teta_metric_written_file_rescored_as_given(tao_setup, tmp_path):
+    """Round trip: TETAMetric votes track classes (MASA's tcc, default) and
+    writes the voted classes, so eval_teta.py on that file with no options
+    (score as given, the reference) gives the metric's figures."""
+    import importlib.util
+    import os.path as osp
+    gt, ann_file, videos = tao_setup
+    # the apple track of video 1 says bison in frame 0: tcc votes apple
+    videos[0][0].pred_track_instances.labels[0] = 1
+    res = run(dict(type='TETAMetric', ann_file=ann_file,
+                   outfile_prefix=str(tmp_path)), videos)
+    written = tmp_path / 'tao_track.json'
+    rows = json.loads(written.read_text())
+    apple = [r['category_id'] for r in rows if r['video_id'] == 1
+             and r['bbox'] == pytest.approx(BOX_A)]
+    assert apple == [7, 7, 7]  # voted
+    tool_path = osp.join(osp.dirname(osp.dirname(osp.dirname(
+        osp.abspath(__file__)))), 'tools', 'analysis_tools', 'eval_teta.py')
+    spec = importlib.util.spec_from_file_location('_eval_teta', tool_path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    out_path = tmp_path / 'rescored.json'
+    assert tool.main([ann_file, str(written), '--out', str(out_path)]) == 0
+    out = json.loads(out_path.read_text())
+    assert res['teta/ClsA'] == pytest.approx(100.0)
+    for k in ('TETA', 'LocA', 'AssocA', 'ClsA', 'ClsRe', 'ClsPr'):
+        assert res[f'teta/{k}'] == pytest.approx(out[k]), k
+
+
 def test_teta_metric_format_only(tao_setup, tmp_path):
     _, ann_file, videos = tao_setup
     res = run(dict(type='TETAMetric', ann_file=ann_file, format_only=True,

@@ -9,12 +9,18 @@ GT_ROOT holds ``<seq>/gt/gt.txt`` (+ ``<seq>/seqinfo.ini``), RESULTS_DIR one
 ``<seq>.txt`` per sequence (``frame, id, x, y, w, h, score, -1, -1, -1``).
 Prints HOTA, DetA, AssA, MOTA, MOTP, IDF1, IDP, IDR, IDSW, ... per class and
 combined (fractions, as trackeval) and, with ``--out``, writes all figures
-to a JSON file. Ground truth follows trackeval's MOTChallenge rules:
-predictions matched to distractor classes are removed and rows with
-consider = 0 are not evaluated; MOT15-style files (class -1) are evaluated
-as they are.
+to a JSON file. Scoring calls trackeval's own MotChallenge2DBox
+preprocessing (MOT17 rules): predictions matched to distractor classes are
+removed, rows with int(consider) = 0 are not evaluated (predictions on them
+stay, as false positives); MOT15-style files (class -1) are evaluated as
+they are. Truncated or inconsistent lines, values that are not finite,
+negative sizes, result files of sequences the ground truth lacks and
+results with no row of an evaluated class are errors naming the file (and
+line).
 """
 import argparse
+import os
+import os.path as osp
 import sys
 
 from scaletrack.utils.file_io import dump_json_atomic
@@ -24,6 +30,14 @@ from scaletrack.evaluation.functional.motchallenge_io import (
     MOTCHALLENGE_CLASSES, MOTCHALLENGE_DISTRACTORS, list_motchallenge_seqs,
     load_motchallenge_sequence)
 from scaletrack.evaluation.functional.tables import mot_table
+
+
+def result_seqs(results_dir: str):
+    """Sequence names of a results folder (``<seq>.txt``)."""
+    if not osp.isdir(results_dir):
+        raise FileNotFoundError(f'results folder {results_dir!r} is not a '
+                                'folder.')
+    return [f[:-4] for f in os.listdir(results_dir) if f.endswith('.txt')]
 
 
 def parse_args(argv=None):
@@ -47,10 +61,17 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
+        names = list_motchallenge_seqs(args.gt_root)
+        extra = sorted(set(result_seqs(args.results_dir)) - set(names))
+        if extra:
+            raise ValueError(
+                f'{args.results_dir}: results for sequence(s) {extra[:3]} '
+                f'that {args.gt_root} lacks ({len(extra)} in all); score '
+                'against the matching split.')
         seqs = [
             load_motchallenge_sequence(args.gt_root, s, args.results_dir,
                                        args.classes, args.distractors)
-            for s in list_motchallenge_seqs(args.gt_root)
+            for s in names
         ]
         out = evaluate_mot(seqs, args.classes, args.metrics,
                            ignore_rule='motchallenge')

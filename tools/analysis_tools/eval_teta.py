@@ -3,7 +3,7 @@
 Usage::
 
     python tools/analysis_tools/eval_teta.py GT_JSON RESULTS_JSON \
-        [--out OUT_JSON] [--exhaustive] [--max-dets N] [--no-tcc] \
+        [--out OUT_JSON] [--exhaustive] [--max-dets N] [--tcc] \
         [--ignore-iscrowd] [--all-frames] [--bdd]
 
 GT_JSON is a TAO / COCO-VID annotation file, RESULTS_JSON a list of
@@ -11,8 +11,12 @@ GT_JSON is a TAO / COCO-VID annotation file, RESULTS_JSON a list of
 Prints a table and, with ``--out``, writes a JSON object with TETA, LocA,
 AssocA, ClsA, LocRe, LocPr, AssocRe, AssocPr, ClsRe, ClsPr (percent) and,
 when the categories carry LVIS ``frequency``, objects ``base`` and ``novel``
-with the same keys. The defaults are MASA's TAO protocol (not exhaustive,
-no per-image cap, majority-vote track classes); ``--bdd`` is BDD100K's
+with the same keys. By default the results are scored AS GIVEN, as the
+reference scorer (SysCV/tet ``teta``) does: not exhaustive, no per-image
+cap, every box keeps its own class. ``--tcc`` first gives every box the
+majority class of its track (MASA's ``TaoTETAMetric(tcc=True)``); the
+results file that ``TETAMetric`` writes (``tools/test.py``) already holds
+the voted classes, so it is re-scored without ``--tcc``. ``--bdd`` is BDD100K's
 (exhaustive, iscrowd/ignore boxes as ignore regions, every frame a timestep;
 GT from tools/dataset_converters/bdd100k_to_cocovid.py).
 """
@@ -36,9 +40,10 @@ def parse_args(argv=None):
     parser.add_argument('--max-dets', type=int, default=0,
                         help='keep the top N boxes per image by score '
                         '(0: all, the default)')
-    parser.add_argument('--no-tcc', action='store_true',
-                        help='keep per-box classes instead of the majority '
-                        'class of each track')
+    parser.add_argument('--tcc', action='store_true',
+                        help='give every box the majority class of its '
+                        'track before scoring (MASA); default: score the '
+                        'classes as given, as the reference does')
     parser.add_argument('--ignore-iscrowd', action='store_true',
                         help='iscrowd/ignore annotations are ignore regions, '
                         'not ground truth (BDD100K)')
@@ -60,12 +65,17 @@ def main(argv=None) -> int:
     try:
         gt = load_json_file(args.gt_json, 'ground-truth')
         results = load_json_file(args.results_json, 'results')
-        out = evaluate_teta(gt, results, exhaustive=args.exhaustive,
-                            max_dets=args.max_dets, use_tcc=not args.no_tcc,
-                            ignore_iscrowd=args.ignore_iscrowd,
-                            all_frames=args.all_frames)
     except (FileNotFoundError, ValueError) as err:
         print(f'error: {err}', file=sys.stderr)
+        return 1
+    try:
+        out = evaluate_teta(gt, results, exhaustive=args.exhaustive,
+                            max_dets=args.max_dets, use_tcc=args.tcc,
+                            ignore_iscrowd=args.ignore_iscrowd,
+                            all_frames=args.all_frames)
+    except ValueError as err:  # names the entry; add the files
+        print(f'error: {args.results_json} scored against {args.gt_json}: '
+              f'{err}', file=sys.stderr)
         return 1
     print(teta_table(out, per_class=args.per_class))
     if args.out:

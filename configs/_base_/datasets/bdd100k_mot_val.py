@@ -64,6 +64,9 @@ val_evaluator = [
         ignore_iscrowd=True,
         all_frames=True,
         out_formats=('tao', 'scalabel')),
+    # trackeval's HOTA / CLEAR / Identity; the official scalabel figures
+    # (MOTA, IDF1, mMOTA, ...): tools/analysis_tools/eval_bdd100k.py on the
+    # Scalabel files written above (docs/evaluation.md)
     dict(type='MOTMetric', metric=['HOTA', 'CLEAR', 'Identity']),
 ]
 test_evaluator = val_evaluator

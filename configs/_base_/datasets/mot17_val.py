@@ -56,5 +56,8 @@ test_dataloader = val_dataloader
 val_evaluator = dict(
     type='MOTMetric',
     metric=['HOTA', 'CLEAR', 'Identity'],
-    ignore_rule='motchallenge')
+    ignore_rule='motchallenge',
+    # the original gt.txt rows (distractor classes vs zero-marked rows,
+    # other classes): trackeval's MotChallenge2DBox figures
+    gt_root=data_root + 'train/')
 test_evaluator = val_evaluator

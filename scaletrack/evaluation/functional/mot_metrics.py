@@ -18,9 +18,13 @@ two rules:
 * ``'bdd100k'``: class-c predictions not matched (Hungarian, IoU >= 0.5) to a
   class-c ground-truth box and lying more than 50 % (intersection over the
   prediction's area) inside an ignored box are removed;
-* ``'motchallenge'``: class-c predictions are matched (Hungarian, IoU >= 0.5)
-  against every ground-truth box of the frame; those matched to an ignored
-  box are removed (MOT17's distractor rule).
+* ``'motchallenge'``: trackeval's own ``MotChallenge2DBox`` preprocessing
+  (``get_preprocessed_seq_data``, MOT17 rules) is called on the sequence:
+  class-c predictions are matched (Hungarian, IoU >= 0.5) against every
+  ground-truth box of the frame, zero-marked ones included; those matched
+  to a distractor (``gt_ignore``) are removed; then ground truth that is
+  zero-marked (``gt_considered`` False) or of another class is dropped,
+  while predictions on zero-marked ground truth stay (they are FPs).
 
 Figures are fractions in [0, 1] (trackeval's convention; HOTA-family figures
 are averaged over its 19 thresholds 0.05 ... 0.95); counts are integers.
@@ -137,9 +141,74 @@ def _check_unique(seq, frames, ids, what):
                          f'occurs twice in frame {int(frames[i]) + 1}.')
 
 
+#: trackeval MotChallenge2DBox class ids used to hand a sequence to its
+#: preprocessing: the evaluated class as 'pedestrian', distractors as
+#: 'distractor', other ground truth as 'car' (a class that is neither).
+_TE_EVAL, _TE_DISTRACTOR, _TE_OTHER = 1, 8, 3
+
+
+def _dense_ids(ids: np.ndarray) -> np.ndarray:
+    """Ids -> 0..n-1; negative ids (no identity) get fresh unique ids."""
+    ids = ids.copy()
+    neg = ids < 0
+    ids[neg] = ids.max(initial=0) + 1 + np.arange(int(neg.sum()))
+    return np.unique(ids, return_inverse=True)[1].reshape(-1)
+
+
+def _motchallenge_class_data(seq: MOTSequence, cls: int) -> dict:
+    """trackeval's ``MotChallenge2DBox.get_preprocessed_seq_data`` (MOT17
+    benchmark, preprocessing on) on one sequence and class."""
+    from trackeval.datasets import MotChallenge2DBox
+    from trackeval.utils import TrackEvalException
+
+    # the preprocessing reads only these attributes; the dataset's
+    # __init__ (which wants a folder layout) is not needed
+    ds = MotChallenge2DBox.__new__(MotChallenge2DBox)
+    ds.benchmark, ds.do_preproc = 'MOT17', True
+    ds.class_name_to_class_id = dict(pedestrian=_TE_EVAL, car=_TE_OTHER,
+                                     distractor=_TE_DISTRACTOR)
+    for name in ('person_on_vehicle', 'static_person', 'reflection',
+                 'non_mot_vehicle'):  # named in the distractor list
+        ds.class_name_to_class_id[name] = -1
+    ds.valid_class_numbers = [_TE_EVAL, _TE_OTHER, _TE_DISTRACTOR]
+    gt_cls = np.where(seq.gt_ignore, _TE_DISTRACTOR,
+                      np.where(seq.gt_label == cls, _TE_EVAL, _TE_OTHER))
+    gt_ids, pr_ids = _dense_ids(seq.gt_id), _dense_ids(seq.pr_id)
+    pr_sel = seq.pr_label == cls
+    raw = {k: [] for k in ('gt_ids', 'gt_dets', 'gt_classes', 'gt_extras',
+                           'tracker_ids', 'tracker_dets', 'tracker_classes',
+                           'tracker_confidences', 'similarity_scores')}
+    for t in range(seq.num_frames):
+        g = np.flatnonzero(seq.gt_frame == t)
+        p = np.flatnonzero((seq.pr_frame == t) & pr_sel)
+        raw['gt_ids'].append(gt_ids[g])
+        raw['gt_dets'].append(seq.gt_box[g])
+        raw['gt_classes'].append(gt_cls[g])
+        raw['gt_extras'].append(
+            dict(zero_marked=seq.gt_considered[g].astype(int)))
+        raw['tracker_ids'].append(pr_ids[p])
+        raw['tracker_dets'].append(seq.pr_box[p])
+        raw['tracker_classes'].append(np.ones(len(p), int))
+        raw['tracker_confidences'].append(seq.pr_score[p])
+        raw['similarity_scores'].append(
+            _box_iou(seq.gt_box[g], seq.pr_box[p]))
+    raw.update(num_timesteps=seq.num_frames, seq=seq.name)
+    try:
+        return ds.get_preprocessed_seq_data(raw, 'pedestrian')
+    except TrackEvalException as err:
+        raise ValueError(f'sequence {seq.name!r}: {err}') from None
+
+
 def _sequence_class_data(seq: MOTSequence, cls: int,
                          ignore_rule: str) -> dict:
     """trackeval's per-sequence, per-class input dict."""
+    if ignore_rule == 'motchallenge':
+        known = seq.gt_id >= 0  # ignore regions may carry no id (-1)
+        _check_unique(seq, seq.gt_frame[known], seq.gt_id[known],
+                      'ground-truth')
+        pr_cls = seq.pr_label == cls
+        _check_unique(seq, seq.pr_frame[pr_cls], seq.pr_id[pr_cls], 'track')
+        return _motchallenge_class_data(seq, cls)
     data = dict(gt_ids=[], tracker_ids=[], similarity_scores=[])
     gt_eval = (seq.gt_label == cls) & seq.gt_considered & ~seq.gt_ignore
     _check_unique(seq, seq.gt_frame[gt_eval], seq.gt_id[gt_eval],
@@ -161,18 +230,12 @@ def _sequence_class_data(seq: MOTSequence, cls: int,
         sim = _box_iou(seq.gt_box[g], seq.pr_box[p])
         ign = g_all[seq.gt_ignore[g_all]]
         remove = np.zeros(len(p), bool)
-        if len(ign) and len(p):
-            if ignore_rule == 'motchallenge':
-                rows, cols = _matched_cols(
-                    _box_iou(seq.gt_box[g_all], seq.pr_box[p]))
-                remove[cols[seq.gt_ignore[g_all[rows]]]] = True
-            else:  # bdd100k
-                _, cols = _matched_cols(sim)
-                unmatched = np.ones(len(p), bool)
-                unmatched[cols] = False
-                ioa = _box_iou(seq.pr_box[p], seq.gt_box[ign], do_ioa=True)
-                remove = unmatched & np.any(
-                    ioa > IGNORE_IOA_THR + EPS, axis=1)
+        if len(ign) and len(p):  # trackeval's BDD100K rule
+            _, cols = _matched_cols(sim)
+            unmatched = np.ones(len(p), bool)
+            unmatched[cols] = False
+            ioa = _box_iou(seq.pr_box[p], seq.gt_box[ign], do_ioa=True)
+            remove = unmatched & np.any(ioa > IGNORE_IOA_THR + EPS, axis=1)
         p = p[~remove]
         data['gt_ids'].append(seq.gt_id[g])
         data['tracker_ids'].append(seq.pr_id[p])

@@ -49,6 +49,10 @@ def tao_results_to_scalabel(gt: dict, tao_results: List[dict]
         if frame is None:
             raise ValueError(f'a result has image_id {res["image_id"]}, '
                              'which is not an image of the ground truth')
+        if res['category_id'] not in names:
+            raise ValueError(f'a result has category_id '
+                             f'{res["category_id"]}, which is not a '
+                             'category of the ground truth')
         x, y, w, h = res['bbox']
         frame['labels'].append(dict(
             id=str(res['track_id']),

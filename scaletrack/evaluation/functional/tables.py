@@ -3,7 +3,10 @@ from typing import Dict, List, Sequence
 
 from .teta import TETA_KEYS
 
-__all__ = ['format_table', 'teta_table', 'mot_table', 'MOT_TABLE_KEYS']
+__all__ = [
+    'format_table', 'teta_table', 'mot_table', 'bdd100k_table',
+    'MOT_TABLE_KEYS'
+]
 
 #: Columns of the MOT table: HOTA family, CLEAR, Identity.
 MOT_TABLE_KEYS = ('HOTA', 'DetA', 'AssA', 'MOTA', 'MOTP', 'IDF1', 'IDP',
@@ -50,3 +53,22 @@ def mot_table(out: Dict) -> str:
         rows.append(['CLASS MEAN'] +
                     [out['class_averaged'].get(k) for k in keys])
     return format_table(rows, ['class'] + keys)
+
+
+def bdd100k_table(out: Dict) -> str:
+    """BDD100K MOT rows (scalabel's table: classes, super-categories,
+    AVERAGE, OVERALL) and the summary line."""
+    keys = ['MOTA', 'MOTP', 'IDF1', 'FP', 'FN', 'IDSw', 'MT', 'PT', 'ML',
+            'FM']
+    if any('HOTA' in r for r in out['rows'].values()):
+        keys.append('HOTA')
+    rows = [[name] + [r.get(k) for k in keys]
+            for name, r in out['rows'].items()]
+    lines = [format_table(rows, ['class'] + keys), '']
+    summary = [f'{k} {out[k]:.2f}' for k in ('mMOTA', 'mIDF1', 'mMOTP',
+                                              'MOTA', 'IDF1', 'mHOTA',
+                                              'HOTA') if k in out]
+    if 'TETA' in out:
+        summary += [f'{k} {out["TETA"][k]:.2f}' for k in TETA_KEYS[:4]]
+    lines.append('  '.join(summary))
+    return '\n'.join(lines)

@@ -26,7 +26,7 @@ import numpy as np
 
 __all__ = [
     'TaoGroundTruth', 'TaoPredictions', 'parse_tao_ground_truth',
-    'prepare_tao_results', 'majority_vote_categories'
+    'prepare_tao_results', 'majority_vote_categories', 'vote_tao_results'
 ]
 
 _REQUIRED_GT_KEYS = ('videos', 'images', 'annotations', 'categories')
@@ -117,6 +117,11 @@ def _boxes(items, n: int, what: str) -> np.ndarray:
         i = int(np.flatnonzero(~np.isfinite(boxes).all(1))[0])
         raise ValueError(f'{what} #{i} has a non-finite bbox '
                          f'{boxes[i].tolist()}.')
+    if np.any(boxes[:, 2:] < 0):
+        i = int(np.flatnonzero(np.any(boxes[:, 2:] < 0, axis=1))[0])
+        raise ValueError(f'{what} #{i} has a bbox with negative width or '
+                         f'height {boxes[i].tolist()}; bboxes are [x, y, '
+                         'w, h], not [x1, y1, x2, y2].')
     return boxes
 
 
@@ -130,6 +135,16 @@ def _column(items, key: str, dtype, n: int, what: str) -> np.ndarray:
     except (TypeError, ValueError) as err:
         raise ValueError(f'{what}: field {key!r} must hold numbers '
                          f'({err}).') from None
+
+
+def _track_key(anns: List[dict]) -> str:
+    """The identity field of ground-truth annotations: TAO's ``track_id``,
+    or ``instance_id`` in the COCO conversion of BDD100K that scalabel /
+    bdd100k (``to_coco``) and MASA publish (``instance_id``,
+    ``scalabel_id``, no ``track_id``)."""
+    if anns and 'track_id' not in anns[0] and 'instance_id' in anns[0]:
+        return 'instance_id'
+    return 'track_id'
 
 
 def parse_tao_ground_truth(gt: dict) -> TaoGroundTruth:
@@ -169,7 +184,7 @@ def parse_tao_ground_truth(gt: dict) -> TaoGroundTruth:
         image_ids=image_ids,
         image_video_idx=image_video_idx,
         ann_image_idx=np.zeros(0, np.int64),
-        ann_track_id=_column(anns, 'track_id', np.int64, n_ann,
+        ann_track_id=_column(anns, _track_key(anns), np.int64, n_ann,
                              'ground-truth annotation'),
         ann_category_id=_apply_merge(
             _column(anns, 'category_id', np.int64, n_ann,
@@ -220,6 +235,28 @@ def majority_vote_categories(track_idx: np.ndarray,
     winner = np.empty(track_idx.max() + 1, np.int64)
     winner[pair_track[order][first]] = pair_cat[order][first]
     return cats[winner[track_idx]]
+
+
+def vote_tao_results(results: List[dict]) -> List[dict]:
+    """MASA's ``tcc`` applied to a TAO results list, as written to a file:
+    every box takes its track's majority category (a track is ``(video_id,
+    track_id)``) and the boxes are ordered by video id, then track id, as
+    ``prepare_tao_results(use_tcc=True)`` orders them. Scoring the returned
+    list as given equals scoring ``results`` with ``use_tcc=True``."""
+    n = len(results)
+    if n == 0:
+        return []
+    what = 'tracking result'
+    vids = _column(results, 'video_id', np.int64, n, what)
+    tids = _column(results, 'track_id', np.int64, n, what)
+    cats = _column(results, 'category_id', np.int64, n, what)
+    _, track_idx = np.unique(np.stack([vids, tids], 1), axis=0,
+                             return_inverse=True)
+    track_idx = track_idx.reshape(-1)
+    voted = majority_vote_categories(track_idx, cats)
+    order = np.argsort(track_idx, kind='stable')
+    return [dict(results[i], category_id=int(voted[i]))
+            for i in order.tolist()]
 
 
 def _within_group_rank(group: np.ndarray, sort_key: np.ndarray) -> np.ndarray:
@@ -282,6 +319,17 @@ def prepare_tao_results(results: List[dict],
                 f'{int(gt.video_ids[video_idx[i]])}.')
     track_ids = _column(results, 'track_id', np.int64, n, what)
     category_id = _column(results, 'category_id', np.int64, n, what)
+    # categories of the file, and those TAO lists as merged into them
+    known = np.array([int(c['id']) for c in gt.categories] +
+                     [int(k) for k in gt.merge_map], np.int64)
+    unknown = ~np.isin(category_id, known)
+    if np.any(unknown):
+        i = int(np.flatnonzero(unknown)[0])
+        raise ValueError(
+            f'{what} #{i} has category_id {int(category_id[i])}, which is '
+            f'not a ground-truth category ({int(unknown.sum())} such '
+            'entries); results and ground truth must use the same class '
+            'list.')
     score = _column(results, 'score', np.float64, n, what)
     if not np.all(np.isfinite(score)):
         i = int(np.flatnonzero(~np.isfinite(score))[0])

@@ -663,6 +663,13 @@ def evaluate_teta(gt: dict,
                          'category; TETA averages over classes with ground '
                          'truth, so there is nothing to evaluate.')
     class_ids = np.array([int(c['id']) for c in classes], np.int64)
+    if len(preds.category_id) and not np.any(
+            np.isin(preds.category_id, class_ids)):
+        raise ValueError(
+            'no tracking result has a category with ground truth (result '
+            f'categories {sorted(set(preds.category_id.tolist()))[:5]}, '
+            f'ground-truth ones {class_ids.tolist()[:5]}); the results '
+            'and the ground truth use different class lists.')
     if len(np.unique(class_ids)) != len(class_ids):
         raise ValueError('ground-truth categories repeat an id.')
     frames = _Frames(gt_data, preds, ignore_iscrowd=ignore_iscrowd,

@@ -11,7 +11,9 @@ from mmengine.logging import MMLogger
 
 from ..functional.mot_metrics import (IGNORE_RULES, MOT_METRICS, MOTSequence,
                                       evaluate_mot)
-from ..functional.motchallenge_io import write_motchallenge_results
+from ..functional.motchallenge_io import (MOTCHALLENGE_DISTRACTORS,
+                                          read_motchallenge_gt,
+                                          write_motchallenge_results)
 from ..functional.tables import mot_table
 from .teta_metric import frame_metainfo, pred_track_arrays, to_numpy
 
@@ -35,6 +37,15 @@ def video_name_of(img_path: Optional[str], video_id) -> str:
     if name == 'img1':
         name = osp.basename(osp.dirname(parent))
     return name or f'video_{video_id}'
+
+
+def _frame_number(meta: dict) -> Optional[int]:
+    """MOTChallenge frame number (1-based): ``mot_frame_id`` or the digits
+    of the image file name; None when neither exists."""
+    if meta.get('mot_frame_id') is not None:
+        return int(meta['mot_frame_id'])
+    stem = osp.splitext(osp.basename(meta.get('img_path') or ''))[0]
+    return int(stem) if stem.isdigit() else None
 
 
 def _instances(inst, id_keys=('instances_ids', 'instances_id')):
@@ -68,8 +79,22 @@ class MOTMetric(BaseVideoMetric):
         classes: names of the evaluated classes (default: all the dataset's
             classes), e.g. BDD100K's 8.
         ignore_rule: ``'bdd100k'`` (unmatched predictions mostly inside an
-            ignored box are dropped) or ``'motchallenge'`` (predictions
-            matched to an ignored box are dropped).
+            ignored box are dropped) or ``'motchallenge'`` (trackeval's
+            MotChallenge2DBox preprocessing: predictions matched to a
+            distractor are dropped, zero-marked ground truth is not scored
+            but its predictions stay).
+        gt_root (str, optional): MOTChallenge split folder holding
+            ``<seq>/gt/gt.txt``. With it (and ``ignore_rule='motchallenge'``)
+            the ground truth is read from those files, every row as
+            trackeval reads them, so that distractors and zero-marked rows
+            are told apart and rows of classes the COCO-VID conversion
+            drops still take part in the matching: the official figures.
+            A frame's number is the image's ``mot_frame_id`` or its file
+            name (``000001.jpg``). Without it the dataset's ignored
+            instances all count as distractors (an approximation).
+        distractors: gt.txt class ids of distractors (MOT17; MOT20 adds 6).
+        gt_class_ids: the gt.txt class id of each evaluated class (default:
+            by MOTChallenge name, pedestrian = 1); SportsMOT: ``(1, )``.
         outfile_prefix: folder to write one MOTChallenge results file
             ``<video>.txt`` per video into (rows ``frame, id, x, y, w, h,
             score, -1, -1, -1``, 1-based frames).
@@ -81,6 +106,9 @@ class MOTMetric(BaseVideoMetric):
                  metric: Union[str, Sequence[str]] = MOT_METRICS,
                  classes: Optional[Sequence[str]] = None,
                  ignore_rule: str = 'bdd100k',
+                 gt_root: Optional[str] = None,
+                 distractors: Sequence[int] = MOTCHALLENGE_DISTRACTORS,
+                 gt_class_ids: Optional[Sequence[int]] = None,
                  outfile_prefix: Optional[str] = None,
                  format_only: bool = False,
                  collect_device: str = 'cpu',
@@ -98,6 +126,12 @@ class MOTMetric(BaseVideoMetric):
         self.metrics = metrics
         self.classes = list(classes) if classes is not None else None
         self.ignore_rule = ignore_rule
+        if gt_root is not None and ignore_rule != 'motchallenge':
+            raise ValueError('gt_root (MOTChallenge gt.txt files) goes with '
+                             "ignore_rule='motchallenge'.")
+        self.gt_root = gt_root
+        self.distractors = tuple(distractors)
+        self.gt_class_ids = gt_class_ids
         self.outfile_prefix = outfile_prefix
         self.format_only = format_only
 
@@ -113,6 +147,7 @@ class MOTMetric(BaseVideoMetric):
                                      meta['video_id']),
             video_len=video_len if video_len is not None else
             sample.metainfo.get('ori_video_length'),
+            frame_number=_frame_number(sample.metainfo),
             gt_bboxes=gt_box, gt_labels=gt_label, gt_ids=gt_id,
             ignored_bboxes=ign_box, ignored_labels=ign_label,
             pred_bboxes=pred['bboxes'], pred_scores=pred['scores'],
@@ -195,11 +230,42 @@ class MOTMetric(BaseVideoMetric):
         if len(set(names)) != len(names):  # fall back to unique names
             for s, vid in zip(seqs, by_video):
                 s.name = f'{s.name}_{vid}'
+        if self.gt_root is not None:
+            seqs = [self._gt_from_files(s, v) for s, v in
+                    zip(seqs, by_video.values())]
         return seqs
+
+    def _gt_from_files(self, seq: MOTSequence, frames: List[dict]):
+        """Replace a sequence's ground truth by its gt.txt rows at the
+        evaluated frames (module ``gt_root`` rule)."""
+        t_of = {}
+        for f in frames:
+            if f['frame_number'] is None:
+                raise ValueError(
+                    f'sequence {seq.name!r}: frame {f["frame_id"]} has no '
+                    'MOTChallenge frame number (mot_frame_id or a numeric '
+                    'file name); gt_root needs it.')
+            t_of[f['frame_number']] = f['frame_id']
+        gt = read_motchallenge_gt(self.gt_root, seq.name, self._classes,
+                                  self.distractors, self.gt_class_ids)
+        keep = np.isin(gt['gt_frame'], list(t_of))
+        gt = {k: v[keep] for k, v in gt.items()}
+        gt['gt_frame'] = np.array([t_of[n] for n in gt['gt_frame'].tolist()],
+                                  np.int64)
+        return MOTSequence(
+            name=seq.name, num_frames=seq.num_frames, pr_frame=seq.pr_frame,
+            pr_id=seq.pr_id, pr_box=seq.pr_box, pr_label=seq.pr_label,
+            pr_score=seq.pr_score, **gt)
 
     def compute_metrics(self, results: list) -> dict:
         logger = MMLogger.get_current_instance()
         classes, lut = self._class_map()
+        self._classes = classes
+        if self.ignore_rule == 'motchallenge' and self.gt_root is None:
+            logger.warning(
+                'MOTMetric: motchallenge rule without gt_root: every '
+                'ignored instance counts as a distractor (zero-marked rows '
+                'too); set gt_root for the official (trackeval) figures.')
         seqs = self.build_sequences(results, lut)
         if self.outfile_prefix is not None:
             os.makedirs(self.outfile_prefix, exist_ok=True)

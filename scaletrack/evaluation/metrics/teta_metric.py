@@ -13,6 +13,7 @@ from ...utils.file_io import dump_json_atomic, load_json_file
 from ..functional.scalabel_format import (tao_results_to_scalabel,
                                           write_scalabel_results)
 from ..functional.tables import teta_table
+from ..functional.tao_format import vote_tao_results
 from ..functional.teta import TETA_KEYS, evaluate_teta
 
 __all__ = ['TETAMetric', 'to_numpy']
@@ -78,7 +79,11 @@ class TETAMetric(BaseVideoMetric):
             ClsA FPs (BDD100K / COCO-VID); False for TAO and OVT-B.
         max_dets (int): keep the top ``max_dets`` boxes per image; 0 keeps
             all (the reference default used by MASA).
-        use_tcc (bool): majority-vote track categories (MASA's ``tcc``).
+        use_tcc (bool): majority-vote track categories (MASA's ``tcc``,
+            the default). The vote is applied before the results are
+            written, so ``tao_track.json`` holds the voted classes and
+            ``eval_teta.py`` (which scores a file as given, like the
+            reference) reproduces this metric's figures on it.
         ignore_iscrowd (bool): treat ``iscrowd`` / ``ignore`` annotations
             as ignore regions, not ground truth: unmatched predictions more
             than half inside one are removed (BDD100K's rule, whose
@@ -197,6 +202,8 @@ class TETAMetric(BaseVideoMetric):
             raise ValueError(f'{self.ann_file!r} is not a TAO annotation '
                              'file (no categories).')
         tao_res = self.tao_results(results, self._label_to_category(gt))
+        if self.use_tcc:  # the written file holds the voted classes
+            tao_res = vote_tao_results(tao_res)
         if self.outfile_prefix is not None and 'tao' in self.out_formats:
             path = osp.join(self.outfile_prefix, RESULTS_FILE)
             dump_json_atomic(tao_res, path)
@@ -208,7 +215,7 @@ class TETAMetric(BaseVideoMetric):
         if self.format_only:
             return {}
         out = evaluate_teta(gt, tao_res, exhaustive=self.exhaustive,
-                            max_dets=self.max_dets, use_tcc=self.use_tcc,
+                            max_dets=self.max_dets, use_tcc=False,
                             ignore_iscrowd=self.ignore_iscrowd,
                             all_frames=self.all_frames)
         logger.info('TETA (%):\n' + teta_table(out))
