@@ -1,4 +1,5 @@
 """SAVDataset: masklets (COCO RLE at 6 fps) -> boxes, frames, identities, filtering."""
+import os
 import os.path as osp
 
 import numpy as np
@@ -377,3 +378,44 @@ def test_check_files_names_missing_frames_and_stray_proposals(tmp_path, dw):
                   serialize_data=False)
     assert len(ds) == 0 and ds.num_invalid_videos == 1
     assert len(_dataset(tmp_path)) == 1  # unchecked by default
+
+
+def test_frames_from_video_decodes_the_annotated_frames(tmp_path, dw):
+    """frames_from='video': frame 4 i decoded from the mp4 next to the JSON
+    by LoadFrameFromVideo is the frame a sequential decode gives."""
+    import cv2
+
+    from scaletrack.datasets.transforms import LoadFrameFromVideo
+    frames = _three_object_video()
+    ann = str(tmp_path / 'ann')
+    dw.write_sav_annotation(ann, 'sav_000001', frames)
+    path = osp.join(ann, 'sav_000001.mp4')
+    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), 24, (W, H))
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        writer.write(rng.integers(0, 256, (H, W, 3), np.uint8))
+    writer.release()
+    cap = cv2.VideoCapture(path)
+    decoded = []
+    while True:
+        ok, img = cap.read()
+        if not ok:
+            break
+        decoded.append(img)
+    assert len(decoded) == 20
+    ds = _dataset(tmp_path, frames_from='video', check_files=True, test_mode=True)
+    video = ds.get_data_info(0)
+    load = LoadFrameFromVideo()
+    for i in (4, 0, 2, 3):  # out of order: seeks backwards too
+        info = dict(video['images'][i])
+        assert info['video_path'] == path
+        out = load(info)
+        np.testing.assert_array_equal(out['img'], decoded[4 * i])
+        assert out['img_shape'] == (H, W)
+    with pytest.raises(ValueError, match='frame 40 of video'):
+        load(dict(video_path=path, frame_index=40))
+    with pytest.raises(FileNotFoundError, match='nothere.mp4'):
+        load(dict(video_path=str(tmp_path / 'nothere.mp4'), frame_index=0))
+    os.remove(path)
+    with pytest.raises(FileNotFoundError, match='sav_000001.mp4'):
+        _dataset(tmp_path, frames_from='video', check_files=True)
