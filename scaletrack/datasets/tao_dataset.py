@@ -1,5 +1,7 @@
 """TAO (COCO-VID JSON with LVIS categories) for TETA and the OV-MOT protocol."""
-from typing import List
+from typing import List, Optional, Sequence, Union
+
+from mmengine.logging import print_log
 
 from mmdet.registry import DATASETS
 from .coco_video_dataset import CocoVideoDataset
@@ -10,27 +12,94 @@ from .coco_video_dataset import CocoVideoDataset
 NOVEL_FREQUENCIES = ('r', )
 BASE_FREQUENCIES = ('c', 'f')
 
+#: Named class lists: the label order of detectors trained on LVIS, i.e. the
+#: LVIS categories sorted by id, as mmdet's LVIS datasets list them (MASA's
+#: ``Taov1Dataset`` / ``Taov05Dataset`` take their ``METAINFO`` from them).
+NAMED_CLASS_LISTS = ('lvis_v1', 'lvis_v05')
+
+
+def named_class_list(name: str) -> tuple:
+    """The class names of a :data:`NAMED_CLASS_LISTS` entry, in label
+    order (LVIS v1: 1203 classes, v0.5: 1230)."""
+    from mmdet.datasets import LVISV05Dataset, LVISV1Dataset
+    lists = dict(lvis_v1=LVISV1Dataset, lvis_v05=LVISV05Dataset)
+    if name not in lists:
+        raise ValueError(f"class_list '{name}' is unknown; use one of "
+                         f'{NAMED_CLASS_LISTS}, a list of class names or '
+                         'None (all categories of the file, in file order)')
+    return tuple(lists[name].METAINFO['classes'])
+
 
 @DATASETS.register_module()
 class TAODataset(CocoVideoDataset):
     """TAO validation/test annotations (``validation.json`` or the LVIS v0.5 /
-    v1 remapped files such as ``tao_val_lvis_v05_classes.json``).
+    v1 remapped files such as ``tao_val_lvis_v1_classes.json``).
 
     Annotations carry ``track_id`` (renumbered into ``instance_id``, unique
-    across videos). Classes come from the file's ``categories`` (LVIS v0.5:
-    1230, v1: 1203; ``classes=None`` keeps all, in file order), so both
-    vocabularies work without code changes. ``metainfo`` additionally holds,
-    aligned with ``classes``:
+    across videos). ``metainfo`` additionally holds, aligned with
+    ``classes``:
 
     * ``frequencies``: each class's LVIS frequency (``'r'``/``'c'``/``'f'``,
       or ``None`` when the file has none);
     * ``base_classes`` / ``novel_classes``: the OV-MOT split (``c``/``f`` base,
       ``r`` novel).
 
+    Labels: label ``i`` is ``classes[i]``, the category of that name in the
+    file. With public detections, ``classes`` must be the class list the
+    detector labelled them in, given by ``class_list``:
+
+    * ``None``: every category of the file, in file order;
+    * ``'lvis_v1'`` / ``'lvis_v05'``: the LVIS categories sorted by id
+      (mmdet's ``LVISV1Dataset`` / ``LVISV05Dataset`` classes); Detic
+      (Swin-B) labels in LVIS v1, TETer in v0.5;
+    * a sequence of class names.
+
+    MASA (``TaoTETAMetric``) maps label ``i`` to the ``i``-th category of the
+    annotation file, in file order, among those named in the class list
+    (``COCO.get_cat_ids(cat_names=...)``). That is the same category when
+    the file lists them in class-list order, as the LVIS-based TAO files
+    do; otherwise a warning names the first label the two differ on.
+
     Test mode works frame by frame with mmdet's ``TrackImgSampler``.
+
+    Args:
+        class_list (str | Sequence[str], optional): see above. Conflicts
+            with ``metainfo=dict(classes=...)``.
     """
 
     METAINFO = dict(classes=None)
+
+    def __init__(self,
+                 *args,
+                 class_list: Optional[Union[str, Sequence[str]]] = None,
+                 metainfo: Optional[dict] = None,
+                 **kwargs) -> None:
+        if class_list is not None:
+            if metainfo is not None and metainfo.get('classes') is not None:
+                raise ValueError(
+                    f'{type(self).__name__}: give the classes either as '
+                    'class_list or as metainfo.classes, not both')
+            names = (named_class_list(class_list) if isinstance(
+                class_list, str) else tuple(class_list))
+            metainfo = dict(metainfo or {}, classes=names)
+        self.class_list = class_list
+        super().__init__(*args, metainfo=metainfo, **kwargs)
+
+    def _select_categories(self, categories: List[dict]) -> List[dict]:
+        selected = super()._select_categories(categories)
+        wanted = {c['name'] for c in selected}
+        masa_order = [c['name'] for c in categories if c['name'] in wanted]
+        for label, (ours, masa) in enumerate(
+                zip((c['name'] for c in selected), masa_order)):
+            if ours != masa:
+                print_log(
+                    f'{self.ann_file}: label {label} is "{ours}" here (the '
+                    f'class list order) but "{masa}" in MASA, which takes '
+                    'the categories in file order; results differ from '
+                    "MASA's unless the file lists them in class-list order",
+                    'current', level=30)  # logging.WARNING
+                break
+        return selected
 
     def _set_class_metainfo(self, selected: List[dict]) -> None:
         super()._set_class_metainfo(selected)

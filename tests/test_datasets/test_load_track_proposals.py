@@ -49,3 +49,33 @@ def test_order_and_reserved_id_errors(tmp_path, dw):
         LoadTrackProposals()(clash)
     with pytest.raises(KeyError, match='LoadTrackAnnotations'):
         LoadTrackProposals()(dict(img_path='x.jpg', proposals_path=path))
+
+
+def test_plain_pickle_proposals_and_refused_code(tmp_path):
+    """Proposal files go through the public-detection reader: MASA's plain
+    pickles load, a file that would run code is refused unexecuted."""
+    import os
+    import pickle
+
+    from scaletrack.datasets.restricted_unpickler import UnsafePickleError
+    path = tmp_path / 'plain.pth'
+    with open(path, 'wb') as f:  # N x 4 boxes: every score is 1
+        pickle.dump(dict(det_bboxes=np.array([[0, 0, 4, 4], [1, 1, 3, 3]])),
+                    f)
+    out = LoadTrackProposals(score_thr=0.5)(_frame(str(path)))
+    np.testing.assert_array_equal(out['gt_bboxes'][1:],
+                                  [[0, 0, 4, 4], [1, 1, 3, 3]])
+
+    marker = tmp_path / 'ran'
+
+    class RunsCode:
+
+        def __reduce__(self):
+            return (os.system, (f'touch {marker}', ))
+
+    evil = tmp_path / 'evil.pth'
+    with open(evil, 'wb') as f:
+        pickle.dump(dict(det_bboxes=np.ones((1, 5)), x=RunsCode()), f)
+    with pytest.raises(UnsafePickleError, match=r'evil\.pth.*system'):
+        LoadTrackProposals()(_frame(str(evil)))
+    assert not marker.exists()

@@ -1,9 +1,11 @@
 """Public-detection readers and LoadPublicDetections on files written here in
 the real formats (MASA .pth pickles, TAO results JSON, MOTChallenge det.txt).
 """
+import collections
 import json
 import os
 import os.path as osp
+import pickle
 
 import numpy as np
 import pytest
@@ -13,6 +15,7 @@ from scaletrack.datasets.public_detections import (MASADetections,
                                                    MOTDetDetections,
                                                    TAOResultDetections,
                                                    load_box_file)
+from scaletrack.datasets.restricted_unpickler import UnsafePickleError
 from scaletrack.datasets.transforms.load_public_detections import \
     LoadPublicDetections
 
@@ -77,6 +80,130 @@ def test_load_box_file_errors(tmp_path):
     save_pth(no_key, dict(boxes=torch.ones(3, 5)))
     with pytest.raises(ValueError, match='det_bboxes'):
         load_box_file(no_key)
+
+
+def save_pickle(path, obj, protocol=pickle.DEFAULT_PROTOCOL):
+    """Write a box file as MASA does (``pickle.dump``, not torch.save)."""
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    with open(path, 'wb') as f:
+        pickle.dump(obj, f, protocol=protocol)
+
+
+BOXES5 = [[1.0, 2.0, 11.0, 22.0, 0.75], [5.0, 6.0, 7.0, 8.0, 0.5]]
+
+
+@pytest.mark.parametrize('protocol', [2, 4, 5])
+@pytest.mark.parametrize('kind', ['numpy', 'tensor', 'list'])
+def test_load_box_file_masa_plain_pickle(tmp_path, kind, protocol):
+    """MASA's files: pickle.dump of a dict; N x 5 with labels, N x 4
+    without (score 1, label 0)."""
+    conv = dict(numpy=np.array, tensor=torch.tensor,
+                list=lambda v, dtype=None: v)[kind]
+    path = str(tmp_path / 'v' / '00000.pth')
+    save_pickle(path, dict(det_bboxes=conv(BOXES5, dtype=np.float32
+                                          if kind == 'numpy' else None),
+                           det_labels=conv([4, 0])), protocol)
+    with open(path, 'rb') as f:  # really a plain pickle, no zip archive
+        assert f.read(2) == b'\x80' + bytes([protocol])
+    out = load_box_file(path)
+    np.testing.assert_array_equal(out['bboxes'],
+                                  [[1, 2, 11, 22], [5, 6, 7, 8]])
+    np.testing.assert_allclose(out['scores'], [0.75, 0.5])
+    assert out['labels'].tolist() == [4, 0]
+    assert out['bboxes'].dtype == np.float32
+    assert out['labels'].dtype == np.int64
+    nx4 = str(tmp_path / 'v' / '00001.pth')
+    save_pickle(nx4, dict(det_bboxes=conv([b[:4] for b in BOXES5])),
+                protocol)
+    out = load_box_file(nx4)
+    assert out['scores'].tolist() == [1.0, 1.0]
+    assert out['labels'].tolist() == [0, 0]
+    np.testing.assert_array_equal(out['bboxes'][1], [5, 6, 7, 8])
+
+
+def test_load_box_file_torch_save_formats_by_content(tmp_path):
+    """torch.save zip and legacy files, numpy values inside, any name."""
+    obj = dict(det_bboxes=np.array(BOXES5, np.float32),
+               det_labels=np.array([4, 0]))
+    zip_path = str(tmp_path / 'zip.pkl')  # extension says nothing
+    torch.save(obj, zip_path)
+    legacy = str(tmp_path / 'legacy.bin')
+    torch.save(dict(det_bboxes=torch.tensor(BOXES5)), legacy,
+               _use_new_zipfile_serialization=False)
+    assert load_box_file(zip_path)['labels'].tolist() == [4, 0]
+    np.testing.assert_allclose(load_box_file(legacy)['scores'], [0.75, 0.5])
+
+
+class _RunsCode:
+    """Pickles as a call of os.system (what a malicious file does)."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f'touch {self.marker}', ))
+
+
+@pytest.mark.parametrize('writer', ['pickle', 'torch_zip', 'torch_legacy'])
+def test_load_box_file_refuses_code(tmp_path, writer):
+    marker = tmp_path / 'ran'
+    path = str(tmp_path / 'evil.pth')
+    obj = dict(det_bboxes=np.ones((1, 5)), det_labels=_RunsCode(marker))
+    if writer == 'pickle':
+        save_pickle(path, obj)
+    else:
+        torch.save(obj, path,
+                   _use_new_zipfile_serialization=writer == 'torch_zip')
+    with pytest.raises(UnsafePickleError, match='evil.pth') as info:
+        load_box_file(path)
+    assert info.value.global_name in ('posix.system', 'nt.system')
+    assert info.value.global_name in str(info.value)
+    assert not marker.exists()  # refused before running anything
+
+
+def test_load_box_file_refuses_other_globals(tmp_path):
+    path = str(tmp_path / 'odd.pth')
+    save_pickle(path, dict(det_bboxes=np.ones((1, 5)),
+                           extra=collections.Counter(a=1)))
+    with pytest.raises(UnsafePickleError, match='collections.Counter'):
+        load_box_file(path)
+
+
+def test_load_box_file_scores_and_labels_checked(tmp_path):
+    nan = str(tmp_path / 'nan.pth')
+    save_pickle(nan, dict(det_bboxes=np.array([[0, 0, 1, 1, 0.5],
+                                               [0, 0, 1, 1, np.nan]])))
+    with pytest.raises(ValueError, match=r'nan.pth.*score nan of box 1'):
+        load_box_file(nan)
+    inf = str(tmp_path / 'inf.pth')
+    save_pickle(inf, dict(det_bboxes=np.array([[0, 0, 1, 1, np.inf]])))
+    with pytest.raises(ValueError, match=r'inf.pth.*not finite'):
+        load_box_file(inf)
+    lab = str(tmp_path / 'lab.pth')
+    save_pickle(lab, dict(det_bboxes=np.ones((3, 5)),
+                          det_labels=np.array([0, 2, 7])))
+    assert load_box_file(lab)['labels'].tolist() == [0, 2, 7]
+    with pytest.raises(ValueError,
+                       match=r'lab.pth: label 7 of box 2 is outside'):
+        load_box_file(lab, num_classes=3)
+    neg = str(tmp_path / 'neg.pth')
+    save_pickle(neg, dict(det_bboxes=np.ones((1, 5)),
+                          det_labels=np.array([-1])))
+    with pytest.raises(ValueError, match=r'neg.pth: label -1'):
+        load_box_file(neg)
+    # boxes are not clipped nor dropped by the loader
+    far = str(tmp_path / 'far.pth')
+    save_pickle(far, dict(det_bboxes=np.array([[-5, -5, 1e6, np.inf]])))
+    assert load_box_file(far)['bboxes'][0, 2] == 1e6
+    ragged = str(tmp_path / 'ragged.pth')
+    save_pickle(ragged, dict(det_bboxes=[[0, 0, 1, 1], [0, 0]]))
+    with pytest.raises(ValueError, match='ragged.pth'):
+        load_box_file(ragged)
+    for name, data in (('empty.pth', b''), ('cut.pth', pickle.dumps(
+            dict(det_bboxes=np.ones((4, 5))))[:40])):
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(ValueError, match=name):
+            load_box_file(str(tmp_path / name))
 
 
 # -------------------------------------------------------------------- MASA
@@ -314,3 +441,82 @@ def test_transform_with_mot_and_tao_sources(tmp_path):
             missing='error')
     with pytest.raises(TypeError, match='reader config'):
         LoadPublicDetections('MASADetections')
+
+
+# ------------------------------------------------------------ bad input
+def test_tao_results_bad_entries_name_file_and_entry(tmp_path):
+    ann_file, res_file, results = make_tao(tmp_path)
+    unknown = tmp_path / 'unknown.json'
+    unknown.write_text(json.dumps(results + [dict(
+        image_id=77, category_id=5, bbox=[0, 0, 1, 1], score=0.5)]))
+    with pytest.raises(ValueError,
+                       match=r'unknown.json: entry 3 has image_id 77'):
+        TAOResultDetections(str(unknown), ann_file=ann_file)
+    # without the annotation file the id cannot be checked: it is missing
+    assert TAOResultDetections(str(unknown), categories=[5, 9]).get(
+        image_id=77)['bboxes'].shape == (1, 4)
+    for bad_score in ('NaN', 'Infinity', '-Infinity'):
+        text = json.dumps(results).replace('0.4', bad_score)
+        path = tmp_path / 'nan.json'
+        path.write_text(text)  # Python's json reads NaN / Infinity
+        with pytest.raises(ValueError, match=r'nan.json: entry 2 \(image_id '
+                           r'11\) has score .*not finite'):
+            TAOResultDetections(str(path), ann_file=ann_file)
+
+
+def test_tao_results_class_list_maps_through_names(tmp_path):
+    """class_list: category id -> name (annotation file) -> position in the
+    class list, the TAODataset(class_list=...) label order."""
+    ann_file, res_file, _ = make_tao(tmp_path)
+    reader = TAOResultDetections(res_file, ann_file=ann_file,
+                                 class_list=['dog', 'bird', 'cat'])
+    assert reader.get(image_id=11)['labels'].tolist() == [0, 2]
+    with pytest.raises(ValueError, match='category_id 9'):
+        TAOResultDetections(res_file, ann_file=ann_file, class_list=['cat'])
+    with pytest.raises(ValueError, match='needs ann_file'):
+        TAOResultDetections(res_file, class_list=['cat'])
+    with pytest.raises(ValueError, match='not both'):
+        TAOResultDetections(res_file, categories=[5], class_list=['cat'])
+    with pytest.raises(ValueError, match='2 classes but the dataset 1'):
+        TAOResultDetections(res_file, ann_file=ann_file, num_classes=1)
+
+
+def test_mot_det_non_finite_score(tmp_path):
+    root, _ = make_mot(tmp_path)
+    det = tmp_path / 'mot' / 'SEQ-01' / 'det' / 'det.txt'
+    det.write_text('1,-1,10,20,30,40,0.7,-1,-1,-1\n'
+                   '2,-1,10,20,30,40,nan,-1,-1,-1\n')
+    with pytest.raises(ValueError, match=r'det.txt: row 2 has score nan'):
+        MOTDetDetections(root).get(None, 'SEQ-01', 0)
+    with pytest.raises(ValueError, match=r'label 3 .*outside'):
+        MOTDetDetections(root, label=3, num_classes=2)
+
+
+def test_transform_checks_labels_against_the_class_list(tmp_path):
+    img_root, det_root = make_masa(tmp_path)  # frame 0 has label 2
+    source = dict(type='MASADetections', root=det_root, img_root=img_root)
+    frame = dict(img_path=osp.join(img_root, 'vid_a', '00000.jpg'),
+                 frame_id=0, img_id=3)
+    ok = LoadPublicDetections(source, num_classes=3)(dict(frame))
+    assert ok['public_labels'].tolist() == [2]
+    with pytest.raises(ValueError, match=r'vid_a/00000.pth: label 2 of box 0'
+                       r' is outside the class list.*\[0, 2\)'):
+        LoadPublicDetections(source, num_classes=2)(dict(frame))
+    with pytest.raises(ValueError, match='conflicts'):
+        LoadPublicDetections(dict(source, num_classes=3), num_classes=2)
+    with pytest.raises(ValueError, match='positive integer'):
+        LoadPublicDetections(source, num_classes=0)
+
+
+def test_missing_detections_say_how_to_make_them(tmp_path):
+    img_root, det_root = make_masa(tmp_path)
+    reader = MASADetections(det_root, img_root)
+    with pytest.raises(FileNotFoundError,
+                       match=r'00009\.pth not found.*tools/misc/dump_det'):
+        reader.get(osp.join(img_root, 'vid_a', '00009.jpg'))
+    custom = MASADetections(det_root, img_root, hint='Download them.')
+    with pytest.raises(FileNotFoundError, match=r'Download them\.$'):
+        custom.get(osp.join(img_root, 'vid_a', '00009.jpg'))
+    root, _ = make_mot(tmp_path)
+    with pytest.raises(FileNotFoundError, match=r'SEQ-09.*dump_detections'):
+        MOTDetDetections(root).get(None, 'SEQ-09', 0)

@@ -121,3 +121,52 @@ def test_test_mode_frame_by_frame_with_track_img_sampler(tmp_path):
                           len(samples[0].gt_instances), len(samples[0].ignored_instances)))
     assert frame_ids == [(10, 0, 101, 1, 0), (10, 1, 102, 2, 0), (10, 2, 103, 0, 0),
                          (20, 0, 201, 1, 1)]
+
+
+def test_class_list_labels_by_name_like_masa(tmp_path, monkeypatch):
+    """Label i is class_list[i] (the detector's class order); on a file that
+    lists the same categories in another order the label still names the
+    class, and a warning says MASA (file order) would map it elsewhere."""
+    import scaletrack.datasets.tao_dataset as tao_module
+    logged = []
+    monkeypatch.setattr(tao_module, 'print_log',
+                        lambda msg, *a, **k: logged.append(msg))
+    ann = _tao_json(tmp_path / 'tao.json')
+    ds = TAODataset(ann_file=ann, test_mode=True, pipeline=[],
+                    class_list=('aardvark', 'mug', 'zebra'))
+    assert ds.metainfo['classes'] == ('aardvark', 'mug', 'zebra')
+    assert ds.metainfo['frequencies'] == ('r', 'c', 'f')
+    v1 = ds.get_data_info(0)
+    labels = {tuple(i['bbox']): i['bbox_label']
+              for f in v1['images'] for i in f['instances']}
+    # category 2 'aardvark' -> 0, category 5 'zebra' -> 2
+    assert labels[(50, 40, 60, 50)] == 0 and labels[(10, 10, 30, 40)] == 2
+    # MASA: get_cat_ids(cat_names=...) keeps file order zebra, aardvark, mug
+    assert len(logged) == 1
+    assert 'label 0 is "aardvark" here' in logged[0]
+    assert '"zebra" in MASA' in logged[0]
+    # same order as the file: labels equal MASA's, nothing logged
+    logged.clear()
+    same = TAODataset(ann_file=ann, test_mode=True, pipeline=[],
+                      class_list=('zebra', 'aardvark', 'mug'))
+    assert same.metainfo['classes'] == ('zebra', 'aardvark', 'mug')
+    assert logged == []
+    with pytest.raises(ValueError, match='not both'):
+        TAODataset(ann_file=ann, test_mode=True, pipeline=[],
+                   class_list=('mug', ), metainfo=dict(classes=('mug', )))
+    with pytest.raises(ValueError, match=r"\['okapi'\].*not categories"):
+        TAODataset(ann_file=ann, test_mode=True, pipeline=[],
+                   class_list=('mug', 'okapi'))
+    with pytest.raises(ValueError, match='lvis_v2.*unknown'):
+        TAODataset(ann_file=ann, test_mode=True, pipeline=[],
+                   class_list='lvis_v2')
+
+
+def test_named_lvis_class_lists():
+    """'lvis_v1' / 'lvis_v05' are the LVIS categories by id: v1 starts
+    aerosol_can, air_conditioner (1203 classes), v0.5 acorn, aerosol_can
+    (1230), the orders the issue quotes."""
+    from scaletrack.datasets.tao_dataset import named_class_list
+    v1, v05 = named_class_list('lvis_v1'), named_class_list('lvis_v05')
+    assert len(v1) == 1203 and v1[:2] == ('aerosol_can', 'air_conditioner')
+    assert len(v05) == 1230 and v05[:2] == ('acorn', 'aerosol_can')

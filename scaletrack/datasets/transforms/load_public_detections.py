@@ -34,21 +34,32 @@ class LoadPublicDetections(BaseTransform):
         missing (str, optional): ``'error'`` or ``'empty'``; fills the
             reader's ``missing`` (a conflicting value in ``source`` is an
             error). Defaults to ``'error'`` when neither sets it.
+        num_classes (int, optional): size of the dataset's class list; fills
+            the reader's ``num_classes`` (same rule), so that a label
+            outside the class list is an error naming the file, the frame
+            and the label. Public-detection configs set it to the length of
+            the class list the detections were produced in.
     """
 
-    def __init__(self, source: dict, missing: Optional[str] = None) -> None:
+    def __init__(self,
+                 source: dict,
+                 missing: Optional[str] = None,
+                 num_classes: Optional[int] = None) -> None:
         if not isinstance(source, dict) or 'type' not in source:
             raise TypeError('LoadPublicDetections: source must be a reader '
                             "config dict with a 'type', e.g. "
                             "dict(type='MASADetections', root=..., "
                             f'img_root=...); got {source!r}')
         cfg = copy.deepcopy(source)
-        if missing is not None:
-            if cfg.get('missing', missing) != missing:
+        for key, value in (('missing', missing), ('num_classes',
+                                                  num_classes)):
+            if value is None:
+                continue
+            if cfg.get(key, value) != value:
                 raise ValueError(
-                    f"LoadPublicDetections: missing='{missing}' conflicts "
-                    f"with source missing='{cfg['missing']}'")
-            cfg['missing'] = missing
+                    f"LoadPublicDetections: {key}={value!r} conflicts "
+                    f'with source {key}={cfg[key]!r}')
+            cfg[key] = value
         self.source = cfg
         self.reader = TASK_UTILS.build(cfg)
 

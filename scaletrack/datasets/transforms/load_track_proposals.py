@@ -35,6 +35,10 @@ class LoadTrackProposals(BaseTransform):
     """Read ``results['proposals_path']`` (a per-frame box file, see
     docs/architecture.md) and append the kept proposals to the annotations.
 
+    Files are read by :func:`~scaletrack.datasets.load_box_file`, the reader
+    of public detections: MASA's plain pickles and ``torch.save`` files,
+    through restricted loaders, so a downloaded file cannot run code.
+
     Must run on single frames (inside ``TransformBroadcaster``) after
     ``LoadTrackAnnotations`` and before any geometric transform (the files
     hold original-image pixels).
