@@ -88,6 +88,7 @@ def write_sav_json(path: str, num_frames: int, width: int = 256, height: int = 1
         masklet_frame_count=[len(ann_frames)] * n, masklet_edited_frame_count=[0] * n,
         masklet_type=['manual'] * n, masklet_stability_score=[None] * n, masklet_num=n)
     assert set(ann) == set(real)
+    os.makedirs(osp.dirname(path), exist_ok=True)
     with open(path, 'w') as f:
         json.dump(ann, f)
     return path
