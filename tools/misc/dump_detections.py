@@ -145,7 +145,7 @@ def videos_from_ann_file(ann_file: str, img_root: str, every: int) -> List[Video
 
 def videos_from_img_root(img_root: str, every: int) -> List[Video]:
     per_dir: Dict[str, List[str]] = {}
-    for dirpath, _, files in os.walk(img_root):
+    for dirpath, _, files in os.walk(img_root, followlinks=True):
         imgs = sorted(f for f in files if f.lower().endswith(IMAGE_EXTS)
                       and not f.startswith('.'))
         if imgs:
