@@ -2,9 +2,9 @@
 
 Layout (docs/datasets.md)::
 
-    <data_root>/<ann_path>/{video_id}_manual.json   # and/or {video_id}_auto.json
-    <data_root>/<img_path>/{video_id}/{4*i:05d}.jpg  # JPEGImages_24fps, 24 fps frames
-    <proposals_root>/{video_id}/{4*i:05d}.pth        # optional, MASA per-frame layout
+    <data_root>/<ann_path>/{video_id}_manual.json  # and {video_id}_auto.json
+    <data_root>/<img_path>/{video_id}/{4*i:05d}.jpg  # JPEGImages_24fps
+    <proposals_root>/{video_id}/{4*i:05d}.pth  # optional, MASA layout
 
 Each annotation file holds ``masklet``: a list over the annotated frames
 (6 fps) of lists over objects of COCO RLE masks, so ``masklet[i]`` is video
@@ -53,7 +53,8 @@ def _video_side(ann: dict, key: str) -> int:
     value = ann[key]
     if isinstance(value, bool) or not isinstance(value, (int, float)) or \
             not np.isfinite(value) or value <= 0 or value != int(value):
-        raise ValueError(f'"{key}" must be a positive whole number, got {value!r}')
+        raise ValueError(
+            f'"{key}" must be a positive whole number, got {value!r}')
     return int(value)
 
 
@@ -128,7 +129,8 @@ def rle_run_totals(counts: Sequence[str]) -> np.ndarray:
     runs = np.empty_like(values)
     runs[order] = csum - offsets
     bad |= _any_per_group(number_string, runs < 0, n)
-    totals = np.bincount(number_string, weights=runs, minlength=n).astype(np.int64)
+    totals = np.bincount(
+        number_string, weights=runs, minlength=n).astype(np.int64)
     totals[bad | ~has_chars] = -1
     return totals
 
@@ -152,10 +154,13 @@ def masklet_boxes(rles: Sequence[Optional[dict]],
     (``pycocotools.mask.area`` overflows for lists of more than 255 masks
     under numpy 2).
     """
+
     def where(i: int) -> str:
         if objects_per_frame:
-            return (f'the mask of object {i % objects_per_frame} at annotated frame '
-                    f'{i // objects_per_frame}')
+            return (
+                f'the mask of object {i % objects_per_frame} at annotated '
+                f'frame '
+                f'{i // objects_per_frame}')
         return f'mask {i}'
 
     boxes = np.full((len(rles), 4), np.nan, dtype=np.float64)
@@ -166,15 +171,19 @@ def masklet_boxes(rles: Sequence[Optional[dict]],
     for i in keep:
         rle = rles[i]
         if not isinstance(rle, dict) or not isinstance(rle.get('counts'), str):
-            raise ValueError(f'{where(i)} is not a COCO RLE with string counts: '
-                             f'{str(rle)[:80]}')
+            raise ValueError(
+                f'{where(i)} is not a COCO RLE with string counts: '
+                f'{str(rle)[:80]}')
         hw = rle.get('size')
         if not isinstance(hw, (list, tuple)) or len(hw) != 2 or not all(
-                isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in hw):
-            raise ValueError(f'{where(i)} has size {hw!r}, expected [height, width]')
+                isinstance(v, int) and not isinstance(v, bool) and v > 0
+                for v in hw):
+            raise ValueError(
+                f'{where(i)} has size {hw!r}, expected [height, width]')
         if size is not None and tuple(hw) != tuple(size):
-            raise ValueError(f'{where(i)} has size {list(hw)} but the video is '
-                             f'{size[0]} x {size[1]} (video_height x video_width)')
+            raise ValueError(
+                f'{where(i)} has size {list(hw)} but the video is '
+                f'{size[0]} x {size[1]} (video_height x video_width)')
         sizes.append(hw[0] * hw[1])
         counts.append(rle['counts'])
     totals = rle_run_totals(counts)
@@ -182,10 +191,13 @@ def masklet_boxes(rles: Sequence[Optional[dict]],
     if len(wrong):
         j = int(wrong[0])
         raise ValueError(
-            f'{where(keep[j])} (and {len(wrong) - 1} more) has RLE counts that '
-            f'cover {totals[j] if totals[j] >= 0 else "no valid"} pixels instead '
+            f'{where(keep[j])} (and {len(wrong) - 1} more) has RLE counts '
+            f'that '
+            f'cover {totals[j] if totals[j] >= 0 else "no valid"} pixels '
+            f'instead '
             f'of {sizes[j]} (corrupt counts)')
-    xywh = mask_utils.toBbox([rles[i] for i in keep]).reshape(-1, 4).astype(np.float64)
+    xywh = mask_utils.toBbox([rles[i]
+                              for i in keep]).reshape(-1, 4).astype(np.float64)
     xyxy = np.concatenate([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]], axis=1)
     xyxy[xywh[:, 2] <= 0] = np.nan
     boxes[keep] = xyxy
@@ -194,10 +206,11 @@ def masklet_boxes(rles: Sequence[Optional[dict]],
 
 @DATASETS.register_module()
 class SAVDataset(BaseVideoDataset):
-    """SA-V videos as video-level data infos (mmdet ``BaseVideoDataset`` layout).
+    """SA-V videos as video-level data infos (mmdet ``BaseVideoDataset``).
 
     Every annotated frame (6 fps) is a frame of the video (``frame_id = i``,
-    ``frame_index = 4 * i``, ``img_path = <img_path>/<video_id>/<4i:05d>.jpg``),
+    ``frame_index = 4 * i``,
+    ``img_path = <img_path>/<video_id>/<4i:05d>.jpg``),
     including frames where no annotated object is visible, so clip sampling
     keeps a constant frame rate. Objects are class agnostic (``bbox_label 0``,
     class ``'object'``); ``instance_id`` is the masklet id (plus 100000 for
@@ -246,14 +259,16 @@ class SAVDataset(BaseVideoDataset):
                  cache_file: Optional[str] = None,
                  check_files: bool = False,
                  frames_from: str = 'jpeg',
-                 data_prefix: dict = dict(img_path='JPEGImages_24fps', ann_path=''),
+                 data_prefix: dict = dict(
+                     img_path='JPEGImages_24fps', ann_path=''),
                  **kwargs):
         if isinstance(ann_types, str):
             ann_types = (ann_types, )
         bad = [t for t in ann_types if t not in ANN_TYPE_ID_OFFSET]
         if not ann_types or bad:
-            raise ValueError('ann_types must be a non-empty subset of '
-                             f'{tuple(ANN_TYPE_ID_OFFSET)}, got {tuple(ann_types)}')
+            raise ValueError(
+                'ann_types must be a non-empty subset of '
+                f'{tuple(ANN_TYPE_ID_OFFSET)}, got {tuple(ann_types)}')
         self.ann_types = tuple(ann_types)
         self.proposals_root = proposals_root
         self.skip_invalid = skip_invalid
@@ -261,7 +276,10 @@ class SAVDataset(BaseVideoDataset):
         self.cache_file = cache_file
         self.check_files = check_files
         if frames_from not in FRAME_SOURCES:
-            raise ValueError(f'frames_from must be one of {FRAME_SOURCES}, got {frames_from!r}')
+            raise ValueError(
+                f'frames_from must be one of {FRAME_SOURCES}, got '
+                f'{frames_from!r}'
+            )
         self.frames_from = frames_from
         self.num_invalid_videos = 0
         self.num_videos_without_auto = 0
@@ -279,8 +297,9 @@ class SAVDataset(BaseVideoDataset):
         else:
             dirs = [pattern]
         if not dirs or not all(osp.isdir(d) for d in dirs):
-            raise FileNotFoundError(f'SA-V annotation folder {pattern!r} not found; set '
-                                    "data_root and data_prefix['ann_path'] (docs/datasets.md).")
+            raise FileNotFoundError(
+                f'SA-V annotation folder {pattern!r} not found; set '
+                "data_root and data_prefix['ann_path'] (docs/datasets.md).")
         return dirs
 
     def _index_files(self) -> Dict[str, Dict[str, str]]:
@@ -291,17 +310,21 @@ class SAVDataset(BaseVideoDataset):
                 for t in self.ann_types:
                     suffix = f'_{t}.json'
                     if name.endswith(suffix):
-                        files.setdefault(name[:-len(suffix)], {})[t] = osp.join(d, name)
+                        files.setdefault(name[:-len(suffix)],
+                                         {})[t] = osp.join(d, name)
         return files
 
     def _video_ids(self, files: Dict[str, Dict[str, str]]) -> List[str]:
         if not self.ann_file:
             return sorted(files)
         if not osp.isfile(self.ann_file):
-            raise FileNotFoundError(f'SA-V video list {self.ann_file!r} not found (one video '
-                                    'id per line, or ann_file="" for all videos).')
+            raise FileNotFoundError(
+                f'SA-V video list {self.ann_file!r} not found (one video '
+                'id per line, or ann_file="" for all videos).')
         with open(self.ann_file) as f:
-            return [ln.strip() for ln in f if ln.strip() and not ln.startswith('#')]
+            return [
+                ln.strip() for ln in f if ln.strip() and not ln.startswith('#')
+            ]
 
     # ---------------------------------------------------------------- parsing
     def _read_ann_file(self, path: str) -> tuple:
@@ -310,33 +333,40 @@ class SAVDataset(BaseVideoDataset):
         ann = load_json_file(path, what='SA-V annotation')
         try:
             if not isinstance(ann, dict):
-                raise ValueError(f'expected a JSON object, got {type(ann).__name__}')
+                raise ValueError(
+                    f'expected a JSON object, got {type(ann).__name__}')
             height = _video_side(ann, 'video_height')
             width = _video_side(ann, 'video_width')
             masklet = ann['masklet']
             if not isinstance(masklet, list) or not all(
                     isinstance(m, list) for m in masklet):
-                raise ValueError('"masklet" must be a list (frames) of lists (objects)')
+                raise ValueError(
+                    '"masklet" must be a list (frames) of lists (objects)')
             num_obj = len(masklet[0]) if masklet else 0
             ids = ann.get('masklet_id', None)
-            ids = list(range(num_obj)) if ids is None else [int(i) for i in ids]
+            ids = list(
+                range(num_obj)) if ids is None else [int(i) for i in ids]
             if any(len(m) != len(ids) for m in masklet):
-                raise ValueError('masklet rows do not all have one mask per masklet_id '
-                                 f'({len(ids)} ids)')
+                raise ValueError(
+                    'masklet rows do not all have one mask per masklet_id '
+                    f'({len(ids)} ids)')
             if len(set(ids)) != len(ids):
                 raise ValueError(f'masklet ids are not unique: {ids}')
             if any(i < 0 or i >= 100_000 for i in ids):
-                raise ValueError(f'masklet ids must be in [0, 100000), got {ids[:5]}...')
+                raise ValueError(
+                    f'masklet ids must be in [0, 100000), got {ids[:5]}...')
             rles = [r for m in masklet for r in m]
             boxes = masklet_boxes(rles, (height, width), len(ids))
             boxes = boxes.reshape(len(masklet), len(ids), 4)
         except (KeyError, TypeError, ValueError, IndexError) as e:
-            raise ValueError(f'SA-V annotation file {path!r} is malformed ({e}); '
-                             're-download it or use skip_invalid=True.') from e
+            raise ValueError(
+                f'SA-V annotation file {path!r} is malformed ({e}); '
+                're-download it or use skip_invalid=True.') from e
         return ids, boxes, height, width
 
     def _parse_video(self, video_id: str, paths: Dict[str, str]) -> dict:
-        """One video -> ``{'video_id', 'video_length', 'images'}`` (no img_id yet).
+        """One video -> ``{'video_id', 'video_length', 'images'}`` (no
+        ``img_id`` yet).
 
         ``auto`` is optional (SA-V ships it for 48,436 of 50,583 training
         videos): without it the video trains on its other types; every other
@@ -348,34 +378,42 @@ class SAVDataset(BaseVideoDataset):
             t = missing[0]
             raise FileNotFoundError(
                 f'SA-V annotation file {video_id}_{t}.json not found under '
-                f'{self._ann_dirs()}; drop {t!r} from ann_types or use skip_invalid=True.')
+                f'{self._ann_dirs()}; drop {t!r} from ann_types or use '
+                f'skip_invalid=True.'
+            )
         frames: Optional[List[dict]] = None
         for t in types:
             path = paths[t]
             ids, boxes, height, width = self._read_ann_file(path)
             if frames is None:
                 frames = self._frame_infos(video_id, len(boxes), height, width)
-            elif len(frames) != len(boxes) or (
-                    frames and (frames[0]['height'], frames[0]['width']) != (height, width)):
+            elif len(frames) != len(boxes) or (frames and (
+                    frames[0]['height'], frames[0]['width']) != (height,
+                                                                 width)):
                 raise ValueError(
-                    f'{path!r} has {len(boxes)} annotated frames of {height} x {width} but '
-                    f'the other annotation type of {video_id} has {len(frames)} of '
-                    f'{frames[0]["height"] if frames else "?"} x '
-                    f'{frames[0]["width"] if frames else "?"}.')
+                    f'{path!r} has {len(boxes)} annotated frames of {height} '
+                    f'x {width} but the other annotation type of {video_id} '
+                    f'has {len(frames)}, or another size.')
             offset = ANN_TYPE_ID_OFFSET[t]
             present = ~np.isnan(boxes[..., 0])  # empty or None: absent there
             box_lists = boxes.tolist()
             for frame, row, pres in zip(frames, box_lists, present.tolist()):
                 frame['instances'].extend(
-                    dict(bbox=box, bbox_label=0, instance_id=offset + mid, ignore_flag=0)
-                    for mid, box, p in zip(ids, row, pres) if p)
+                    dict(
+                        bbox=box,
+                        bbox_label=0,
+                        instance_id=offset + mid,
+                        ignore_flag=0) for mid, box, p in zip(ids, row, pres)
+                    if p)
         if self.frames_from == 'video':
-            video_path = osp.join(osp.dirname(paths[types[0]]), video_id + '.mp4')
+            video_path = osp.join(
+                osp.dirname(paths[types[0]]), video_id + '.mp4')
             for frame in frames:
                 frame['video_path'] = video_path
         return dict(video_id=video_id, images=frames, video_length=len(frames))
 
-    def _frame_infos(self, video_id: str, length: int, height: int, width: int) -> List[dict]:
+    def _frame_infos(self, video_id: str, length: int, height: int,
+                     width: int) -> List[dict]:
         img_dir = osp.join(self.data_prefix['img_path'], video_id, '')
         prop_dir = None
         if self.proposals_root is not None:
@@ -386,16 +424,22 @@ class SAVDataset(BaseVideoDataset):
         frames = []
         for i in range(length):
             stem = f'{SAV_FRAME_STRIDE * i:05d}'
-            info = dict(img_path=img_dir + stem + '.jpg', frame_id=i,
-                        frame_index=SAV_FRAME_STRIDE * i, height=height, width=width,
-                        video_id=video_id, instances=[])
+            info = dict(
+                img_path=img_dir + stem + '.jpg',
+                frame_id=i,
+                frame_index=SAV_FRAME_STRIDE * i,
+                height=height,
+                width=width,
+                video_id=video_id,
+                instances=[])
             if prop_dir is not None:
                 info['proposals_path'] = prop_dir + stem + '.pth'
             frames.append(info)
         return frames
 
     # ---------------------------------------------------------------- loading
-    def _cache_key(self, video_ids: List[str], files: Dict[str, Dict[str, str]]) -> tuple:
+    def _cache_key(self, video_ids: List[str],
+                   files: Dict[str, Dict[str, str]]) -> tuple:
         stats = []
         for v in video_ids:
             for t in self.ann_types:
@@ -416,9 +460,12 @@ class SAVDataset(BaseVideoDataset):
             1 for v in video_ids
             if 'auto' in self.ann_types and 'auto' not in files.get(v, {}))
         if self.num_videos_without_auto and len(self.ann_types) > 1:
-            print_log(f'SAVDataset: {self.num_videos_without_auto} of {len(video_ids)} '
-                      'videos have no _auto.json (SA-V ships it for 48,436 of 50,583); '
-                      'they train on their other masklets', 'current')
+            print_log(
+                f'SAVDataset: {self.num_videos_without_auto} of '
+                f'{len(video_ids)} '
+                'videos have no _auto.json (SA-V ships it for 48,436 of '
+                '50,583); '
+                'they train on their other masklets', 'current')
         videos = self._load_videos(video_ids, files)
         if self.check_files:
             videos = self._check_files(videos)
@@ -435,12 +482,18 @@ class SAVDataset(BaseVideoDataset):
                         cached = pickle.load(f)
                     if cached.get('key') == key:
                         self.num_invalid_videos = cached['num_invalid']
-                        print_log(f'SAVDataset: {len(cached["videos"])} videos from cache '
-                                  f'{self.cache_file}', 'current')
+                        print_log(
+                            f'SAVDataset: {len(cached["videos"])} videos from '
+                            f'cache '
+                            f'{self.cache_file}', 'current')
                         return cached['videos']
-                except (OSError, EOFError, pickle.UnpicklingError, AttributeError, KeyError):
-                    print_log(f'SAVDataset: cache {self.cache_file} unreadable, rebuilding',
-                              'current', level=30)
+                except (OSError, EOFError, pickle.UnpicklingError,
+                        AttributeError, KeyError):
+                    print_log(
+                        f'SAVDataset: cache {self.cache_file} unreadable, '
+                        f'rebuilding',
+                        'current',
+                        level=30)
         videos, invalid = [], []
         for vid in video_ids:
             try:
@@ -451,11 +504,16 @@ class SAVDataset(BaseVideoDataset):
                 invalid.append((vid, str(e)))
         self.num_invalid_videos = len(invalid)
         if invalid:
-            print_log(f'SAVDataset: skipped {len(invalid)} videos with missing or corrupt '
-                      f'annotation files, e.g. {invalid[0][1]}', 'current', level=30)
+            print_log(
+                f'SAVDataset: skipped {len(invalid)} videos with missing or '
+                f'corrupt '
+                f'annotation files, e.g. {invalid[0][1]}',
+                'current',
+                level=30)
         if self.cache_file:
-            dump_pickle_atomic(dict(key=key, videos=videos, num_invalid=len(invalid)),
-                               self.cache_file)
+            dump_pickle_atomic(
+                dict(key=key, videos=videos, num_invalid=len(invalid)),
+                self.cache_file)
         return videos
 
     def _check_files(self, videos: List[dict]) -> List[dict]:
@@ -474,8 +532,12 @@ class SAVDataset(BaseVideoDataset):
                 bad.append(str(e))
         if bad:
             self.num_invalid_videos += len(bad)
-            print_log(f'SAVDataset: skipped {len(bad)} videos with missing frame or proposal '
-                      f'files, e.g. {bad[0]}', 'current', level=30)
+            print_log(
+                f'SAVDataset: skipped {len(bad)} videos with missing frame or '
+                f'proposal '
+                f'files, e.g. {bad[0]}',
+                'current',
+                level=30)
         return kept
 
     @staticmethod
@@ -486,17 +548,23 @@ class SAVDataset(BaseVideoDataset):
         img_dir = osp.dirname(frames[0]['img_path'])
         if 'video_path' in frames[0]:
             if not osp.isfile(frames[0]['video_path']):
-                raise FileNotFoundError(f'video {frames[0]["video_path"]!r} not found')
+                raise FileNotFoundError(
+                    f'video {frames[0]["video_path"]!r} not found')
             lost = []
         else:
             have = set(os.listdir(img_dir)) if osp.isdir(img_dir) else set()
-            lost = [f['img_path'] for f in frames
-                    if osp.basename(f['img_path']) not in have]
+            lost = [
+                f['img_path'] for f in frames
+                if osp.basename(f['img_path']) not in have
+            ]
         if lost:
             raise FileNotFoundError(
-                f'{len(lost)} of the {len(frames)} annotated frames of {video["video_id"]} '
-                f'are missing, e.g. {lost[0]!r}; delete {img_dir!r} and re-run '
-                'tools/dataset_converters/sav_extract_frames.py (it resumes).')
+                f'{len(lost)} of the {len(frames)} annotated frames of '
+                f'{video["video_id"]} '
+                f'are missing, e.g. {lost[0]!r}; delete {img_dir!r} and '
+                f're-run '
+                'tools/dataset_converters/sav_extract_frames.py (it '
+                'resumes).')
         if 'proposals_path' not in frames[0]:
             return
         prop_dir = osp.dirname(frames[0]['proposals_path'])
@@ -506,16 +574,23 @@ class SAVDataset(BaseVideoDataset):
                        if n.endswith('.pth') and not n.startswith('.'))
         if stray:
             raise FileNotFoundError(
-                f'proposal file {osp.join(prop_dir, stray[0])!r} (and {len(stray) - 1} more) '
-                f'is for a frame that {video["video_id"]} does not have (annotated frames '
-                'are 00000, 00004, ...); dump the proposals for the annotated frames '
-                '(tools/misc/dump_detections.py --every 4 on all frames) into a fresh folder.')
+                f'proposal file {osp.join(prop_dir, stray[0])!r} (and '
+                f'{len(stray) - 1} more) '
+                f'is for a frame that {video["video_id"]} does not have '
+                f'(annotated frames '
+                'are 00000, 00004, ...); dump the proposals for the annotated '
+                'frames '
+                '(tools/misc/dump_detections.py --every 4 on all frames) into '
+                'a fresh folder.'
+            )
         lost = sorted(wanted - props)
         if lost:
             raise FileNotFoundError(
-                f'{len(lost)} of the {len(frames)} proposal files of {video["video_id"]} are '
+                f'{len(lost)} of the {len(frames)} proposal files of '
+                f'{video["video_id"]} are '
                 f'missing, e.g. {osp.join(prop_dir, lost[0])!r}; re-run '
-                'tools/misc/dump_detections.py (it resumes) or set check_files=False and '
+                'tools/misc/dump_detections.py (it resumes) or set '
+                'check_files=False and '
                 'LoadTrackProposals(allow_missing=True).')
 
     @staticmethod
@@ -531,7 +606,8 @@ class SAVDataset(BaseVideoDataset):
     def max_shared_objects(video: dict) -> int:
         """Largest number of objects present in both frames of a pair of
         consecutive annotated frames."""
-        ids = [{i['instance_id'] for i in f['instances']} for f in video['images']]
+        ids = [{i['instance_id']
+                for i in f['instances']} for f in video['images']]
         return max((len(a & b) for a, b in zip(ids[:-1], ids[1:])), default=0)
 
     def filter_data(self) -> List[dict]:
@@ -539,14 +615,23 @@ class SAVDataset(BaseVideoDataset):
         ``min_objects_per_pair`` objects (they give no contrastive pair)."""
         if self.test_mode:
             return self.data_list
-        kept = [v for v in self.data_list
-                if self.max_shared_objects(v) >= self.min_objects_per_pair]
+        kept = [
+            v for v in self.data_list
+            if self.max_shared_objects(v) >= self.min_objects_per_pair
+        ]
         self.num_few_object_videos = len(self.data_list) - len(kept)
-        print_log(f'SAVDataset: {len(kept)} videos kept, {self.num_few_object_videos} skipped '
-                  f'(fewer than {self.min_objects_per_pair} objects shared by consecutive '
-                  f'annotated frames), {self.num_invalid_videos} skipped as invalid', 'current')
+        print_log(
+            f'SAVDataset: {len(kept)} videos kept, '
+            f'{self.num_few_object_videos} skipped '
+            f'(fewer than {self.min_objects_per_pair} objects shared by '
+            f'consecutive '
+            f'annotated frames), {self.num_invalid_videos} skipped as '
+            f'invalid',
+            'current')
         if not kept:
-            raise ValueError(f'SAVDataset: no training video left (of {len(self.data_list)}) '
-                             f'in {self.data_prefix["ann_path"]!r}; check the annotation '
-                             'folder/ann_file or lower min_objects_per_pair.')
+            raise ValueError(
+                'SAVDataset: no training video left (of '
+                f'{len(self.data_list)}) '
+                f'in {self.data_prefix["ann_path"]!r}; check the annotation '
+                'folder/ann_file or lower min_objects_per_pair.')
         return kept

@@ -36,10 +36,13 @@ def test_annotated_frames_by_default_and_all_with_every_1(tmp_path):
     write_mp4(str(tmp_path / 'sav_000' / 'sav_000001.mp4'), 30, W, H)
     out = tmp_path / 'JPEGImages_24fps'
     assert tool.main([str(tmp_path), str(out), '--workers', '1']) == 0
-    _check_frames(out / 'sav_000001', [f'{4 * i:05d}.jpg' for i in range(8)], 30)
+    _check_frames(out / 'sav_000001', [f'{4 * i:05d}.jpg' for i in range(8)],
+                  30)
     out1 = tmp_path / 'all'
-    assert tool.main([str(tmp_path / 'sav_000'), str(out1), '--every', '1',
-                      '--workers', '1']) == 0
+    assert tool.main([
+        str(tmp_path / 'sav_000'),
+        str(out1), '--every', '1', '--workers', '1'
+    ]) == 0
     _check_frames(out1 / 'sav_000001', [f'{i:05d}.jpg' for i in range(30)], 30)
 
 
@@ -53,18 +56,25 @@ def test_resumes_and_repairs(tmp_path):
     mtime = os.stat(out / 'a' / '00004.jpg').st_mtime_ns
     os.remove(out / 'b' / '00004.jpg')  # a frame lost after extraction
     os.makedirs(out / '.a.tmp')  # left by a killed run
-    res = {r.video: r for r in (tool.extract_video(str(src / v), str(out), 4)
-                                for v in ('a.mp4', 'b.mp4'))}
+    res = {
+        r.video: r
+        for r in (tool.extract_video(str(src / v), str(out), 4)
+                  for v in ('a.mp4', 'b.mp4'))
+    }
     assert res[str(src / 'a.mp4')].status == 'skipped'
-    assert res[str(src / 'b.mp4')].status == 'done'  # redone: it was incomplete
+    assert res[str(
+        src / 'b.mp4')].status == 'done'  # redone: it was incomplete
     assert os.stat(out / 'a' / '00004.jpg').st_mtime_ns == mtime
-    assert sorted(os.listdir(out / 'b')) == ['00000.jpg', '00004.jpg', '00008.jpg']
-    assert tool.extract_video(str(src / 'a.mp4'), str(out), 4).status == 'skipped'
+    assert sorted(os.listdir(out /
+                             'b')) == ['00000.jpg', '00004.jpg', '00008.jpg']
+    assert tool.extract_video(str(src / 'a.mp4'), str(out),
+                              4).status == 'skipped'
     assert not osp.exists(out / '.a.tmp')
 
 
 @pytest.mark.parametrize('damage', ['garbage', 'cut', 'annotation'])
-def test_undecodable_video_is_named_and_the_rest_goes_on(tmp_path, damage, capsys):
+def test_undecodable_video_is_named_and_the_rest_goes_on(
+        tmp_path, damage, capsys):
     tool = _tool()
     src = tmp_path / 'sav_000'
     write_mp4(str(src / 'sav_000001.mp4'), 12, W, H)

@@ -29,7 +29,8 @@ def _load(name, *parts):
 def test_walk_from_sav_mp4_to_checkpoint(tmp_path):
     sav = tmp_path / 'data' / 'sav' / 'sav_train'
     write_mp4(str(sav / 'sav_000' / 'sav_000001.mp4'), NUM_FRAMES, W, H)
-    write_sav_json(str(sav / 'sav_000' / 'sav_000001_manual.json'), NUM_FRAMES, W, H)
+    write_sav_json(
+        str(sav / 'sav_000' / 'sav_000001_manual.json'), NUM_FRAMES, W, H)
     # 1. frames (the annotated ones)
     extract = _load('sav_extract_frames', 'tools', 'dataset_converters',
                     'sav_extract_frames.py')
@@ -38,32 +39,44 @@ def test_walk_from_sav_mp4_to_checkpoint(tmp_path):
     # 2. pseudo-negative proposals
     dump = _load('dump_detections', 'tools', 'misc', 'dump_detections.py')
     det_cfg, det_ckpt = tiny_detector(str(tmp_path))
-    assert dump.main([det_cfg, det_ckpt, '--img-root', str(frames), '--out-dir',
-                      str(sav / 'proposals' / 'retinanet'), '--device', 'cpu']) == 0
+    assert dump.main([
+        det_cfg, det_ckpt, '--img-root',
+        str(frames), '--out-dir',
+        str(sav / 'proposals' / 'retinanet'), '--device', 'cpu'
+    ]) == 0
     # 3. train: the CPU-sized config on these paths, 2 iterations
     cfg = tmp_path / 'walk.py'
     cfg.write_text(f'''_base_ = {SYNTHETIC!r}
 train_dataloader = dict(
     num_workers=0, persistent_workers=False,
     dataset=dict(data_root={str(sav) + '/'!r}, check_files=True,
-                 data_prefix=dict(img_path='JPEGImages_24fps', ann_path='sav_000'),
+                 data_prefix=dict(img_path='JPEGImages_24fps',
+                                  ann_path='sav_000'),
                  proposals_root='proposals/retinanet'))
 train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=2)
 param_scheduler = []
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=2, by_epoch=False),
-                     logger=dict(interval=1))
+default_hooks = dict(
+    checkpoint=dict(type='CheckpointHook', interval=2, by_epoch=False),
+    logger=dict(interval=1))
 test_dataloader = None
 test_evaluator = None
 test_cfg = None
 ''')
     work = tmp_path / 'work'
-    proc = subprocess.run([sys.executable, 'tools/train.py', str(cfg), '--work-dir',
-                           str(work)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, 'tools/train.py',
+         str(cfg), '--work-dir',
+         str(work)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     log = proc.stdout + proc.stderr
     assert 'SAVDataset: 1 videos kept' in log
     assert 'Saving checkpoint at 2 iterations' in log
     # 4. the checkpoint of iteration 2
-    ckpt = torch.load(str(work / 'iter_2.pth'), map_location='cpu', weights_only=False)
+    ckpt = torch.load(
+        str(work / 'iter_2.pth'), map_location='cpu', weights_only=False)
     assert ckpt['meta']['iter'] == 2
     assert any(k.startswith('track_head.') for k in ckpt['state_dict'])

@@ -58,7 +58,7 @@ class VideoResult(NamedTuple):
 
 
 def find_videos(src: str) -> List[str]:
-    """``src`` itself if it is an mp4, else every ``*.mp4`` below it, sorted."""
+    """``src`` if it is an mp4, else every ``*.mp4`` below it, sorted."""
     if osp.isfile(src):
         return [src]
     if not osp.isdir(src):
@@ -101,7 +101,9 @@ def _complete(folder: str, total: int, every: int) -> bool:
     return all(frame_name(i) in have for i in range(0, total, every))
 
 
-def extract_video(video: str, out_root: str, every: int,
+def extract_video(video: str,
+                  out_root: str,
+                  every: int,
                   quality: int = DEFAULT_JPEG_QUALITY) -> VideoResult:
     """Write the frames ``0, every, 2 * every, ...`` of one video; see the
     module docstring for the failure cases (never raises)."""
@@ -113,7 +115,8 @@ def extract_video(video: str, out_root: str, every: int,
     try:
         cap = cv2.VideoCapture(video)
         if not cap.isOpened():
-            raise RuntimeError('cannot open it (not a video, or truncated or corrupt)')
+            raise RuntimeError(
+                'cannot open it (not a video, or truncated or corrupt)')
         total = header_frame_count(cap)
         if osp.isdir(tmp):
             shutil.rmtree(tmp)  # left by an interrupted run
@@ -141,18 +144,24 @@ def extract_video(video: str, out_root: str, every: int,
         if frame == 0:
             raise RuntimeError('no frame could be decoded (corrupt video)')
         if total and frame < total:
-            raise RuntimeError(f'decoding stopped at frame {frame} of the {total} in its '
-                               'header (truncated or corrupt video)')
-        num_ann = annotated_frames(video)
-        if num_ann is not None and SAV_ANNOTATION_STRIDE * (num_ann - 1) >= frame:
             raise RuntimeError(
-                f'it has {frame} frames but its _manual.json annotates {num_ann} frames '
-                f'(up to frame {SAV_ANNOTATION_STRIDE * (num_ann - 1)}): truncated video')
+                f'decoding stopped at frame {frame} of the {total} in its '
+                'header (truncated or corrupt video)')
+        num_ann = annotated_frames(video)
+        if num_ann is not None and SAV_ANNOTATION_STRIDE * (num_ann -
+                                                            1) >= frame:
+            raise RuntimeError(
+                f'it has {frame} frames but its _manual.json annotates '
+                f'{num_ann} frames '
+                f'(up to frame {SAV_ANNOTATION_STRIDE * (num_ann - 1)}): '
+                f'truncated video'
+            )
         os.replace(tmp, final)
         return VideoResult(video, 'done', written, time.perf_counter() - start)
     except Exception as e:  # reported with the video's name, the rest go on
         shutil.rmtree(tmp, ignore_errors=True)
-        return VideoResult(video, 'failed', 0, time.perf_counter() - start,
+        return VideoResult(video, 'failed', 0,
+                           time.perf_counter() - start,
                            f'{type(e).__name__}: {e}')
     finally:
         if cap is not None:
@@ -167,16 +176,28 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Extract SA-V frames as <out>/<video_id>/{frame:05d}.jpg '
         "(SAM 2's names), resumable and parallel over videos.")
-    parser.add_argument('src', help='an SA-V folder (sav_train/, searched for *.mp4 '
-                        'recursively) or one mp4')
-    parser.add_argument('out', help='output folder, e.g. data/sav/sav_train/JPEGImages_24fps')
-    parser.add_argument('--every', type=int, default=SAV_ANNOTATION_STRIDE,
-                        help='keep frames 0, N, 2N, ... (default 4: the 6 fps annotated '
-                        'frames of the 24 fps videos; 1: all frames)')
-    parser.add_argument('--workers', type=int, default=DEFAULT_WORKERS,
-                        help='videos decoded in parallel (default: %(default)s)')
-    parser.add_argument('--quality', type=int, default=DEFAULT_JPEG_QUALITY,
-                        help='JPEG quality (default %(default)s, as SAM 2)')
+    parser.add_argument(
+        'src',
+        help='an SA-V folder (sav_train/, searched for *.mp4 '
+        'recursively) or one mp4')
+    parser.add_argument(
+        'out', help='output folder, e.g. data/sav/sav_train/JPEGImages_24fps')
+    parser.add_argument(
+        '--every',
+        type=int,
+        default=SAV_ANNOTATION_STRIDE,
+        help='keep frames 0, N, 2N, ... (default 4: the 6 fps annotated '
+        'frames of the 24 fps videos; 1: all frames)')
+    parser.add_argument(
+        '--workers',
+        type=int,
+        default=DEFAULT_WORKERS,
+        help='videos decoded in parallel (default: %(default)s)')
+    parser.add_argument(
+        '--quality',
+        type=int,
+        default=DEFAULT_JPEG_QUALITY,
+        help='JPEG quality (default %(default)s, as SAM 2)')
     args = parser.parse_args(argv)
     if args.every < 1 or args.workers < 1 or not 1 <= args.quality <= 100:
         parser.error('--every and --workers must be >= 1, --quality in 1..100')
@@ -206,7 +227,8 @@ def main(argv=None) -> int:
                 bar.update()
     seconds = time.perf_counter() - start
     done = [r for r in results if r.status == 'done']
-    failed = sorted((r for r in results if r.status == 'failed'), key=lambda r: r.video)
+    failed = sorted((r for r in results if r.status == 'failed'),
+                    key=lambda r: r.video)
     written = sum(r.frames for r in done)
     print(f'\n{len(done)} videos extracted ({written} frames, '
           f'{written / max(seconds, 1e-9):.1f} frames/s written), '
@@ -215,8 +237,11 @@ def main(argv=None) -> int:
     for r in failed:
         print(f'FAILED {r.video}: {r.message}', file=sys.stderr)
     if failed:
-        print(f'{len(failed)} videos failed (listed above); fix or remove them and '
-              're-run: finished videos are skipped.', file=sys.stderr)
+        print(
+            f'{len(failed)} videos failed (listed above); fix or remove them '
+            f'and '
+            're-run: finished videos are skipped.',
+            file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -34,7 +34,8 @@ class LoadFrameFromVideo(BaseTransform):
         max_open_videos (int): readers kept open in this process.
     """
 
-    def __init__(self, to_float32: bool = False,
+    def __init__(self,
+                 to_float32: bool = False,
                  max_open_videos: int = DEFAULT_MAX_OPEN_VIDEOS) -> None:
         self.to_float32 = to_float32
         self.max_open_videos = max_open_videos
@@ -52,10 +53,12 @@ class LoadFrameFromVideo(BaseTransform):
         try:
             reader = VideoReader(path, cache_capacity=READER_CACHE_FRAMES)
         except FileNotFoundError as e:
-            raise FileNotFoundError(f'video {path!r} not found; check the SA-V folder '
-                                    "or use the extracted frames (frames_from='jpeg').") from e
+            raise FileNotFoundError(
+                f'video {path!r} not found; check the SA-V folder '
+                "or use the extracted frames (frames_from='jpeg').") from e
         if not reader.opened or reader.frame_cnt <= 0:
-            raise ValueError(f'video {path!r} cannot be decoded (corrupt or truncated).')
+            raise ValueError(
+                f'video {path!r} cannot be decoded (corrupt or truncated).')
         self._readers[path] = reader
         while len(self._readers) > self.max_open_videos:
             self._readers.popitem(last=False)
@@ -64,14 +67,16 @@ class LoadFrameFromVideo(BaseTransform):
     def transform(self, results: dict) -> dict:
         path = results.get('video_path')
         if path is None:
-            raise KeyError("LoadFrameFromVideo needs 'video_path' in the data info: "
-                           "build SAVDataset with frames_from='video'.")
+            raise KeyError(
+                "LoadFrameFromVideo needs 'video_path' in the data info: "
+                "build SAVDataset with frames_from='video'.")
         index = int(results['frame_index'])
         reader = self._reader(path)
         img = reader.get_frame(index) if index < reader.frame_cnt else None
         if img is None:
-            raise ValueError(f'frame {index} of video {path!r} cannot be decoded (the '
-                             f'video has {reader.frame_cnt} frames; truncated or corrupt).')
+            raise ValueError(
+                f'frame {index} of video {path!r} cannot be decoded (the '
+                f'video has {reader.frame_cnt} frames; truncated or corrupt).')
         if self.to_float32:
             img = img.astype(np.float32)
         results['img'] = img

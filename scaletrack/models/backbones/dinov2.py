@@ -185,10 +185,11 @@ class DINOv2Backbone(VisionTransformer):
         name = _resolve_arch_name(self.arch_name)
         release = MMPRETRAIN_DINOV2_URLS.get(name) if name else None
         if not is_url and not osp.isfile(ckpt):
-            hint = (f'download {release} and set init_cfg.checkpoint to it (with '
-                    "prefix='backbone.'), or ") if release else ''
+            hint = (f'download {release} and set init_cfg.checkpoint to it '
+                    "(with prefix='backbone.'), or ") if release else ''
             raise FileNotFoundError(
-                f'DINOv2 checkpoint {ckpt!r} not found: {hint}convert the official '
+                f'DINOv2 checkpoint {ckpt!r} not found: {hint}convert the '
+                f'official '
                 'dinov2_vit*14_pretrain.pth with tools/model_converters/'
                 f'dinov2_to_mmpretrain.py and write it to {ckpt!r}.')
         try:
@@ -197,10 +198,14 @@ class DINOv2Backbone(VisionTransformer):
             if not is_url or osp.isfile(url_cache_path(ckpt)):
                 raise
             raise RuntimeError(
-                f'DINOv2 weights could not be fetched from {ckpt} ({type(e).__name__}: '
-                f'{e}). Download that file on a machine with internet and put it at '
+                f'DINOv2 weights could not be fetched from {ckpt} '
+                f'({type(e).__name__}: '
+                f'{e}). Download that file on a machine with internet and put '
+                f'it at '
                 f'{url_cache_path(ckpt)} (mmengine\'s checkpoint cache, under '
-                '$TORCH_HOME), or set model.backbone.init_cfg.checkpoint to a local '
+                f''
+                '$TORCH_HOME), or set model.backbone.init_cfg.checkpoint to a '
+                'local '
                 'copy.') from e
 
     @property
