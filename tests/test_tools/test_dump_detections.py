@@ -103,6 +103,7 @@ def test_masa_files_are_read_back_by_the_proposal_and_detection_loaders(
     assert len(ds) == 1
 
 
+@pytest.mark.slow  # two runs and mmdet's inference: 40 s on 2 busy cores
 def test_tao_json_and_mot_det_txt_are_read_back(tmp_path, tool, detector,
                                                 reference):
     from mmdet.datasets import CocoDataset
