@@ -235,3 +235,4 @@ def test_videos_every_4_resume_and_bad_input(tmp_path, tool, detector, capsys):
             str(tmp_path / 'y'), '--device', 'cpu'
         ])
     assert not osp.exists(tmp_path / 'y' / 'sav_000001')
+    assert not osp.exists(tmp_path / 'x')  # nothing written for either

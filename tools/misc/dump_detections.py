@@ -570,9 +570,10 @@ def _settings(args) -> dict:
         cfg_options=str(args.cfg_options))
 
 
-def _check_settings(args, rank: int) -> None:
+def _check_settings(args, rank: int, write: bool = False) -> None:
     """A run into an ``--out-dir`` of another run (other detector or
-    options) would mix their boxes: refused."""
+    options) would mix their boxes: refused. ``write``: record this run's
+    settings (once its detector has been built)."""
     import json
     from scaletrack.utils.file_io import dump_json_atomic
     path = osp.join(args.out_dir, STATE_DIR, SETTINGS_FILE)
@@ -588,7 +589,7 @@ def _check_settings(args, rank: int) -> None:
             raise ValueError(
                 f'{args.out_dir!r} holds detections of another run '
                 f'(differs in {diff}); use a fresh --out-dir')
-    elif rank == 0:
+    elif write and rank == 0:
         dump_json_atomic(mine, path, indent=1)
 
 
@@ -618,6 +619,7 @@ def main(argv=None) -> int:
         device,
         args.cfg_options,
         strict=not args.allow_partial_checkpoint)
+    _check_settings(args, rank, write=True)
     mine = [v for i, v in enumerate(videos) if i % world == rank]
     todo = [
         v for v in mine if not osp.isfile(record_path(args.out_dir, v.key))
