@@ -1,4 +1,5 @@
-"""SAVDataset: masklets (COCO RLE at 6 fps) -> boxes, frames, identities, filtering."""
+"""SAVDataset: masklets (COCO RLE at 6 fps) -> boxes, frames, identities,
+filtering; the real SA-V example files."""
 import os
 import os.path as osp
 
@@ -34,14 +35,16 @@ def _three_object_video():
     frames = []
     for i in range(5):
         a = rect_mask(2 + 3 * i, 5, 12 + 3 * i, 20)
-        b = ellipse_mask(40, 30, 6, 4) if i <= 2 else np.zeros((H, W), np.uint8)
+        b = ellipse_mask(40, 30, 6, 4) if i <= 2 else np.zeros(
+            (H, W), np.uint8)
         c = rect_mask(50, 1, 60, 9)
         frames.append([a, b, c])
     return frames
 
 
 def _dataset(root, **kw):
-    kw.setdefault('data_prefix', dict(img_path='JPEGImages_24fps', ann_path='ann'))
+    kw.setdefault('data_prefix',
+                  dict(img_path='JPEGImages_24fps', ann_path='ann'))
     kw.setdefault('ann_file', '')
     return SAVDataset(data_root=str(root), pipeline=[], **kw)
 
@@ -56,8 +59,10 @@ def test_masklet_boxes_match_pixels_and_empty_masks_are_nan(dw):
 
 def test_masklet_boxes_of_many_masks_at_once(dw):
     """A whole video's masks in one call (more than 255 of them)."""
-    masks = [rect_mask(i % 50, i % 30, i % 50 + 1 + i % 7, i % 30 + 2) if i % 4 else
-             np.zeros((H, W), np.uint8) for i in range(300)]
+    masks = [
+        rect_mask(i % 50, i % 30, i % 50 + 1 + i % 7, i % 30 + 2) if i %
+        4 else np.zeros((H, W), np.uint8) for i in range(300)
+    ]
     boxes = masklet_boxes([dw.encode_rle(m) for m in masks])
     for m, b in zip(masks, boxes):
         if m.any():
@@ -68,21 +73,30 @@ def test_masklet_boxes_of_many_masks_at_once(dw):
 
 def test_reads_boxes_frames_and_ids(tmp_path, dw):
     frames = _three_object_video()
-    dw.write_sav_annotation(str(tmp_path / 'ann'), 'sav_000001', frames, masklet_ids=[3, 7, 9])
+    dw.write_sav_annotation(
+        str(tmp_path / 'ann'), 'sav_000001', frames, masklet_ids=[3, 7, 9])
     ds = _dataset(tmp_path, proposals_root='props')
     assert len(ds) == 1 and ds.metainfo['classes'] == ('object', )
     video = ds.get_data_info(0)
     assert video['video_id'] == 'sav_000001' and video['video_length'] == 5
     for i, frame in enumerate(video['images']):
         assert frame['frame_id'] == i and frame['frame_index'] == 4 * i
-        assert frame['img_path'] == osp.join(str(tmp_path), 'JPEGImages_24fps', 'sav_000001',
-                                             f'{4 * i:05d}.jpg')
-        assert frame['proposals_path'] == osp.join(str(tmp_path), 'props', 'sav_000001',
-                                                   f'{4 * i:05d}.pth')
+        assert frame['img_path'] == osp.join(
+            str(tmp_path), 'JPEGImages_24fps', 'sav_000001',
+            f'{4 * i:05d}.jpg')
+        assert frame['proposals_path'] == osp.join(
+            str(tmp_path), 'props', 'sav_000001', f'{4 * i:05d}.pth')
         assert (frame['height'], frame['width']) == (H, W)
-        expected = {mid: _mask_box(m) for mid, m in zip([3, 7, 9], frames[i]) if m.any()}
-        got = {inst['instance_id']: inst['bbox'] for inst in frame['instances']}
-        assert got.keys() == expected.keys()  # ellipse (id 7) absent from frame 3 on
+        expected = {
+            mid: _mask_box(m)
+            for mid, m in zip([3, 7, 9], frames[i]) if m.any()
+        }
+        got = {
+            inst['instance_id']: inst['bbox']
+            for inst in frame['instances']
+        }
+        assert got.keys() == expected.keys(
+        )  # ellipse (id 7) absent from frame 3 on
         for k in expected:
             np.testing.assert_allclose(got[k], expected[k])
         assert all(inst['bbox_label'] == 0 and inst['ignore_flag'] == 0
@@ -92,19 +106,28 @@ def test_reads_boxes_frames_and_ids(tmp_path, dw):
 
 def test_manual_and_auto_ids_are_unique(tmp_path, dw):
     frames = _three_object_video()
-    dw.write_sav_annotation(str(tmp_path / 'ann'), 'sav_000002', frames, 'manual')
-    dw.write_sav_annotation(str(tmp_path / 'ann'), 'sav_000002', [f[:2] for f in frames], 'auto')
+    dw.write_sav_annotation(
+        str(tmp_path / 'ann'), 'sav_000002', frames, 'manual')
+    dw.write_sav_annotation(
+        str(tmp_path / 'ann'), 'sav_000002', [f[:2] for f in frames], 'auto')
     ds = _dataset(tmp_path, ann_types=('manual', 'auto'))
-    ids0 = [i['instance_id'] for i in ds.get_data_info(0)['images'][0]['instances']]
+    ids0 = [
+        i['instance_id'] for i in ds.get_data_info(0)['images'][0]['instances']
+    ]
     assert sorted(ids0) == [0, 1, 2, 100000, 100001]
     # the auto copy of object 0 has the same box as the manual one
-    insts = {i['instance_id']: i['bbox'] for i in ds.get_data_info(0)['images'][0]['instances']}
+    insts = {
+        i['instance_id']: i['bbox']
+        for i in ds.get_data_info(0)['images'][0]['instances']
+    }
     assert insts[0] == insts[100000]
 
 
 def test_missing_and_corrupt_files_are_named(tmp_path, dw):
-    dw.write_sav_annotation(str(tmp_path / 'ann'), 'sav_000003', _three_object_video())
-    (tmp_path / 'ann' / 'sav_000004_manual.json').write_text('{"masklet": [[{"size": ')
+    dw.write_sav_annotation(
+        str(tmp_path / 'ann'), 'sav_000003', _three_object_video())
+    (tmp_path / 'ann' /
+     'sav_000004_manual.json').write_text('{"masklet": [[{"size": ')
     with pytest.raises(ValueError, match='sav_000004_manual.json'):
         _dataset(tmp_path)
     # a listed video without its annotation file
@@ -119,7 +142,8 @@ def test_missing_and_corrupt_files_are_named(tmp_path, dw):
 
 
 def test_skip_invalid_counts(tmp_path, dw):
-    dw.write_sav_annotation(str(tmp_path / 'ann'), 'sav_000003', _three_object_video())
+    dw.write_sav_annotation(
+        str(tmp_path / 'ann'), 'sav_000003', _three_object_video())
     (tmp_path / 'ann' / 'sav_000004_manual.json').write_text('not json')
     (tmp_path / 'ann' / 'sav_000006_manual.json').write_text('{}')
     ds = _dataset(tmp_path, skip_invalid=True)
@@ -131,13 +155,16 @@ def test_videos_without_two_shared_objects_are_skipped(tmp_path, dw):
     blank = np.zeros((H, W), np.uint8)
     a = rect_mask(1, 1, 10, 10)
     b = rect_mask(20, 20, 30, 30)
-    # two objects but never in the same consecutive pair: a in frames 0, 2; b in 1, 3
-    dw.write_sav_annotation(ann, 'sav_000010', [[a, blank], [blank, b], [a, blank], [blank, b]])
+    # two objects but never in the same consecutive pair: a in frames 0, 2;
+    # b in 1, 3
+    dw.write_sav_annotation(ann, 'sav_000010',
+                            [[a, blank], [blank, b], [a, blank], [blank, b]])
     dw.write_sav_annotation(ann, 'sav_000011', [[a]] * 4)  # a single object
     # frames 1-2 share a and b
     dw.write_sav_annotation(ann, "sav_000012", [[a, blank], [a, b], [a, b]])
     ds = _dataset(tmp_path)
-    assert [ds.get_data_info(i)['video_id'] for i in range(len(ds))] == ['sav_000012']
+    assert [ds.get_data_info(i)['video_id']
+            for i in range(len(ds))] == ['sav_000012']
     assert ds.num_few_object_videos == 2
     assert len(_dataset(tmp_path, test_mode=True)) == 3
     assert len(_dataset(tmp_path, min_objects_per_pair=1)) == 2
@@ -150,12 +177,16 @@ def test_video_list_and_glob_shards(tmp_path, dw):
     dw.write_sav_annotation(str(tmp_path / 'sav_000'), 'sav_000001', frames)
     dw.write_sav_annotation(str(tmp_path / 'sav_001'), 'sav_001001', frames)
     dw.write_sav_annotation(str(tmp_path / 'other'), 'sav_009001', frames)
-    ds = _dataset(tmp_path, data_prefix=dict(img_path='JPEGImages_24fps', ann_path='sav_00?'))
-    assert [ds.get_data_info(i)['video_id'] for i in range(len(ds))] == [
-        'sav_000001', 'sav_001001']
+    ds = _dataset(
+        tmp_path,
+        data_prefix=dict(img_path='JPEGImages_24fps', ann_path='sav_00?'))
+    assert [ds.get_data_info(i)['video_id']
+            for i in range(len(ds))] == ['sav_000001', 'sav_001001']
     (tmp_path / 'list.txt').write_text('sav_001001\n')
-    ds = _dataset(tmp_path, ann_file='list.txt',
-                  data_prefix=dict(img_path='JPEGImages_24fps', ann_path='sav_00?'))
+    ds = _dataset(
+        tmp_path,
+        ann_file='list.txt',
+        data_prefix=dict(img_path='JPEGImages_24fps', ann_path='sav_00?'))
     assert len(ds) == 1 and ds.get_data_info(0)['video_id'] == 'sav_001001'
 
 
@@ -172,7 +203,8 @@ def test_cache_is_used_and_invalidated(tmp_path, dw, monkeypatch):
 
     monkeypatch.setattr(SAVDataset, '_parse_video', boom)
     second = _dataset(tmp_path, cache_file=cache)
-    assert second.get_data_info(0)['images'] == first.get_data_info(0)['images']
+    assert second.get_data_info(0)['images'] == first.get_data_info(
+        0)['images']
     monkeypatch.undo()
     # changing an annotation file (different size) rebuilds the index
     dw.write_sav_annotation(ann, 'sav_000001', [f[:2] for f in frames])
@@ -240,14 +272,21 @@ def test_real_files_boxes_ids_frames_and_sizes(tmp_path):
         assert frame['frame_id'] == i and frame['frame_index'] == 4 * i
         assert frame['img_path'].endswith(f'sav_000001/{4 * i:05d}.jpg')
         assert (frame['height'], frame['width']) == (REAL_H, REAL_W)
-        got = {inst['instance_id']: inst['bbox'] for inst in frame['instances']}
+        got = {
+            inst['instance_id']: inst['bbox']
+            for inst in frame['instances']
+        }
         expected = dict(ref[i])
         expected.update({100000 + k: v for k, v in ref_auto[i].items()})
         assert got.keys() == expected.keys()
         for k in expected:
             np.testing.assert_array_equal(got[k], expected[k])
     # every object of the video, manual 0..4 and auto 100000..100008
-    ids = {inst['instance_id'] for f in video['images'] for inst in f['instances']}
+    ids = {
+        inst['instance_id']
+        for f in video['images']
+        for inst in f['instances']
+    }
     assert ids == set(range(5)) | set(range(100000, 100009))
 
 
@@ -258,11 +297,14 @@ def test_missing_auto_file_trains_on_manual_masklets(tmp_path):
     ds = _dataset(tmp_path, ann_types=('manual', 'auto'), test_mode=True)
     assert len(ds) == 1 and ds.num_videos_without_auto == 1
     manual_only = _dataset(tmp_path, ann_types=('manual', ), test_mode=True)
-    assert ds.get_data_info(0)['images'] == manual_only.get_data_info(0)['images']
-    assert len(_dataset(tmp_path, ann_types=('manual', 'auto'))) == 1  # training too
+    assert ds.get_data_info(0)['images'] == manual_only.get_data_info(
+        0)['images']
+    assert len(_dataset(tmp_path,
+                        ann_types=('manual', 'auto'))) == 1  # training too
 
 
 def test_none_entries_are_absent_objects(tmp_path):
+
     def drop(t, ann):
         ann['masklet'][3][1] = None
 
@@ -271,7 +313,8 @@ def test_none_entries_are_absent_objects(tmp_path):
     frames = ds.get_data_info(0)['images']
     ref = _real_reference('manual', [2, 3])
     assert 1 in ref[3]  # visible in the real file
-    assert {i['instance_id'] for i in frames[3]['instances']} == set(ref[3]) - {1}
+    assert {i['instance_id']
+            for i in frames[3]['instances']} == set(ref[3]) - {1}
     assert {i['instance_id'] for i in frames[2]['instances']} == set(ref[2])
 
 
@@ -286,6 +329,7 @@ def test_none_entries_are_absent_objects(tmp_path):
 def test_malformed_real_file_names_it(tmp_path, what, match):
     """Issue 12: a mask of another size or garbage run lengths (boxes with
     x2 in the millions before) is an error naming the file."""
+
     def edit(t, ann):
         rle = ann['masklet'][7][2]
         if what == 'size':
@@ -305,7 +349,8 @@ def test_malformed_real_file_names_it(tmp_path, what, match):
     with pytest.raises(ValueError, match=match) as err:
         _dataset(tmp_path, test_mode=True)
     assert 'sav_000001_manual.json' in str(err.value)
-    ds = _dataset(tmp_path, test_mode=True, skip_invalid=True, serialize_data=False)
+    ds = _dataset(
+        tmp_path, test_mode=True, skip_invalid=True, serialize_data=False)
     assert len(ds) == 0 and ds.num_invalid_videos == 1
 
 
@@ -343,8 +388,9 @@ def test_rle_run_totals_of_pycocotools_encodings(dw):
     non-code or empty string is -1."""
     from scaletrack.datasets.sav_dataset import rle_run_totals
     rng = np.random.default_rng(0)
-    masks = [np.zeros((H, W), np.uint8), np.ones((H, W), np.uint8)] + [
-        (rng.random((H, W)) < p).astype(np.uint8) for p in (0.01, 0.3, 0.5, 0.9)]
+    masks = [np.zeros((H, W), np.uint8),
+             np.ones((H, W), np.uint8)] + [(rng.random(
+                 (H, W)) < p).astype(np.uint8) for p in (0.01, 0.3, 0.5, 0.9)]
     counts = [dw.encode_rle(m)['counts'] for m in masks]
     np.testing.assert_array_equal(rle_run_totals(counts), [H * W] * len(masks))
     cut, space, empty = rle_run_totals([counts[3][:-1], ' ', '']).tolist()
@@ -355,14 +401,19 @@ def test_check_files_names_missing_frames_and_stray_proposals(tmp_path, dw):
     frames = _three_object_video()
     dw.write_sav_annotation(str(tmp_path / 'ann'), 'sav_000001', frames)
     imgs = [np.zeros((H, W, 3), np.uint8)] * 5
-    paths = dw.write_frames(str(tmp_path / 'JPEGImages_24fps'), 'sav_000001', imgs)
+    paths = dw.write_frames(
+        str(tmp_path / 'JPEGImages_24fps'), 'sav_000001', imgs)
     for p in paths:
         stem = osp.splitext(osp.basename(p))[0]
-        dw.write_box_file(str(tmp_path / 'props' / 'sav_000001' / f'{stem}.pth'),
-                          [[1, 1, 5, 5, 0.9]])
-    assert len(_dataset(tmp_path, proposals_root='props', check_files=True)) == 1
+        dw.write_box_file(
+            str(tmp_path / 'props' / 'sav_000001' / f'{stem}.pth'),
+            [[1, 1, 5, 5, 0.9]])
+    assert len(_dataset(tmp_path, proposals_root='props',
+                        check_files=True)) == 1
     # a proposal file for frame 00001, which is not an annotated frame
-    dw.write_box_file(str(tmp_path / 'props' / 'sav_000001' / '00001.pth'), [[1, 1, 5, 5, 1]])
+    dw.write_box_file(
+        str(tmp_path / 'props' / 'sav_000001' / '00001.pth'),
+        [[1, 1, 5, 5, 1]])
     with pytest.raises(FileNotFoundError, match='00001.pth'):
         _dataset(tmp_path, proposals_root='props', check_files=True)
     (tmp_path / 'props' / 'sav_000001' / '00001.pth').unlink()
@@ -374,8 +425,12 @@ def test_check_files_names_missing_frames_and_stray_proposals(tmp_path, dw):
     os.remove(paths[2])
     with pytest.raises(FileNotFoundError, match='00008.jpg'):
         _dataset(tmp_path, check_files=True)
-    ds = _dataset(tmp_path, check_files=True, skip_invalid=True, test_mode=True,
-                  serialize_data=False)
+    ds = _dataset(
+        tmp_path,
+        check_files=True,
+        skip_invalid=True,
+        test_mode=True,
+        serialize_data=False)
     assert len(ds) == 0 and ds.num_invalid_videos == 1
     assert len(_dataset(tmp_path)) == 1  # unchecked by default
 
@@ -403,7 +458,8 @@ def test_frames_from_video_decodes_the_annotated_frames(tmp_path, dw):
             break
         decoded.append(img)
     assert len(decoded) == 20
-    ds = _dataset(tmp_path, frames_from='video', check_files=True, test_mode=True)
+    ds = _dataset(
+        tmp_path, frames_from='video', check_files=True, test_mode=True)
     video = ds.get_data_info(0)
     load = LoadFrameFromVideo()
     for i in (4, 0, 2, 3):  # out of order: seeks backwards too
