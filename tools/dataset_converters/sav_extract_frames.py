@@ -16,10 +16,10 @@ reads.
   ``<out>/<video_id>`` when all its frames are written, so a finished
   folder is always complete; a re-run skips finished videos (after checking
   that their folder has every expected frame) and redoes the rest.
-* A video that cannot be opened, stops decoding before the frame count in
-  its header, or has fewer frames than its ``_manual.json`` annotates, is
-  reported with its path; the others go on, the failures are listed at the
-  end and the exit status is 1.
+* A video that cannot be opened, has fewer frames than its
+  ``_manual.json`` annotates or, without one, stops decoding before the
+  frame count in its header, is reported with its path; the others go on,
+  the failures are listed at the end and the exit status is 1.
 
 Usage::
 
@@ -143,19 +143,19 @@ def extract_video(video: str,
             frame += 1
         if frame == 0:
             raise RuntimeError('no frame could be decoded (corrupt video)')
-        if total and frame < total:
+        num_ann = annotated_frames(video)
+        if num_ann is not None:
+            # SA-V: the annotation is the authority (the last annotated frame
+            # must be there); a container's count may be off by a frame
+            last = SAV_ANNOTATION_STRIDE * (num_ann - 1)
+            if last >= frame:
+                raise RuntimeError(
+                    f'it has {frame} frames but its _manual.json annotates '
+                    f'{num_ann} frames (up to frame {last}): truncated video')
+        elif total and frame < total:
             raise RuntimeError(
                 f'decoding stopped at frame {frame} of the {total} in its '
                 'header (truncated or corrupt video)')
-        num_ann = annotated_frames(video)
-        if num_ann is not None and SAV_ANNOTATION_STRIDE * (num_ann -
-                                                            1) >= frame:
-            raise RuntimeError(
-                f'it has {frame} frames but its _manual.json annotates '
-                f'{num_ann} frames '
-                f'(up to frame {SAV_ANNOTATION_STRIDE * (num_ann - 1)}): '
-                f'truncated video'
-            )
         os.replace(tmp, final)
         return VideoResult(video, 'done', written, time.perf_counter() - start)
     except Exception as e:  # reported with the video's name, the rest go on
