@@ -65,6 +65,8 @@ def test_masa_files_are_read_back_by_the_proposal_and_detection_loaders(
     paths = _write_frames(
         str(img_root / 'sav_000001'),
         [(k, f'{k:05d}.jpg') for k in range(0, 20, 4)])
+    # an unfinished extraction (sav_extract_frames.py's temporary folder)
+    _write_frames(str(img_root / '.sav_000002.tmp'), [(0, '00000.jpg')])
     out = tmp_path / 'sav_train' / 'proposals'
     assert tool.main([
         *detector, '--img-root',
@@ -89,6 +91,7 @@ def test_masa_files_are_read_back_by_the_proposal_and_detection_loaders(
         np.testing.assert_allclose(got['scores'], scores, atol=1e-6)
         np.testing.assert_array_equal(got['labels'], labels)
         np.testing.assert_allclose(props.load(box_file), boxes, atol=1e-4)
+    assert sorted(os.listdir(out)) == ['.dump_detections', 'sav_000001']
     # the proposals are exactly SA-V's annotated frames
     write_sav_json(
         str(tmp_path / 'sav_train' / 'sav_000' / 'sav_000001_manual.json'), 17,

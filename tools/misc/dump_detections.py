@@ -168,7 +168,9 @@ def videos_from_ann_file(ann_file: str, img_root: str,
 
 def videos_from_img_root(img_root: str, every: int) -> List[Video]:
     per_dir: Dict[str, List[str]] = {}
-    for dirpath, _, files in os.walk(img_root, followlinks=True):
+    for dirpath, dirs, files in os.walk(img_root, followlinks=True):
+        # hidden folders: unfinished extractions (.{video}.tmp), our state
+        dirs[:] = sorted(d for d in dirs if not d.startswith('.'))
         imgs = sorted(
             f for f in files
             if f.lower().endswith(IMAGE_EXTS) and not f.startswith('.'))
