@@ -9,11 +9,5 @@ _base_ = [
     '../_base_/schedules/adamw_5e.py',
     '../_base_/default_runtime.py',
 ]
-# DINOv2-S weights converted from the official checkpoint:
-#   python tools/model_converters/dinov2_to_mmpretrain.py \
-#       dinov2_vits14_pretrain.pth checkpoints/dinov2_vits14_mmpretrain.pth
-model = dict(
-    backbone=dict(
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='checkpoints/dinov2_vits14_mmpretrain.pth')))
+# DINOv2-S weights: mmpretrain's release, by URL in the model base
+# (configs/_base_/models/scaletrack_dinov2-s.py).

@@ -14,8 +14,4 @@ _base_ = [
 ]
 model = dict(
     # no proposal files for SportsMOT: negatives are the other players
-    max_proposals_per_frame=0,
-    backbone=dict(
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='checkpoints/dinov2_vits14_mmpretrain.pth')))
+    max_proposals_per_frame=0)

@@ -2,6 +2,8 @@
 # of 1 clip of 10 uniformly sampled frames (the chain length of Table 5,
 # uniform sampling as in Table 19), Large-Scale Jittering shared by every
 # frame of the clip, and Detic pseudo-negative proposals (Sec. 3.3).
+# Frames: tools/dataset_converters/sav_extract_frames.py; proposals:
+# tools/misc/dump_detections.py (docs/datasets.md, "From the download").
 # Module-level names are prefixed (sav_/train_) so that this file can be a
 # base together with a test-set base (mmengine forbids duplicate keys among
 # bases: no dataset_type / data_root / img_scale / backend_args here).
@@ -63,4 +65,7 @@ train_dataloader = dict(
         ann_types=('manual', ),
         proposals_root='proposals/detic',
         cache_file='data/sav/sav_train_index.pkl',
+        # every annotated frame's JPEG and proposal file exists (one listdir
+        # per folder at start-up instead of a crash hours into training)
+        check_files=True,
         pipeline=train_pipeline))

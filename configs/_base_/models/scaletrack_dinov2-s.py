@@ -3,8 +3,15 @@
 # encoder adapter (256-d, 4 points per head), a 2-layer spatio-temporal
 # decoder with intermediate supervision (Table 12), chain contrastive loss,
 # and the Hungarian cosine tracker (Appendix A, "Inference").
-# Weights: set backbone.init_cfg to a DINOv2 checkpoint converted with
-# tools/model_converters/dinov2_to_mmpretrain.py.
+# Weights: mmpretrain's release of the official DINOv2-S (configs/dinov2/
+# metafile.yml, vit-small-p14_dinov2-pre_3rdparty), fetched by mmengine into
+# $TORCH_HOME/hub/checkpoints on first use; its keys are those of an
+# ImageClassifier, so prefix='backbone.' selects the ViT. Offline: put the
+# file there (the error says where), or point checkpoint at a local file
+# (e.g. the official dinov2_vits14_pretrain.pth converted with
+# tools/model_converters/dinov2_to_mmpretrain.py, then without prefix).
+dinov2_s_url = ('https://download.openmmlab.com/mmpretrain/v1.0/dinov2/'
+                'vit-small-p14_dinov2-pre_3rdparty_20230426-5641ca5a.pth')
 model = dict(
     type='ScaleTrack',
     data_preprocessor=dict(
@@ -18,7 +25,9 @@ model = dict(
         type='DINOv2Backbone',
         arch='dinov2-small',
         multi_level=True,
-        frozen=True),
+        frozen=True,
+        init_cfg=dict(
+            type='Pretrained', checkpoint=dinov2_s_url, prefix='backbone.')),
     neck=dict(
         type='DeformableEncoderAdapter',
         in_channels=[384, 384, 384, 384],

@@ -8,14 +8,31 @@ the final LayerNorm to every returned block (as DINOv2's own
 ``get_intermediate_layers(norm=True)`` does for its dense heads; mmpretrain
 normalises the last block only) and keeps the weights frozen.
 """
+import os.path as osp
 from typing import Optional, Sequence, Tuple, Union
+from urllib.parse import urlparse
 
 import torch
 from mmdet.registry import MODELS
 from mmpretrain.models.backbones import VisionTransformer
 from torch import Tensor
 
-__all__ = ['DINOv2Backbone', 'DINOV2_ARCHS']
+__all__ = ['DINOv2Backbone', 'DINOV2_ARCHS', 'MMPRETRAIN_DINOV2_URLS']
+
+# mmpretrain's releases of the official DINOv2 weights (mmpretrain
+# configs/dinov2/metafile.yml, "Weights"). They hold an ImageClassifier's
+# state dict, so they load into this backbone with prefix='backbone.'.
+_MMPRETRAIN_DINOV2 = 'https://download.openmmlab.com/mmpretrain/v1.0/dinov2/'
+MMPRETRAIN_DINOV2_URLS = {
+    'dinov2-small': _MMPRETRAIN_DINOV2 +
+    'vit-small-p14_dinov2-pre_3rdparty_20230426-5641ca5a.pth',
+    'dinov2-base': _MMPRETRAIN_DINOV2 +
+    'vit-base-p14_dinov2-pre_3rdparty_20230426-ba246503.pth',
+    'dinov2-large': _MMPRETRAIN_DINOV2 +
+    'vit-large-p14_dinov2-pre_3rdparty_20230426-f3302d9e.pth',
+    'dinov2-giant': _MMPRETRAIN_DINOV2 +
+    'vit-giant-p14_dinov2-pre_3rdparty_20230426-2934a630.pth',
+}
 
 # Sizes of the released DINOv2 models (Oquab et al. 2024, Table 17/18).
 # ``default_out_indices``: four evenly spaced blocks ending with the last
@@ -43,6 +60,14 @@ _ALIASES = {'s': 'dinov2-small', 'small': 'dinov2-small',
             'g': 'dinov2-giant', 'giant': 'dinov2-giant'}
 
 
+def url_cache_path(url: str) -> str:
+    """Where mmengine's ``load_checkpoint`` keeps (and first looks for) a
+    checkpoint fetched from ``url``."""
+    # mmengine's load_from_http -> torch.hub.load_state_dict_from_url
+    return osp.join(torch.hub.get_dir(), 'checkpoints',
+                    osp.basename(urlparse(url).path))
+
+
 def _resolve_arch(arch: Union[str, dict]) -> dict:
     if isinstance(arch, dict):
         need = {'embed_dims', 'num_layers', 'num_heads',
@@ -51,15 +76,22 @@ def _resolve_arch(arch: Union[str, dict]) -> dict:
             raise ValueError(f'DINOv2Backbone: a custom arch dict needs the '
                              f'keys {sorted(need)}, got {sorted(arch)}')
         return dict(arch)
-    name = arch.lower()
-    for short in ('dinov2-', 'dinov2_', 'vit'):
-        if name.startswith(short) and name[len(short):] in _ALIASES:
-            name = name[len(short):]
-    name = _ALIASES.get(name, name)
+    name = _resolve_arch_name(arch)
     if name not in DINOV2_ARCHS:
         raise ValueError(f'DINOv2Backbone: unknown arch {arch!r}; choose one '
                          f'of {sorted(DINOV2_ARCHS)} or pass a dict')
     return dict(DINOV2_ARCHS[name])
+
+
+def _resolve_arch_name(arch: Optional[str]) -> Optional[str]:
+    """The ``DINOV2_ARCHS`` name of an arch string (None for a dict)."""
+    if arch is None:
+        return None
+    name = arch.lower()
+    for short in ('dinov2-', 'dinov2_', 'vit'):
+        if name.startswith(short) and name[len(short):] in _ALIASES:
+            name = name[len(short):]
+    return _ALIASES.get(name, name)
 
 
 @MODELS.register_module()
@@ -86,8 +118,12 @@ class DINOv2Backbone(VisionTransformer):
         norm_intermediate: apply the final LayerNorm to every returned block.
         img_size, patch_size, layer_scale_init_value: DINOv2's values (518,
             14, 1e-5) so that the released checkpoints load unchanged.
-        init_cfg: e.g. ``dict(type='Pretrained', checkpoint=<file written
-            by tools/model_converters/dinov2_to_mmpretrain.py>)``.
+        init_cfg: ``dict(type='Pretrained', checkpoint=MMPRETRAIN_DINOV2_URLS[
+            arch], prefix='backbone.')`` (the configs' choice), or a local
+            file, e.g. one written by
+            tools/model_converters/dinov2_to_mmpretrain.py (no prefix). A
+            checkpoint that cannot be read or fetched is an error saying
+            what to download and where to put it.
     """
 
     def __init__(self,
@@ -130,12 +166,47 @@ class DINOv2Backbone(VisionTransformer):
             layer_cfgs=dict(ffn_type=ffn_type),
             init_cfg=init_cfg)
         self.patch_size = patch_size
+        self.arch_name = arch if isinstance(arch, str) else None
         self.frozen = frozen
         self.norm_intermediate = norm_intermediate
         if frozen:
             for param in self.parameters():
                 param.requires_grad = False
             self.train(False)
+
+    def init_weights(self) -> None:
+        """Load ``init_cfg``'s checkpoint; when it is missing (offline, or a
+        local file not made yet) say what to download and where to put it."""
+        cfg = self.init_cfg
+        if not (isinstance(cfg, dict) and cfg.get('type') == 'Pretrained'):
+            return super().init_weights()
+        ckpt = str(cfg.get('checkpoint'))
+        is_url = ckpt.startswith(('http://', 'https://'))
+        name = _resolve_arch_name(self.arch_name)
+        release = MMPRETRAIN_DINOV2_URLS.get(name) if name else None
+        if not is_url and not osp.isfile(ckpt):
+            hint = (f'download {release} and set init_cfg.checkpoint to it '
+                    "(with prefix='backbone.'), or ") if release else ''
+            raise FileNotFoundError(
+                f'DINOv2 checkpoint {ckpt!r} not found: {hint}convert the '
+                f'official '
+                'dinov2_vit*14_pretrain.pth with tools/model_converters/'
+                f'dinov2_to_mmpretrain.py and write it to {ckpt!r}.')
+        try:
+            return super().init_weights()
+        except Exception as e:
+            if not is_url or osp.isfile(url_cache_path(ckpt)):
+                raise
+            raise RuntimeError(
+                f'DINOv2 weights could not be fetched from {ckpt} '
+                f'({type(e).__name__}: '
+                f'{e}). Download that file on a machine with internet and put '
+                f'it at '
+                f'{url_cache_path(ckpt)} (mmengine\'s checkpoint cache, under '
+                f''
+                '$TORCH_HOME), or set model.backbone.init_cfg.checkpoint to a '
+                'local '
+                'copy.') from e
 
     @property
     def out_channels(self) -> Tuple[int, ...]:
