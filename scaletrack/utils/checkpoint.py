@@ -14,6 +14,7 @@
 * :func:`load_checkpoint_checked` loads a checkpoint into a model only if
   every tensor fits (used by ``tools/test.py``, the demo and the API).
 """
+import logging
 import os
 import os.path as osp
 import re
@@ -122,7 +123,7 @@ def find_resumable_checkpoint(work_dir: str) -> Optional[str]:
                     'resume: skipped ' + '; '.join(
                         f'{p} ({why})' for p, why in skipped) +
                     f'. Resuming from the previous valid checkpoint {path}',
-                    logger='current', level=30)  # logging.WARNING
+                    logger='current', level=logging.WARNING)
             return path
         skipped.append((path, problem))
     if skipped:

@@ -210,6 +210,14 @@ class ScaleTrack(BaseMOTModel):
             name = 'loss_track' if layer == num_layers - 1 \
                 else f'd{layer}.loss_track'
             losses[name] = torch.stack([c[key] for c in clip_losses]).mean()
+        if not all(v.requires_grad for v in losses.values()):
+            # a batch without any box to embed (every clip frame empty): a
+            # zero loss tied to every trainable weight, so the backward
+            # pass (and DDP's gradient reduction) runs as on any batch
+            zero = sum(p.sum() for p in self.parameters()
+                       if p.requires_grad) * 0.0
+            losses = {k: v if v.requires_grad else v + zero
+                      for k, v in losses.items()}
         return losses
 
     def _frame_proposals(self, data_sample, gt_boxes: Tensor) -> Tensor:
