@@ -81,12 +81,17 @@ def _check_writable(path: str, option: str) -> None:
 
 def _check_video_writer(path: str) -> None:
     """Open (and drop) a writer of ``path``'s kind next to it."""
-    with atomic_path(path, keep_ext=True) as tmp:
-        writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*'mp4v'), 10.0,
-                                 (64, 64))
+    fd, probe = tempfile.mkstemp(prefix='.probe-',
+                                 suffix=osp.splitext(path)[1],
+                                 dir=osp.dirname(osp.abspath(path)))
+    os.close(fd)
+    try:
+        writer = cv2.VideoWriter(probe, cv2.VideoWriter_fourcc(*'mp4v'),
+                                 10.0, (64, 64))
         ok = writer.isOpened()
         writer.release()
-        os.remove(tmp)
+    finally:
+        os.remove(probe)
     if not ok:
         raise ValueError(f'--out {path}: OpenCV cannot write this video '
                          '(no mp4v encoder for this container)')

@@ -217,3 +217,37 @@ def test_tools_test_refuses_a_checkpoint_of_another_model(tmp_path):
     assert res.returncode != 0
     assert 'other.pth does not fit the model of config' in res.stderr
     assert SYNTH_CFG in res.stderr and 'track_head.' in res.stderr
+
+
+@pytest.mark.slow
+def test_tools_test_fitting_checkpoint_and_empty_frames(tmp_path):
+    """tools/test.py with a checkpoint that fits (random weights, the
+    Runner's layout) and a score threshold that empties most frames of the
+    synthetic TAO video after tracks were made: it tracks through and
+    writes the metrics (before: "embedding size 1 differs from the tracks'
+    64" on the first empty frame)."""
+    import json
+
+    from mmdet.registry import MODELS
+
+    from scaletrack.datasets.synthetic import generate_benchmark
+    data = tmp_path / 'data'
+    generate_benchmark(str(data), num_train_videos=1, num_val_videos=1,
+                       num_frames=6, height=96, width=128,
+                       splits=('tao_val', ))
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(SYNTH_CFG).model)
+    ckpt = tmp_path / 'epoch_1.pth'
+    torch.save({'state_dict': model.state_dict(), 'meta': {}}, str(ckpt))
+    env = dict(os.environ, PYTHONPATH=ROOT, CUDA_VISIBLE_DEVICES='',
+               SCALETRACK_SYNTH_ROOT=str(data))
+    metrics = tmp_path / 'metrics.json'
+    res = subprocess.run(
+        [sys.executable, 'tools/test.py', SYNTH_CFG, str(ckpt),
+         '--work-dir', str(tmp_path / 'work'), '--metrics-out', str(metrics),
+         '--cfg-options', 'model.tracker.score_thr=0.95'],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, (res.stdout + res.stderr)[-4000:]
+    assert 'does not fit' not in res.stdout + res.stderr
+    got = json.load(open(metrics))
+    assert got  # the evaluators ran and reported
