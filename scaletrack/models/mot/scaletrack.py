@@ -315,10 +315,12 @@ class ScaleTrack(BaseMOTModel):
             scale = out.bboxes.new_tensor(meta['scale_factor']).repeat(2)
             # clipped to the input image above; clip again after the
             # division so rounding cannot step outside the original image
-            h, w = meta.get('ori_shape', meta.get('img_shape'))
             bboxes = out.bboxes / scale
-            bboxes[:, 0::2] = bboxes[:, 0::2].clamp(0, float(w))
-            bboxes[:, 1::2] = bboxes[:, 1::2].clamp(0, float(h))
+            shape = meta.get('ori_shape') or meta.get('img_shape')
+            if shape is not None:
+                h, w = shape[:2]
+                bboxes[:, 0::2] = bboxes[:, 0::2].clamp(0, float(w))
+                bboxes[:, 1::2] = bboxes[:, 1::2].clamp(0, float(h))
             out.bboxes = bboxes
         return out
 

@@ -225,6 +225,13 @@ class ScaleTrackTracker(BaseTracker):
                 ``scores [N]``, ``labels [N]``.
             embeds (Tensor): ``[N, E]`` appearance embeddings, rows following
                 ``dets``; normalised here, so any positive scale is fine.
+                A frame without detections (``N = 0``, any ``E``) is an
+                ordinary frame: the tracks only age.
+
+        Raises:
+            ValueError: malformed shapes, or NaN/inf in the embeddings,
+                boxes or scores (:meth:`select_detections` removes the
+                latter two).
 
         Returns:
             InstanceData: the detections that belong to a track (matched or
