@@ -285,10 +285,14 @@ def test_scores_outside_0_1_are_kept_as_given():
     assert out.scores.tolist() == [2.5]  # -0.5 < score_thr 0.3
 
 
-def test_detector_label_space_is_the_detectors():
-    model = tiny_model()
-    assert model.detection_num_classes is None  # public detections
-    model.num_classes = 4
+@pytest.mark.parametrize('detector', [None, 'retinanet', 'faster-rcnn'])
+def test_detector_label_space_is_the_detectors(detector):
+    """The labelling head's 80 COCO classes, not the RPN's 1 (objectness)
+    that a Faster R-CNN also carries; public detections: unknown."""
+    from test_scaletrack_train_robustness import build
+    model, _ = build(detector)
+    assert model.detection_num_classes == (None if detector is None else 80)
+    model.num_classes = 4  # an explicit label space wins
     assert model.detection_num_classes == 4
 
 

@@ -20,6 +20,11 @@ from .detection_inputs import sanitize_detections
 from .temporal_buffer import TemporalFeatureBuffer, clip_temporal_windows
 
 
+#: Where mmdet detectors keep the head whose labels they output (checked in
+#: this order; Co-DETR has a query head besides auxiliary ones).
+_DETECTOR_LABEL_HEADS = ('query_head', 'roi_head.bbox_head', 'bbox_head')
+
+
 @MODELS.register_module()
 class ScaleTrack(BaseMOTModel):
     """A detector (or public detections) plus the ScaleTrack association net.
@@ -118,10 +123,13 @@ class ScaleTrack(BaseMOTModel):
         """The label space detections are checked against (or None)."""
         if self.num_classes is not None:
             return self.num_classes
-        if self.detector is None:
-            return None
-        for m in self.detector.modules():
-            n = getattr(m, 'num_classes', None)
+        # the head that labels the boxes: DETR-like query head, two-stage
+        # RoI head, one-stage head (not the RPN: its num_classes is 1)
+        for path in _DETECTOR_LABEL_HEADS:
+            module = self.detector
+            for part in path.split('.'):
+                module = getattr(module, part, None)
+            n = getattr(module, 'num_classes', None)
             if isinstance(n, int) and n > 0:
                 return n
         return None
