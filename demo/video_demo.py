@@ -12,9 +12,15 @@ bbox [x, y, w, h]); ``--out-mot`` as MOTChallenge rows
 ``frame,id,x,y,w,h,score,-1,-1,-1`` (frames 1-based). Every output is
 written to a temporary file and moved into place only when the whole video
 has been tracked, so a failure never leaves a half-written file.
+
+The arguments, and that every output can be written, are checked before a
+frame is tracked: a wrong extension, ``--score-thr`` outside ``[0, 1]`` or
+an output folder that cannot be created or written is an error with exit
+code 2; a failure while tracking exits with 1.
 """
 import argparse
-import json
+import contextlib
+import math
 import os
 import os.path as osp
 import sys
@@ -27,7 +33,14 @@ import numpy as np
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from scaletrack.apis import init_tracker, track_video  # noqa: E402
+from scaletrack.utils.file_io import (atomic_path,  # noqa: E402
+                                      dump_json_atomic, write_text_atomic)
 from scaletrack.visualization import ScaleTrackVisualizer  # noqa: E402
+
+#: Containers OpenCV's ``mp4v`` writer produces (the fourcc used below).
+VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov')
+#: Exit codes: bad arguments or unwritable outputs; failure while tracking.
+EXIT_USAGE, EXIT_FAILURE = 2, 1
 
 
 def parse_args(argv=None):
@@ -51,32 +64,86 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def _tmp_path(final: str) -> str:
-    d = osp.dirname(osp.abspath(final)) or '.'
-    os.makedirs(d, exist_ok=True)
-    suffix = osp.splitext(final)[1]
-    fd, path = tempfile.mkstemp(prefix='.tmp-', suffix=suffix, dir=d)
+def _check_writable(path: str, option: str) -> None:
+    """Create ``path``'s folder and write (then remove) a file in it."""
+    folder = osp.dirname(osp.abspath(path))
+    if osp.isdir(path):
+        raise ValueError(f'{option} {path} is a folder; give a file name')
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix='.probe-', dir=folder)
+        os.close(fd)
+        os.remove(probe)
+    except OSError as err:
+        raise ValueError(f'{option} {path}: cannot write into {folder} '
+                         f'({err.strerror or err})') from err
+
+
+def _check_video_writer(path: str) -> None:
+    """Open (and drop) a writer of ``path``'s kind next to it."""
+    fd, probe = tempfile.mkstemp(prefix='.probe-',
+                                 suffix=osp.splitext(path)[1],
+                                 dir=osp.dirname(osp.abspath(path)))
     os.close(fd)
-    return path
+    try:
+        writer = cv2.VideoWriter(probe, cv2.VideoWriter_fourcc(*'mp4v'),
+                                 10.0, (64, 64))
+        ok = writer.isOpened()
+        writer.release()
+    finally:
+        os.remove(probe)
+    if not ok:
+        raise ValueError(f'--out {path}: OpenCV cannot write this video '
+                         '(no mp4v encoder for this container)')
+
+
+def validate_args(args) -> None:
+    """Every check that needs no model; raises ValueError."""
+    if not (args.out or args.out_json or args.out_mot):
+        raise ValueError(
+            'nothing to write: give --out, --out-json and/or --out-mot')
+    if not osp.exists(args.input):
+        raise ValueError(f'input not found: {args.input}')
+    if args.public_dets and not osp.isdir(args.input):
+        raise ValueError('--public-dets needs INPUT to be a folder of frames')
+    if args.score_thr is not None and not (math.isfinite(args.score_thr)
+                                           and 0 <= args.score_thr <= 1):
+        raise ValueError(
+            f'--score-thr must be a number in [0, 1], got {args.score_thr}')
+    if args.fps is not None and not (math.isfinite(args.fps)
+                                     and args.fps > 0):
+        raise ValueError(f'--fps must be a positive number, got {args.fps}')
+    wanted = dict(out=(args.out, VIDEO_EXTENSIONS),
+                  out_json=(args.out_json, ('.json', )),
+                  out_mot=(args.out_mot, ('.txt', )))
+    given = {}
+    for key, (path, exts) in wanted.items():
+        if path is None:
+            continue
+        option = '--' + key.replace('_', '-')
+        if not path.lower().endswith(exts):
+            raise ValueError(f'{option} {path}: the file name must end with '
+                             + ' or '.join(exts))
+        if osp.abspath(path) in given:
+            raise ValueError(f'{option} and {given[osp.abspath(path)]} '
+                             f'name the same file {path}')
+        given[osp.abspath(path)] = option
+        _check_writable(path, option)
+    if args.out:
+        _check_video_writer(args.out)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    if not (args.out or args.out_json or args.out_mot):
-        print('nothing to write: give --out, --out-json and/or --out-mot',
-              file=sys.stderr)
-        return 2
-    if not osp.exists(args.input):
-        print(f'input not found: {args.input}', file=sys.stderr)
-        return 2
+    try:
+        validate_args(args)
+    except ValueError as err:
+        print(f'error: {err}', file=sys.stderr)
+        return EXIT_USAGE
     model = init_tracker(args.config, args.checkpoint,
                          args.detector_checkpoint, device=args.device)
     public = None
     if args.public_dets:
-        if not osp.isdir(args.input):
-            print('--public-dets needs INPUT to be a folder of frames',
-                  file=sys.stderr)
-            return 2
         public = dict(type='MASADetections', root=args.public_dets,
                       img_root=args.input)
     classes = getattr(model, 'dataset_meta', {}).get('classes') \
@@ -93,64 +160,67 @@ def main(argv=None):
     else:
         total = len([f for f in os.listdir(args.input)
                      if f.lower().endswith(('.jpg', '.jpeg', '.png'))])
-    tmp = {}
     writer = None
     json_rows, mot_rows = [], []
     start = time.time()
-    try:
-        from tqdm import tqdm
-        bar = tqdm(total=total or None, unit='frame', desc='tracking')
-        for frame in track_video(model, args.input, public, args.score_thr):
-            tr = frame.tracks
-            boxes = tr.bboxes.numpy() if len(tr) else np.zeros((0, 4))
-            for box, score, label, tid in zip(boxes, tr.scores.tolist(),
-                                              tr.labels.tolist(),
-                                              tr.instances_id.tolist()):
-                x1, y1, x2, y2 = [float(v) for v in box]
-                json_rows.append(
-                    dict(image_id=frame.index, video_id=0,
-                         category_id=int(label), track_id=int(tid),
-                         bbox=[x1, y1, x2 - x1, y2 - y1], score=float(score)))
-                mot_rows.append(
-                    f'{frame.index + 1},{int(tid)},{x1:.2f},{y1:.2f},'
-                    f'{x2 - x1:.2f},{y2 - y1:.2f},{float(score):.4f},-1,-1,-1')
-            if args.out:
-                if writer is None:
-                    tmp['out'] = _tmp_path(args.out)
-                    h, w = frame.image.shape[:2]
-                    writer = cv2.VideoWriter(
-                        tmp['out'], cv2.VideoWriter_fourcc(*'mp4v'),
-                        args.fps or fps_in, (w, h))
-                    size = (w, h)
-                drawn = visualizer.draw_tracks(frame.image[..., ::-1], tr)
-                drawn = np.ascontiguousarray(drawn[..., ::-1])
-                if (drawn.shape[1], drawn.shape[0]) != size:
-                    drawn = cv2.resize(drawn, size)
-                writer.write(drawn)
-            bar.update(1)
-            bar.set_postfix(fps=f'{bar.n / max(time.time() - start, 1e-9):.1f}')
-        bar.close()
-        if writer is not None:
-            writer.release()
-            writer = None
-        if args.out_json:
-            tmp['json'] = _tmp_path(args.out_json)
-            with open(tmp['json'], 'w') as f:
-                json.dump(json_rows, f)
-        if args.out_mot:
-            tmp['mot'] = _tmp_path(args.out_mot)
-            with open(tmp['mot'], 'w') as f:
-                f.write('\n'.join(mot_rows) + ('\n' if mot_rows else ''))
-        for key, final in (('out', args.out), ('json', args.out_json),
-                           ('mot', args.out_mot)):
-            if key in tmp:
-                os.replace(tmp.pop(key), final)
-    finally:
-        if writer is not None:
-            writer.release()
-        for path in tmp.values():
-            if osp.exists(path):
-                os.remove(path)
+    from tqdm import tqdm
+    bar = tqdm(total=total or None, unit='frame', desc='tracking')
+    with contextlib.ExitStack() as outputs:
+        # every output goes to a temporary file that replaces the final one
+        # only when the whole video was tracked (ExitStack: all or none)
+        tmp = {
+            key: outputs.enter_context(atomic_path(path, keep_ext=True))
+            for key, path in (('out', args.out), ('json', args.out_json),
+                              ('mot', args.out_mot)) if path
+        }
+        video_tmp = tmp.get('out')
+        try:
+            for frame in track_video(model, args.input, public,
+                                     args.score_thr):
+                tr = frame.tracks
+                boxes = tr.bboxes.numpy() if len(tr) else np.zeros((0, 4))
+                for box, score, label, tid in zip(boxes, tr.scores.tolist(),
+                                                  tr.labels.tolist(),
+                                                  tr.instances_id.tolist()):
+                    x1, y1, x2, y2 = [float(v) for v in box]
+                    json_rows.append(
+                        dict(image_id=frame.index, video_id=0,
+                             category_id=int(label), track_id=int(tid),
+                             bbox=[x1, y1, x2 - x1, y2 - y1],
+                             score=float(score)))
+                    mot_rows.append(
+                        f'{frame.index + 1},{int(tid)},{x1:.2f},{y1:.2f},'
+                        f'{x2 - x1:.2f},{y2 - y1:.2f},{float(score):.4f},'
+                        '-1,-1,-1')
+                if video_tmp is not None:
+                    if writer is None:
+                        h, w = frame.image.shape[:2]
+                        size = (w, h)
+                        writer = cv2.VideoWriter(
+                            video_tmp, cv2.VideoWriter_fourcc(*'mp4v'),
+                            args.fps or fps_in, size)
+                        if not writer.isOpened():
+                            raise RuntimeError(
+                                f'OpenCV could not open a video writer for '
+                                f'{args.out}')
+                    drawn = visualizer.draw_tracks(frame.image[..., ::-1],
+                                                   tr)
+                    drawn = np.ascontiguousarray(drawn[..., ::-1])
+                    if (drawn.shape[1], drawn.shape[0]) != size:
+                        drawn = cv2.resize(drawn, size)
+                    writer.write(drawn)
+                bar.update(1)
+                bar.set_postfix(
+                    fps=f'{bar.n / max(time.time() - start, 1e-9):.1f}')
+        finally:
+            bar.close()
+            if writer is not None:
+                writer.release()
+        if 'json' in tmp:
+            dump_json_atomic(json_rows, tmp['json'])
+        if 'mot' in tmp:
+            write_text_atomic(tmp['mot'],
+                              '\n'.join(mot_rows) + ('\n' if mot_rows else ''))
     n = len({r['track_id'] for r in json_rows})
     print(f'tracked {bar.n} frames, {n} tracks, '
           f'{bar.n / max(time.time() - start, 1e-9):.2f} frames/s')
@@ -158,4 +228,9 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except (ValueError, RuntimeError, OSError) as err:
+        # clear message and a non-zero status; nothing half-written is left
+        print(f'error: {err}', file=sys.stderr)
+        sys.exit(EXIT_FAILURE)

@@ -10,16 +10,22 @@ config's TETAMetric has ``out_formats=('tao', 'scalabel')`` as
 bdd100k_mot_val.py does, MOTChallenge txt files for HOTA/CLEAR/IDF1),
 atomically, through the evaluators' ``outfile_prefix``. ``--show-dir`` draws
 the tracks of every frame into that folder. Multi-GPU: tools/dist_test.sh.
+
+A checkpoint that does not fit the config's model (missing, unexpected or
+differently shaped tensors) stops the run before any frame is tracked, with
+the checkpoint, the config and the first mismatches named (exit code 1).
 """
 import argparse
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
+from mmengine.model import is_model_wrapper
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from scaletrack.engine import prepare_runner_cfg
-from scaletrack.utils import register_all_modules
+from scaletrack.utils import load_checkpoint_checked, register_all_modules
 from scaletrack.utils.file_io import dump_json_atomic
 
 
@@ -60,7 +66,8 @@ def main():
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(args.config)
     cfg = prepare_runner_cfg(cfg, args, args.config)
-    cfg.load_from = args.checkpoint
+    # loaded below through the checked loader, not mmengine's lenient one
+    cfg.load_from = None
     if args.out:
         for ev in _evaluators(cfg):
             ev['outfile_prefix'] = osp.join(args.out, ev['type'])
@@ -74,10 +81,29 @@ def main():
             vis_backends=[dict(type='LocalVisBackend')])
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \
         else RUNNERS.build(cfg)
+    model = runner.model.module if is_model_wrapper(runner.model) \
+        else runner.model
+    if args.checkpoint is not None:
+        try:
+            load_checkpoint_checked(model, args.checkpoint, args.config)
+        except (FileNotFoundError, ValueError) as err:
+            sys.exit(f'error: {err}')
+    _set_label_space(model, runner)
     metrics = runner.test()
     if args.metrics_out and runner.rank == 0:
         dump_json_atomic({k: _jsonable(v) for k, v in metrics.items()},
                          args.metrics_out, indent=1)
+
+
+def _set_label_space(model, runner) -> None:
+    """A detector-free ScaleTrack checks public-detection labels against
+    the test dataset's class list (``ScaleTrack.num_classes``)."""
+    if not hasattr(model, 'num_classes') or model.num_classes is not None \
+            or getattr(model, 'detector', None) is not None:
+        return
+    classes = runner.test_loop.dataloader.dataset.metainfo.get('classes')
+    if classes:
+        model.num_classes = len(classes)
 
 
 def _jsonable(v):

@@ -5,15 +5,22 @@
 
 Multi-GPU / multi-node: tools/dist_train.sh (torchrun); Slurm:
 tools/slurm_train.sh.
+
+``--resume`` without a path resumes from the newest checkpoint of the work
+dir that can be read: a truncated or corrupt newer one (a run killed while
+saving with an older version, a full disk) is skipped with a warning naming
+it. ``--resume CKPT`` with an unreadable CKPT is an error naming the file.
 """
 import argparse
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from scaletrack.engine import enable_amp, prepare_runner_cfg
-from scaletrack.utils import register_all_modules
+from scaletrack.utils import (checkpoint_problem, find_resumable_checkpoint,
+                              register_all_modules)
 
 
 def parse_args():
@@ -52,8 +59,16 @@ def main():
         cfg = enable_amp(cfg)
     if args.resume == 'auto':
         cfg.resume = True
-        cfg.load_from = None
+        try:
+            # None (nothing saved yet): mmengine starts from scratch
+            cfg.load_from = find_resumable_checkpoint(cfg.work_dir)
+        except RuntimeError as err:
+            sys.exit(f'error: {err}')
     elif args.resume is not None:
+        problem = checkpoint_problem(args.resume)
+        if problem is not None:
+            sys.exit(f'error: --resume {args.resume}: cannot resume from '
+                     f'this file: {problem}')
         cfg.resume = True
         cfg.load_from = args.resume
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \

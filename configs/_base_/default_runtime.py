@@ -7,8 +7,14 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
     # one checkpoint per epoch, the last 3 kept (a killed run resumes from
-    # the newest with --resume)
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3),
+    # the newest with --resume); 'atomic_local' (scaletrack/utils/
+    # checkpoint.py) writes each to a temporary file renamed into place, so
+    # a kill during the save never leaves a truncated checkpoint
+    checkpoint=dict(
+        type='CheckpointHook',
+        interval=1,
+        max_keep_ckpts=3,
+        backend_args=dict(backend='atomic_local')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='TrackVisualizationHook', draw=False))
 

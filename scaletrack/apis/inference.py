@@ -8,6 +8,7 @@
 arrays, and resets the tracker between videos.
 """
 import copy
+import math
 import os
 import os.path as osp
 import warnings
@@ -20,7 +21,6 @@ import torch
 from mmdet.registry import MODELS, TASK_UTILS
 from mmengine.config import Config
 from mmengine.dataset import Compose, default_collate
-from mmengine.runner import load_checkpoint
 from mmengine.structures import InstanceData
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
@@ -50,34 +50,44 @@ def init_tracker(config: Union[str, Config],
         checkpoint: ScaleTrack checkpoint (association net, and the detector
             if it was saved with it).
         detector_checkpoint: weights of ``model.detector`` alone (a stock
-            mmdet checkpoint).
+            mmdet checkpoint); ``checkpoint`` may then lack the detector.
         device: e.g. ``'cpu'`` or ``'cuda:0'``.
         cfg_options: overrides merged into the config.
+
+    Raises:
+        CheckpointMismatchError: a checkpoint does not fit the model (see
+            :func:`scaletrack.utils.load_checkpoint_checked`).
     """
-    from scaletrack.utils import register_all_modules
+    from scaletrack.utils import (load_checkpoint_checked,
+                                  register_all_modules)
     register_all_modules(init_default_scope=True)
+    config_name = '<Config object>'
     if isinstance(config, (str, os.PathLike)):
         if not osp.isfile(config):
             raise FileNotFoundError(f'config file not found: {config}')
+        config_name = str(config)
         config = Config.fromfile(str(config))
+    elif isinstance(config, Config) and config.filename:
+        config_name = config.filename
     elif not isinstance(config, Config):
         raise TypeError(f'config must be a path or Config, got {type(config)}')
     if cfg_options:
         config.merge_from_dict(cfg_options)
     model = MODELS.build(config.model)
+    if detector_checkpoint is not None and \
+            getattr(model, 'detector', None) is None:
+        raise ValueError('--detector-checkpoint given but the config has '
+                         'no model.detector')
     if checkpoint is not None:
-        if not osp.isfile(checkpoint):
-            raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
-        ckpt = load_checkpoint(model, checkpoint, map_location='cpu')
-        meta = ckpt.get('meta', {}) if isinstance(ckpt, dict) else {}
+        # the detector may come from its own file, nothing else may miss
+        allow = ('detector.', ) if detector_checkpoint is not None else ()
+        ckpt = load_checkpoint_checked(model, checkpoint, config_name, allow)
+        meta = ckpt.get('meta', {}) or {}
         if 'dataset_meta' in meta:
             model.dataset_meta = meta['dataset_meta']
     if detector_checkpoint is not None:
-        if getattr(model, 'detector', None) is None:
-            raise ValueError('--detector-checkpoint given but the config has '
-                             'no model.detector')
-        load_checkpoint(model.detector, detector_checkpoint,
-                        map_location='cpu')
+        load_checkpoint_checked(model.detector, detector_checkpoint,
+                                f'{config_name} (model.detector)')
     model.cfg = config
     model.to(device)
     model.eval()
@@ -184,7 +194,10 @@ def track_video(model: torch.nn.Module,
         raise ValueError('this model has no detector: pass '
                          'public_detections (a reader or its config)')
     if score_thr is not None:
-        model.tracker.score_thr = score_thr
+        if not math.isfinite(score_thr):
+            raise ValueError(f'score_thr must be a finite number, got '
+                             f'{score_thr}')
+        model.tracker.score_thr = float(score_thr)
     device = next(model.parameters()).device
     video_name = osp.splitext(osp.basename(str(source)))[0] \
         if isinstance(source, (str, os.PathLike)) else 'video'

@@ -11,32 +11,59 @@ import os
 import os.path as osp
 import pickle
 import tempfile
-from typing import IO, Any, Callable
+from contextlib import contextmanager
+from typing import IO, Any, Callable, Iterator
 
 __all__ = [
-    'atomic_write', 'write_bytes_atomic', 'write_text_atomic',
+    'atomic_path', 'atomic_write', 'write_bytes_atomic', 'write_text_atomic',
     'dump_json_atomic', 'dump_pickle_atomic', 'torch_save_atomic',
     'load_json_file'
 ]
+
+
+def _umask() -> int:
+    """The process umask (reading it means setting it; set straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def atomic_path(path: str, keep_ext: bool = False) -> Iterator[str]:
+    """Yield a temporary path next to ``path`` (parent folders are
+    created) for any writer; when the block ends without error it replaces
+    ``path``, else it is removed. ``keep_ext`` ends the temporary name with
+    ``path``'s extension, for writers that choose the format from it (e.g.
+    ``cv2.VideoWriter``).
+
+    ``tempfile.mkstemp`` creates its file with mode 0600; the file gets the
+    mode an ordinary ``open(path, 'w')`` would give (``0666 & ~umask``)
+    before it is moved into place, so outputs follow the user's umask.
+    """
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    suffix = '.tmp' + (osp.splitext(path)[1] if keep_ext else '')
+    fd, tmp = tempfile.mkstemp(
+        prefix=f'.{osp.basename(path)}.', suffix=suffix, dir=folder)
+    os.close(fd)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
 
 
 def atomic_write(path: str, write: Callable[[IO], Any],
                  binary: bool = False) -> None:
     """Call ``write(file)`` on a temporary file next to ``path`` (parent
     folders are created), then move it onto ``path``."""
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f'.{osp.basename(path)}.', suffix='.tmp', dir=folder)
-    try:
-        with os.fdopen(fd, 'wb' if binary else 'w',
-                       **({} if binary else dict(encoding='utf-8'))) as f:
+    with atomic_path(path) as tmp:
+        with open(tmp, 'wb' if binary else 'w',
+                  **({} if binary else dict(encoding='utf-8'))) as f:
             write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 def write_bytes_atomic(path: str, data: bytes) -> None:

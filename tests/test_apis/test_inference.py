@@ -133,7 +133,8 @@ def test_demo_writes_all_outputs_atomically(tmp_path):
     assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == len(
         os.listdir(frames_dir))
     cap.release()
-    assert not [f for f in os.listdir(out) if f.startswith('.tmp-')]
+    # no temporary file left (they are hidden: '.<name>.<random>.tmp')
+    assert not [f for f in os.listdir(out) if f.startswith('.')]
 
     # a frame that fails to decode halfway: an error, no output file left
     names = sorted(os.listdir(frames_dir))
@@ -145,3 +146,36 @@ def test_demo_writes_all_outputs_atomically(tmp_path):
                    dets_dir, '--out', str(out2 / 'v.mp4'), '--out-json',
                    str(out2 / 'r.json')])
     assert not out2.exists() or os.listdir(out2) == []
+
+
+class _Reader:
+    """Public detections: two boxes on every frame except ``empty``."""
+
+    def __init__(self, empty):
+        self.empty = set(empty)
+
+    def get(self, img_path, video_name, frame_index, image_id):
+        if frame_index in self.empty:
+            return dict(bboxes=np.zeros((0, 4), np.float32),
+                        scores=np.zeros((0, ), np.float32),
+                        labels=np.zeros((0, ), np.int64))
+        return dict(bboxes=np.array([[10, 30, 40, 60], [70, 20, 120, 90]],
+                                    np.float32),
+                    scores=np.array([0.9, 0.8], np.float32),
+                    labels=np.array([0, 0], np.int64))
+
+
+@pytest.mark.parametrize('empty', [[0], [2], [0, 1, 2, 3, 4]])
+def test_track_video_empty_frames(empty):
+    """Issue 12: frames without detections (first, middle, all) are
+    ordinary frames for the API; before, a middle one raised "embedding
+    size 1 differs from the tracks' 64"."""
+    cfg = Config.fromfile(SYNTH_CFG)
+    cfg.test_pipeline = SMALL_PIPELINE
+    torch.manual_seed(0)
+    model = init_tracker(cfg, device='cpu')
+    results = list(track_video(model, _frames(5), _Reader(empty)))
+    assert [r.index for r in results] == list(range(5))
+    for r in results:
+        assert (len(r.tracks) == 0) == (r.index in empty)
+        assert torch.isfinite(r.tracks.bboxes).all()

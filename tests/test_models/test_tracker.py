@@ -217,6 +217,39 @@ def test_track_handles_zero_detections_and_zero_tracks():
     assert out.instances_id.tolist() == [0]
 
 
+@pytest.mark.parametrize('empty_width', [1, 0, 8])
+def test_empty_frame_embeddings_of_any_width(empty_width):
+    """Issue 12: an empty frame's ``[0, E']`` embeddings need not have the
+    tracks' width (the MOT model used to send ``[0, 1]``; the tracker
+    raised "embedding size 1 differs from the tracks' 8"). The tracks only
+    age: kept within ``num_frames_retain``, dropped after it."""
+    tracker = ScaleTrackTracker(num_frames_retain=2)
+    tracker.track(0, dets_of([[0, 0, 10, 10]]), unit(1, 0, 0, 0, 0, 0, 0,
+                                                     0)[None])
+    for t in (1, 2):
+        out = tracker.track(t, dets_of([]), torch.zeros(0, empty_width))
+        assert len(out) == 0 and tracker.ids == [0]
+    out = tracker.track(3, dets_of([]), torch.zeros(0, empty_width))
+    assert tracker.ids == []  # 3 frames unmatched > num_frames_retain = 2
+    # a whole video of empty frames, from the first frame on
+    tracker.reset()
+    for t in range(4):
+        assert len(tracker.track(t, dets_of([]),
+                                 torch.zeros(0, empty_width))) == 0
+    assert tracker.num_tracks == 0
+
+
+def test_track_rejects_non_finite_boxes_and_scores():
+    tracker = ScaleTrackTracker()
+    nan = float('nan')
+    with pytest.raises(ValueError, match='select_detections'):
+        tracker.track(0, dets_of([[0, 0, nan, 10]]), torch.ones(1, 4))
+    with pytest.raises(ValueError, match='select_detections'):
+        tracker.track(0, dets_of([[0, 0, 10, 10]], scores=[float('inf')]),
+                      torch.ones(1, 4))
+    assert tracker.empty  # nothing was stored
+
+
 def test_track_rejects_bad_input():
     tracker = ScaleTrackTracker()
     with pytest.raises(ValueError, match='embeds must have shape'):

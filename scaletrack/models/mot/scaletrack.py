@@ -1,5 +1,5 @@
 """ScaleTrack: any detector + the learned association module (Sec. 3)."""
-
+import logging
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -9,13 +9,20 @@ from mmdet.registry import MODELS
 from mmdet.structures import TrackSampleList
 from mmdet.structures.bbox import bbox2roi, get_box_tensor
 from mmdet.utils import OptConfigType, OptMultiConfig
+from mmengine.logging import print_log
 from mmengine.structures import InstanceData
 from torch import Tensor
 
 from ..detectors.public_detections_detector import public_instances
 from ..losses import multi_layer_loss
 from ..utils.pseudo_negatives import filter_pseudo_negatives
+from .detection_inputs import sanitize_detections
 from .temporal_buffer import TemporalFeatureBuffer, clip_temporal_windows
+
+
+#: Where mmdet detectors keep the head whose labels they output (checked in
+#: this order; Co-DETR has a query head besides auxiliary ones).
+_DETECTOR_LABEL_HEADS = ('query_head', 'roi_head.bbox_head', 'bbox_head')
 
 
 @MODELS.register_module()
@@ -50,6 +57,18 @@ class ScaleTrack(BaseMOTModel):
         max_proposals_per_frame (int): cap on the pseudo-negatives embedded
             per frame (memory bound; 100 matches the detections cap).
         freeze_detector (bool): a detector is never updated by training.
+        num_classes (int, optional): size of the detections' label space,
+            checked on every frame (a label outside it is an error, see
+            ``detection_inputs.py``). ``None``: the detector's
+            ``num_classes`` when it has one, else only negative labels are
+            refused (``tools/test.py`` sets it from the test dataset).
+
+    Every frame's detections pass :func:`sanitize_detections`: invalid
+    boxes are dropped and counted (``num_invalid_boxes``), boxes are
+    clipped to the image, and a frame whose boxes were all invalid is
+    counted in ``num_all_invalid_frames`` (per video) and reported once per
+    video with mmengine's ``print_log``; the counts of the whole run are in
+    ``total_all_invalid_frames`` / ``total_invalid_boxes``.
     """
 
     def __init__(self,
@@ -65,6 +84,7 @@ class ScaleTrack(BaseMOTModel):
                  proposal_iou_thr: float = 0.5,
                  max_proposals_per_frame: int = 100,
                  freeze_detector: bool = True,
+                 num_classes: Optional[int] = None,
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(data_preprocessor, init_cfg)
@@ -89,6 +109,30 @@ class ScaleTrack(BaseMOTModel):
         if self.freeze_detector:
             self.freeze_module('detector')
         self.buffer = TemporalFeatureBuffer(self.temporal_window)
+        self.num_classes = None if num_classes is None else int(num_classes)
+        self.total_all_invalid_frames = 0
+        self.total_invalid_boxes = 0
+        self._reset_invalid_counts()
+
+    def _reset_invalid_counts(self) -> None:
+        self.num_all_invalid_frames = 0  # in the current video
+        self.num_invalid_boxes = 0
+
+    @property
+    def detection_num_classes(self) -> Optional[int]:
+        """The label space detections are checked against (or None)."""
+        if self.num_classes is not None:
+            return self.num_classes
+        # the head that labels the boxes: DETR-like query head, two-stage
+        # RoI head, one-stage head (not the RPN: its num_classes is 1)
+        for path in _DETECTOR_LABEL_HEADS:
+            module = self.detector
+            for part in path.split('.'):
+                module = getattr(module, part, None)
+            n = getattr(module, 'num_classes', None)
+            if isinstance(n, int) and n > 0:
+                return n
+        return None
 
     def train(self, mode: bool = True):
         super().train(mode)
@@ -174,6 +218,14 @@ class ScaleTrack(BaseMOTModel):
             name = 'loss_track' if layer == num_layers - 1 \
                 else f'd{layer}.loss_track'
             losses[name] = torch.stack([c[key] for c in clip_losses]).mean()
+        if not all(v.requires_grad for v in losses.values()):
+            # a batch without any box to embed (every clip frame empty): a
+            # zero loss tied to every trainable weight, so the backward
+            # pass (and DDP's gradient reduction) runs as on any batch
+            zero = sum(p.sum() for p in self.parameters()
+                       if p.requires_grad) * 0.0
+            losses = {k: v if v.requires_grad else v + zero
+                      for k, v in losses.items()}
         return losses
 
     def _frame_proposals(self, data_sample, gt_boxes: Tensor) -> Tensor:
@@ -240,29 +292,70 @@ class ScaleTrack(BaseMOTModel):
         if self.tracker is not None:
             self.tracker.reset()
         self.buffer.reset()
+        if self.num_all_invalid_frames > 1:
+            print_log(
+                f'the previous video had {self.num_all_invalid_frames} '
+                'frames whose detections were all invalid '
+                f'({self.num_invalid_boxes} boxes dropped in all)',
+                logger='current', level=logging.WARNING)
+        self._reset_invalid_counts()
 
     @torch.no_grad()
     def track_frame(self, img: Tensor, img_data_sample,
                     rescale: bool = True) -> InstanceData:
         """Detect (or read public detections), embed and associate a frame."""
+        meta = img_data_sample.metainfo
+        frame_id = int(meta.get('frame_id', 0))
         dets = self._frame_detections(img, img_data_sample)
+        dets = self._sanitize(dets, meta.get('img_shape', img.shape[-2:]),
+                              frame_id, meta)
         dets = self.tracker.select_detections(dets)
         track_img, sx, sy = self._track_input(img)
         feats = self.extract_track_feats(track_img)
         temporal = self.buffer.push(feats[-1]) if self.with_temporal \
             else None
-        frame_id = int(img_data_sample.metainfo.get('frame_id', 0))
-        if len(dets) == 0:
-            embeds = feats[0].new_zeros((0, 1))
-        else:
-            boxes = dets.bboxes * dets.bboxes.new_tensor([sx, sy, sx, sy])
-            embeds = self.embed(feats, bbox2roi([boxes]), temporal)[-1]
+        # an empty frame is embedded like any other: [0, E] embeddings, so
+        # the tracker only ages its tracks
+        boxes = dets.bboxes * dets.bboxes.new_tensor([sx, sy, sx, sy])
+        embeds = self.embed(feats, bbox2roi([boxes]), temporal)[-1]
         out = self.tracker.track(frame_id, dets, embeds)
         if rescale and len(out) > 0:
-            scale = out.bboxes.new_tensor(
-                img_data_sample.metainfo['scale_factor']).repeat(2)
-            out.bboxes = out.bboxes / scale
+            scale = out.bboxes.new_tensor(meta['scale_factor']).repeat(2)
+            # clipped to the input image above; clip again after the
+            # division so rounding cannot step outside the original image
+            bboxes = out.bboxes / scale
+            shape = meta.get('ori_shape') or meta.get('img_shape')
+            if shape is not None:
+                h, w = shape[:2]
+                bboxes[:, 0::2] = bboxes[:, 0::2].clamp(0, float(w))
+                bboxes[:, 1::2] = bboxes[:, 1::2].clamp(0, float(h))
+            out.bboxes = bboxes
         return out
+
+    def _sanitize(self, dets: InstanceData, img_shape, frame_id: int,
+                  meta: dict) -> InstanceData:
+        """Input checks of a frame's detections; counts invalid ones."""
+        where = f'frame {frame_id}'
+        if meta.get('img_path'):
+            where += f' ({meta["img_path"]})'
+        n = len(dets)
+        dets, dropped = sanitize_detections(
+            dets, img_shape, self.detection_num_classes, where)
+        if dropped == 0:
+            return dets
+        self.num_invalid_boxes += dropped
+        self.total_invalid_boxes += dropped
+        if dropped == n:
+            self.num_all_invalid_frames += 1
+            self.total_all_invalid_frames += 1
+            if self.num_all_invalid_frames == 1:
+                print_log(
+                    f'{where}: all {n} detections are invalid (NaN/inf, or '
+                    'empty after clipping to the image) and were dropped; '
+                    'later such frames of this video are counted in '
+                    'model.num_all_invalid_frames',
+                    logger='current', level=logging.WARNING)
+        return dets
 
     def _frame_detections(self, img: Tensor, img_data_sample) -> InstanceData:
         """Detections of a frame in input-image pixels."""

@@ -225,6 +225,13 @@ class ScaleTrackTracker(BaseTracker):
                 ``scores [N]``, ``labels [N]``.
             embeds (Tensor): ``[N, E]`` appearance embeddings, rows following
                 ``dets``; normalised here, so any positive scale is fine.
+                A frame without detections (``N = 0``, any ``E``) is an
+                ordinary frame: the tracks only age.
+
+        Raises:
+            ValueError: malformed shapes, or NaN/inf in the embeddings,
+                boxes or scores (:meth:`select_detections` removes the
+                latter two).
 
         Returns:
             InstanceData: the detections that belong to a track (matched or
@@ -240,6 +247,11 @@ class ScaleTrackTracker(BaseTracker):
         if not torch.isfinite(embeds).all():
             raise ValueError('track(): embeds contain NaN/inf values; check '
                              'the association head output')
+        if num_dets > 0 and not (torch.isfinite(bboxes).all()
+                                 and torch.isfinite(scores).all()):
+            raise ValueError(
+                'track(): boxes or scores contain NaN/inf values; pass the '
+                'detections through select_detections() first')
         frame_id = int(frame_id)
         self._step += 1
         device = embeds.device
@@ -250,7 +262,10 @@ class ScaleTrackTracker(BaseTracker):
 
         # tracks lost for more than num_frames_retain frames cannot match
         self._drop_old_tracks(frame_id - 1)
-        if not self.empty and self._embeds.size(1) != embeds.size(1):
+        # a frame without detections is an ordinary frame whatever the width
+        # of its [0, E] embeddings: the tracks only age
+        if num_dets > 0 and not self.empty \
+                and self._embeds.size(1) != embeds.size(1):
             raise ValueError(
                 f'track(): embedding size {embeds.size(1)} differs from the '
                 f"tracks' {self._embeds.size(1)}; call reset() between videos "
