@@ -1,4 +1,4 @@
-"""Every config loads and builds; detectors compose by inheritance alone."""
+"""Every config loads and builds; detectors compose by config alone."""
 import glob
 import os
 import os.path as osp

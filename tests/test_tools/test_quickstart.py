@@ -15,7 +15,8 @@ ROWS = ('ScaleTrack (ours, trained on synthetic SA-V-style)',
 def _quickstart(work):
     return subprocess.run(
         [sys.executable, '-m', 'tools.misc.quickstart', '--work-dir',
-         str(work), '--num-train-videos', '2', '--num-val-videos', '1', '--epochs', '1'],
+         str(work), '--num-train-videos', '2', '--num-val-videos', '1',
+         '--epochs', '1'],
         cwd=ROOT, capture_output=True, text=True, timeout=800)
 
 

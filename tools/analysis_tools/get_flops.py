@@ -180,7 +180,6 @@ def complexity(model_cfg: dict, shape: int = 518, num_boxes: int = 100,
     return out
 
 
-
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Params/GFLOPs of the association network')

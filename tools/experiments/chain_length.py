@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Table 5 at small scale (SYNTHETIC): AssocA for chain lengths 2 / 5 / 10.
 
     python -m tools.experiments.chain_length [--quick] [--work-dir DIR]

@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Table 7 at small scale (SYNTHETIC): the decoder's components added one
 at a time (cumulative), with the chain loss.
 

@@ -480,9 +480,10 @@ class Workspace:
         last checkpoint (None when dry-running)."""
         done = osp.join(train_dir, DONE_FLAG)
         if not osp.isfile(done):
-            self.execute([self.python, 'tools/train.py', config,
-                           '--work-dir', train_dir, '--resume',
-                           '--cfg-options'] + list(cfg_options), log_file)
+            self.execute([
+                self.python, 'tools/train.py', config, '--work-dir',
+                train_dir, '--resume', '--cfg-options'
+            ] + list(cfg_options), log_file)
             if self.dry_run:
                 return None
             write_text_atomic(done, (last_checkpoint(train_dir) or '') + '\n')

@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Follow-up (SYNTHETIC): the losses and chain lengths on longer videos.
 
     python -m tools.experiments.long_videos [--work-dir DIR] [--dry-run]

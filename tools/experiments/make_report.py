@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Fill docs/results.md with the small-scale (SYNTHETIC) experiment tables
 and say, claim by claim, where the paper's ordering reproduces.
 

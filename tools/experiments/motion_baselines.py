@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """ScaleTrack against motion-only trackers and an untrained embedding on the
 same detections (SYNTHETIC; cf. Tables 1-4, rows ByteTrack / OC-SORT).
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Table 13 at small scale (SYNTHETIC): with and without pseudo-negative
 proposals.
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Every small-scale (SYNTHETIC) experiment in order, then the report.
 
     python -m tools.experiments.run_all [--quick] [--work-dir DIR] [--dry-run]

@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Fig. 1b and Fig. 3b at small scale (SYNTHETIC): AssocA against the number
 of training videos for the chain, pairwise, global and broken-chain losses.
 

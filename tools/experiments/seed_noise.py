@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """The noise floor of the small-scale (SYNTHETIC) results: the reference
 run repeated with other training seeds.
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Follow-up (SYNTHETIC): does the loss ordering change with 4x training?
 
     python -m tools.experiments.training_length [--work-dir DIR] [--dry-run]

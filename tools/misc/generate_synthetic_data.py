@@ -48,7 +48,6 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-
 def main(argv=None) -> int:
     args = parse_args(argv)
     data_args = {k: getattr(args, k) for k in DATA_ARGS}

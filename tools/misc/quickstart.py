@@ -4,8 +4,9 @@ Run through ``bash tools/quickstart.sh [WORK_DIR]``, which sets up the
 environment first, or from the repository root as
 ``python -m tools.misc.quickstart [--work-dir DIR]``. The steps run
 through ``tools.experiments.experiment_kit`` (the experiments' runner):
-finished steps are skipped, an interrupted training resumes. All figures it writes come from SYNTHETIC videos and a
-small model trained from scratch on CPU; they are labelled so.
+finished steps are skipped, an interrupted training resumes. All figures
+it writes come from SYNTHETIC videos and a small model trained from
+scratch on CPU; they are labelled so.
 """
 import argparse
 import os
