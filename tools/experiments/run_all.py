@@ -35,7 +35,7 @@ def main(argv=None, setting=None):
     for module in ORDER:
         t = time.time()
         module.main(argv, setting)
-        ws.log(f'{module.__name__}: {time.time() - t:.0f} s')
+        ws.log(f'{module.__name__.rsplit('.', 1)[-1]}: {time.time() - t:.0f} s')
     if args.dry_run:
         return
     report = osp.join(kit.ROOT, 'docs', 'results.md')
