@@ -35,7 +35,8 @@ def main(argv=None, setting=None):
     for module in ORDER:
         t = time.time()
         module.main(argv, setting)
-        ws.log(f'{module.__name__.rsplit('.', 1)[-1]}: {time.time() - t:.0f} s')
+        name = module.__name__.rsplit('.', 1)[-1]
+        ws.log(f'{name}: {time.time() - t:.0f} s')
     if args.dry_run:
         return
     report = osp.join(kit.ROOT, 'docs', 'results.md')
