@@ -221,6 +221,20 @@ def test_interrupted_training_is_resumed_not_skipped(tmp_path):
     assert '--resume' in runner.cmds[0]
 
 
+def test_last_checkpoint_reads_the_record_else_the_highest_epoch(tmp_path):
+    """The quickstart and the runs share this lookup: mmengine's
+    ``last_checkpoint`` record wins; without it epoch 10 beats epoch 9
+    (numeric, not lexicographic, order); a stale record is ignored."""
+    assert kit.last_checkpoint(str(tmp_path)) is None
+    for e in (2, 9, 10):
+        (tmp_path / f'epoch_{e}.pth').write_bytes(b'')
+    assert kit.last_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_10.pth')
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_9.pth'))
+    assert kit.last_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_9.pth')
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'gone.pth'))
+    assert kit.last_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_10.pth')
+
+
 def test_untrained_run_evaluates_without_checkpoint(tmp_path):
     _fake_data(str(tmp_path))
     runner = FakeRunner()
