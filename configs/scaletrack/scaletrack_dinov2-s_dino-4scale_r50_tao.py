@@ -1,4 +1,12 @@
-# mmdet's stock DETR-style DINO (COCO) + ScaleTrack-S, by inheritance alone.
+# mmdet's stock DETR-style DINO 4-scale R50 (COCO) + ScaleTrack-S on TAO: the
+# frames go through the detector (./_detector_tao_test.py). Only the
+# detector config's `model` is used (mmengine.hub.get_config loads it from
+# the installed mmdet); its data, schedule and runtime settings are not.
 # Detector weights: --detector-checkpoint (demo) or model.detector.init_cfg.
-_base_ = ['./detectors/dino-4scale_r50_coco.py', './_detector_tao_test.py']
-model = dict(detector=_base_.detector)
+_base_ = ['./_detector_tao_test.py']
+from mmengine.hub import get_config  # noqa: E402
+
+detector = get_config('mmdet::dino/dino-4scale_r50_8xb2-12e_coco.py').model
+detector.pop('data_preprocessor')  # the MOT model's preprocessor is used
+detector.update(_scope_='mmdet')  # built from mmdet's registry
+model = dict(detector=detector)

@@ -29,8 +29,10 @@ SYNTH_CONFIG = osp.join(
     ROOT, 'configs/scaletrack/synthetic/'
     'scaletrack_tiny-r18_1xb1-6e_synthetic.py')
 DETECTOR_CONFIGS = {
-    'retinanet': 'configs/scaletrack/detectors/retinanet_r50_fpn_coco.py',
-    'faster-rcnn': 'configs/scaletrack/detectors/faster-rcnn_r50_fpn_coco.py',
+    'retinanet':
+    'configs/scaletrack/scaletrack_dinov2-s_retinanet_r50_fpn_tao.py',
+    'faster-rcnn':
+    'configs/scaletrack/scaletrack_dinov2-s_faster-rcnn_r50_fpn_tao.py',
 }
 IMG_SIZE = 128  # multiple of the config's pad_size_divisor (32)
 # the paper's pseudo-negative IoU threshold (Table 13), the model default

@@ -6,32 +6,21 @@ different run in the same folder) with a fake command runner, the report's
 verdicts, and that each ablation config changes only what it claims to.
 One slow test runs a real experiment end to end on a tiny setting.
 """
-import importlib.util
+import importlib
 import json
 import os
 import os.path as osp
-import sys
 from math import comb
 
 import pytest
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-EXP_DIR = osp.join(ROOT, 'tools', 'experiments')
 
 
 def _load(name):
-    """Import tools/experiments/NAME.py (the scripts import each other by
-    plain name, so their folder goes on sys.path)."""
-    if EXP_DIR not in sys.path:
-        sys.path.insert(0, EXP_DIR)
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(EXP_DIR, f'{name}.py'))
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    """tools.experiments.NAME (tools is a package of the repository root,
+    which ``python -m pytest`` from there puts on sys.path)."""
+    return importlib.import_module(f'tools.experiments.{name}')
 
 
 kit = _load('experiment_kit')
@@ -232,6 +221,20 @@ def test_interrupted_training_is_resumed_not_skipped(tmp_path):
     assert '--resume' in runner.cmds[0]
 
 
+def test_last_checkpoint_reads_the_record_else_the_highest_epoch(tmp_path):
+    """The quickstart and the runs share this lookup: mmengine's
+    ``last_checkpoint`` record wins; without it epoch 10 beats epoch 9
+    (numeric, not lexicographic, order); a stale record is ignored."""
+    assert kit.last_checkpoint(str(tmp_path)) is None
+    for e in (2, 9, 10):
+        (tmp_path / f'epoch_{e}.pth').write_bytes(b'')
+    assert kit.last_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_10.pth')
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_9.pth'))
+    assert kit.last_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_9.pth')
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'gone.pth'))
+    assert kit.last_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_10.pth')
+
+
 def test_untrained_run_evaluates_without_checkpoint(tmp_path):
     _fake_data(str(tmp_path))
     runner = FakeRunner()
@@ -385,7 +388,7 @@ def test_make_report_fills_blocks_with_verdicts(tmp_path):
     assert '**reproduced**: Table 13' in pseudo
     assert 'higher on 1/8' in pseudo and 'within per-video noise' in pseudo
     # blocks without a table keep the placeholder; the rest is untouched
-    assert 'Not run yet: `python tools/experiments/chain_length.py`' in out
+    assert 'Not run yet: `python -m tools.experiments.chain_length`' in out
     assert '| AssocA | 52.8 | 54.4 | 54.7 | 55.8 |' in out
     assert '`scaling`: 3 of 5 claims reproduced' in out
     # 12 scaling runs + "w/o" + 2 seed repeats (the "w/" row and seed 0

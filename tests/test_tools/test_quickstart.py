@@ -14,8 +14,9 @@ ROWS = ('ScaleTrack (ours, trained on synthetic SA-V-style)',
 
 def _quickstart(work):
     return subprocess.run(
-        [sys.executable, 'tools/misc/quickstart.py', '--work-dir', str(work),
-         '--num-train-videos', '2', '--num-val-videos', '1', '--epochs', '1'],
+        [sys.executable, '-m', 'tools.misc.quickstart', '--work-dir',
+         str(work), '--num-train-videos', '2', '--num-val-videos', '1',
+         '--epochs', '1'],
         cwd=ROOT, capture_output=True, text=True, timeout=800)
 
 

@@ -5,26 +5,24 @@ step (backbone + neck + head for one frame with ``--num-boxes`` boxes and
 the cached temporal buffer of ``head.temporal_window - 1`` past maps) and
 prints seconds per frame, FPS and the ratio (b) / (a).
 
-Usage::
+Usage (from the repository root; it shares get_flops.py's model loading)::
 
-    python tools/analysis_tools/benchmark.py scaletrack-s --threads 2
-    python tools/analysis_tools/benchmark.py configs/x.py --device cuda
+    python -m tools.analysis_tools.benchmark scaletrack-s --threads 2
+    python -m tools.analysis_tools.benchmark configs/x.py --device cuda
 
-The model is a preset name (see get_flops.py) or a config file with
+The model is a short name (``get_flops.MODEL_CONFIGS``) or a config file with
 ``model.backbone``, ``model.neck`` and ``model.track_head``.
 """
 import argparse
-import os
 import statistics
-import sys
 import time
 from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from get_flops import (PRESETS, AssociationStep, build_parts,  # noqa: E402
-                       load_model_cfg, make_inputs)
+from tools.analysis_tools.get_flops import (MODEL_CONFIGS, AssociationStep,
+                                            build_parts, load_model_cfg,
+                                            make_inputs)
 
 
 def _timed(fn: Callable[[], object], device: str) -> float:
@@ -77,7 +75,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Backbone vs. association-step speed')
     parser.add_argument('model', nargs='?', default='scaletrack-s',
-                        help=f'preset {sorted(PRESETS)} or a config file')
+                        help=f'one of {sorted(MODEL_CONFIGS)} or a config '
+                        'file')
     parser.add_argument('--shape', type=int, default=518)
     parser.add_argument('--num-boxes', type=int, default=100)
     parser.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])

@@ -12,75 +12,72 @@ image of ``--shape`` pixels and ``--num-boxes`` boxes:
 Sampling ops (``grid_sample``, RoIAlign) have no FLOP handle in mmengine and
 are not counted; they are a few million multiply-adds here.
 
-Usage::
+Usage (from the repository root)::
 
     python tools/analysis_tools/get_flops.py                  # ScaleTrack-S
     python tools/analysis_tools/get_flops.py scaletrack-r50
-    python tools/analysis_tools/get_flops.py configs/x.py --num-boxes 100
+    python tools/analysis_tools/get_flops.py configs/x.py --num-boxes 100 \
+        --cfg-options model.neck.num_layers=1
 
-The model is a preset name or a config file with ``model.backbone``,
-``model.neck`` and ``model.track_head``.
+The model is a short name of `MODEL_CONFIGS` (a model config of
+``configs/_base_/models/``, optionally with a variant's overrides) or a
+config file with ``model.backbone``, ``model.neck`` and ``model.track_head``.
 """
 import argparse
-import copy
 import os
 from typing import Dict, Optional, Sequence, Tuple
 
 import torch
+from mmengine.config import DictAction
 from torch import Tensor, nn
 
-# Presets of the two Table 15 models. R50 uses C3-C5 + one extra stride-64
-# level (Deformable DETR's 4-level ResNet input); see docs/model.md.
-PRESETS = {
-    'scaletrack-s': dict(
-        backbone=dict(type='DINOv2Backbone', arch='dinov2-small',
-                      out_indices=(2, 5, 8, 11)),
-        neck=dict(type='DeformableEncoderAdapter', in_channels=[384] * 4),
-        track_head=dict(type='ScaleTrackEmbedHead',
-                        featmap_strides=(14, 14, 14, 14))),
-    'scaletrack-s-last-level': dict(
-        backbone=dict(type='DINOv2Backbone', arch='dinov2-small',
-                      multi_level=False),
-        neck=dict(type='DeformableEncoderAdapter', in_channels=[384]),
-        track_head=dict(type='ScaleTrackEmbedHead', featmap_strides=(14, ))),
-    'scaletrack-r50': dict(
-        backbone=dict(type='ResNet', depth=50, num_stages=4,
-                      out_indices=(1, 2, 3), frozen_stages=-1,
-                      norm_cfg=dict(type='BN', requires_grad=False),
-                      norm_eval=True, style='pytorch'),
-        neck=dict(type='DeformableEncoderAdapter',
-                  in_channels=[512, 1024, 2048], num_extra_levels=1),
-        track_head=dict(type='ScaleTrackEmbedHead',
-                        featmap_strides=(8, 16, 32, 64))),
-    'scaletrack-r50-c2c5': dict(
-        backbone=dict(type='ResNet', depth=50, num_stages=4,
-                      out_indices=(0, 1, 2, 3), frozen_stages=-1,
-                      norm_cfg=dict(type='BN', requires_grad=False),
-                      norm_eval=True, style='pytorch'),
-        neck=dict(type='DeformableEncoderAdapter',
-                  in_channels=[256, 512, 1024, 2048]),
-        track_head=dict(type='ScaleTrackEmbedHead',
-                        featmap_strides=(4, 8, 16, 32))),
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+_MODELS = 'configs/_base_/models'
+#: Short name -> (model config, ``--cfg-options`` of a variant that has no
+#: config of its own). The Table 15 models are ScaleTrack-S and -R50; the
+#: variants state only what they change (docs/model.md): all four DINOv2-S
+#: levels -> the last one, and the R50's C3-C5 + extra level -> C2-C5.
+MODEL_CONFIGS = {
+    'scaletrack-s': (f'{_MODELS}/scaletrack_dinov2-s.py', {}),
+    'scaletrack-l': (f'{_MODELS}/scaletrack_dinov2-l.py', {}),
+    'scaletrack-r50': (f'{_MODELS}/scaletrack_r50.py', {}),
+    'scaletrack-tiny-r18': (f'{_MODELS}/scaletrack_tiny-r18.py', {}),
+    'scaletrack-s-last-level': (f'{_MODELS}/scaletrack_dinov2-s.py', {
+        'model.backbone.multi_level': False,
+        'model.neck.in_channels': [384],
+        'model.track_head.featmap_strides': (14, )
+    }),
+    'scaletrack-r50-c2c5': (f'{_MODELS}/scaletrack_r50.py', {
+        'model.backbone.out_indices': (0, 1, 2, 3),
+        'model.neck.in_channels': [256, 512, 1024, 2048],
+        'model.neck.num_extra_levels': 0,
+        'model.track_head.featmap_strides': (4, 8, 16, 32)
+    }),
 }
 
 
-def load_model_cfg(model: str) -> dict:
-    """Preset name or config file -> ``dict(backbone, neck, track_head)``."""
-    if model in PRESETS:
-        return copy.deepcopy(PRESETS[model])
-    if not os.path.isfile(model):
-        raise SystemExit(f'{model!r} is neither a preset ({sorted(PRESETS)}) '
-                         'nor an existing config file')
+def load_model_cfg(model: str, cfg_options: Optional[dict] = None) -> dict:
+    """Short name or config file (+ ``cfg_options``) ->
+    ``dict(backbone, neck, track_head)``."""
     from mmengine.config import Config
+    options = {}
+    if model in MODEL_CONFIGS:
+        model, options = MODEL_CONFIGS[model]
+        model = os.path.join(ROOT, model)
+    elif not os.path.isfile(model):
+        raise SystemExit(f'{model!r} is neither a short name '
+                         f'({sorted(MODEL_CONFIGS)}) nor an existing config '
+                         'file')
     cfg = Config.fromfile(model)
+    cfg.merge_from_dict(dict(options, **(cfg_options or {})))
     parts = cfg.get('model', {})
     missing = [k for k in ('backbone', 'neck', 'track_head') if k not in parts]
     if missing:
         raise SystemExit(f'{model}: model.{missing} not found; the config '
                          'needs model.backbone, model.neck and '
                          'model.track_head')
-    return {k: parts[k].to_dict() if hasattr(parts[k], 'to_dict') else
-            dict(parts[k]) for k in ('backbone', 'neck', 'track_head')}
+    return {k: parts[k].to_dict() for k in ('backbone', 'neck', 'track_head')}
 
 
 def build_parts(model_cfg: dict) -> Tuple[nn.Module, nn.Module, nn.Module]:
@@ -183,24 +180,28 @@ def complexity(model_cfg: dict, shape: int = 518, num_boxes: int = 100,
     return out
 
 
-
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Params/GFLOPs of the association network')
     parser.add_argument('model', nargs='?', default='scaletrack-s',
-                        help=f'preset {sorted(PRESETS)} or a config file')
+                        help=f'one of {sorted(MODEL_CONFIGS)} or a config '
+                        'file')
     parser.add_argument('--shape', type=int, default=518,
                         help='square input size (Table 15: 518)')
     parser.add_argument('--num-boxes', type=int, default=100,
                         help='boxes per frame (Appendix A keeps up to 100)')
     parser.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
     parser.add_argument('--out', help='also write the numbers to this JSON')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override settings of the model config, '
+                        'e.g. model.neck.num_layers=1')
     return parser.parse_args(argv)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
-    result = complexity(load_model_cfg(args.model), args.shape,
+    result = complexity(load_model_cfg(args.model, args.cfg_options),
+                        args.shape,
                         args.num_boxes, args.device)
     print(f'{args.model}: {args.shape}x{args.shape} input, '
           f'{args.num_boxes} boxes')

@@ -1,7 +1,6 @@
-#!/usr/bin/env python
 """Table 5 at small scale (SYNTHETIC): AssocA for chain lengths 2 / 5 / 10.
 
-    python tools/experiments/chain_length.py [--quick] [--work-dir DIR]
+    python -m tools.experiments.chain_length [--quick] [--work-dir DIR]
 
 The chain length is the number of frames of a training clip
 (``ClipFrameSample.num_frames``; a chain of N frames has N - 1 links).
@@ -15,11 +14,8 @@ budget (it would cost twice the 10-frame run) and because 20 of the 24
 frames is nearly the whole synthetic video. Writes ``chain_length.md``,
 ``.json`` and ``.png``.
 """
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import experiment_kit as kit  # noqa: E402
+from . import experiment_kit as kit
 
 #: chain length -> config (10 = the reference config)
 CHAIN_LENGTHS = {

@@ -1,8 +1,7 @@
-#!/usr/bin/env python
 """Table 7 at small scale (SYNTHETIC): the decoder's components added one
 at a time (cumulative), with the chain loss.
 
-    python tools/experiments/components.py [--quick] [--work-dir DIR]
+    python -m tools.experiments.components [--quick] [--work-dir DIR]
 
 Rows (each adds one component to the row above):
   0. no association training: the same network at random init (stand-in
@@ -16,11 +15,8 @@ Rows (each adds one component to the row above):
 Rows 1-4 train on all training videos for the setting's epochs. Writes
 ``components.md``, ``.json`` and ``.png``.
 """
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import experiment_kit as kit  # noqa: E402
+from . import experiment_kit as kit
 
 #: (label, config or None for the reference, switches, run-name stem)
 ROWS = [

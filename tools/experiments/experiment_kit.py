@@ -23,6 +23,7 @@ ScaleTrack of the comparison), and a run whose metrics exist is never
 redone. Every file is written atomically (temporary file + ``os.replace``).
 """
 import argparse
+import glob
 import math
 import os
 import os.path as osp
@@ -67,7 +68,8 @@ class Setting:
         frames: annotated frames per generated video.
         epochs: training epochs of every run. Fixed, so that the number of
             iterations grows with the data (the paper's scaling protocol
-            trains a fixed single epoch, Sec. 4.3).
+            trains a fixed single epoch, Sec. 4.3). None: the config's
+            (the quickstart, which trains one config as it is).
         scaling_sizes: training-set sizes of the scaling curves.
         seed: data generation, training and random-init seed.
     """
@@ -75,7 +77,7 @@ class Setting:
     num_train_videos: int
     num_val_videos: int
     frames: int
-    epochs: int
+    epochs: Optional[int]
     scaling_sizes: Tuple[int, ...]
     seed: int = 0
 
@@ -85,7 +87,8 @@ class Setting:
                 f'setting {self.name!r}: the largest scaling size '
                 f'{max(self.scaling_sizes)} must equal num_train_videos '
                 f'{self.num_train_videos} (the ablations share that run)')
-        if min(self.scaling_sizes) < 1 or self.epochs < 1:
+        if min(self.scaling_sizes) < 1 or (self.epochs is not None
+                                           and self.epochs < 1):
             raise ValueError(f'setting {self.name!r}: sizes and epochs must '
                              'be >= 1')
 
@@ -254,6 +257,33 @@ def sign_test(a: Dict[str, float], b: Dict[str, float]) -> dict:
 
 
 # ---------------------------------------------------------------- running
+#: Written into a training work dir once tools/train.py has finished; holds
+#: the path of the last checkpoint. A training without it is resumed.
+DONE_FLAG = 'TRAINING_DONE'
+
+
+class CommandFailed(RuntimeError):
+    """A tools/*.py subprocess exited with ``returncode`` != 0."""
+
+    def __init__(self, msg: str, returncode: int) -> None:
+        super().__init__(msg)
+        self.returncode = returncode
+
+
+def last_checkpoint(train_dir: str) -> Optional[str]:
+    """The newest checkpoint of an mmengine work dir: the one its
+    ``last_checkpoint`` record names, else the highest ``epoch_N.pth``;
+    None when there is none."""
+    record = osp.join(train_dir, 'last_checkpoint')
+    if osp.isfile(record):
+        ckpt = _read_text(record).strip()
+        if osp.isfile(ckpt):
+            return ckpt
+    ckpts = sorted(glob.glob(osp.join(train_dir, 'epoch_*.pth')),
+                   key=lambda p: int(p.rsplit('_', 1)[1][:-len('.pth')]))
+    return ckpts[-1] if ckpts else None
+
+
 @dataclass
 class Workspace:
     """Runs the runs of one setting in ``work_dir``.
@@ -265,12 +295,14 @@ class Workspace:
         dry_run: print what would run, run nothing.
         runner: ``runner(cmd, env, log_file)`` executes a command (tests
             replace it).
+        tag: prefix of the console messages.
     """
     work_dir: str
     setting: Setting
     python: str = sys.executable
     dry_run: bool = False
     runner: Optional[Callable] = None
+    tag: str = 'experiments'
     timings: Dict[str, float] = field(default_factory=dict)
     #: CPU seconds (user + system) of the last command's process tree
     last_cpu_s: float = 0.0
@@ -286,16 +318,20 @@ class Workspace:
 
     # ------------------------------------------------------------ helpers
     def log(self, msg: str) -> None:
-        print(f'[experiments] {msg}', flush=True)
+        print(f'[{self.tag}] {msg}', flush=True)
 
     def _subprocess(self, cmd: List[str], env: dict,
                     log_file: Optional[str] = None) -> None:
         """Run ``cmd`` from the repository root; its output goes to
-        ``log_file`` (the console when None). A failure shows the log's
-        last lines and raises."""
+        ``log_file`` (the console when None). A failure raises
+        `CommandFailed`, with the log's last lines."""
         self.log('$ ' + ' '.join(cmd))
         if log_file is None:
-            subprocess.run(cmd, check=True, cwd=ROOT, env=env)
+            proc = subprocess.run(cmd, cwd=ROOT, env=env)
+            if proc.returncode != 0:
+                raise CommandFailed(
+                    f'command failed (exit {proc.returncode}, its output is '
+                    f'above): {" ".join(cmd)}', proc.returncode)
             return
         os.makedirs(osp.dirname(log_file), exist_ok=True)
         self.log(f'  (output: {log_file})')
@@ -305,11 +341,12 @@ class Workspace:
         if proc.returncode != 0:
             with open(log_file, encoding='utf-8', errors='replace') as f:
                 tail = f.readlines()[-LOG_TAIL_LINES:]
-            raise RuntimeError(
+            raise CommandFailed(
                 f'command failed (exit {proc.returncode}): {" ".join(cmd)}'
-                f'\n--- last lines of {log_file} ---\n' + ''.join(tail))
+                f'\n--- last lines of {log_file} ---\n' + ''.join(tail),
+                proc.returncode)
 
-    def _execute(self, cmd: List[str], log_file: Optional[str] = None):
+    def execute(self, cmd: List[str], log_file: Optional[str] = None):
         if self.dry_run:
             self.log('(dry run) $ ' + ' '.join(cmd))
             return
@@ -339,7 +376,7 @@ class Workspace:
                 return
         s = self.setting
         t = time.time()
-        self._execute([
+        self.execute([
             self.python, 'tools/misc/generate_synthetic_data.py',
             self.data_root, '--num-train-videos', str(s.num_train_videos),
             '--num-val-videos', str(s.num_val_videos), '--frames',
@@ -436,12 +473,50 @@ class Workspace:
                 'log there')
         return ckpt
 
+    def train(self, config: str, train_dir: str, cfg_options: List[str],
+              log_file: Optional[str] = None) -> Optional[str]:
+        """tools/train.py on ``config`` into ``train_dir`` unless its
+        `DONE_FLAG` exists (an interrupted training resumes); returns the
+        last checkpoint (None when dry-running)."""
+        done = osp.join(train_dir, DONE_FLAG)
+        if not osp.isfile(done):
+            self.execute([
+                self.python, 'tools/train.py', config, '--work-dir',
+                train_dir, '--resume', '--cfg-options'
+            ] + list(cfg_options), log_file)
+            if self.dry_run:
+                return None
+            write_text_atomic(done, (last_checkpoint(train_dir) or '') + '\n')
+        return last_checkpoint(train_dir)
+
+    def evaluate(self, config: str, checkpoint: Optional[str],
+                 eval_dir: str, cfg_options: Sequence[str] = (),
+                 log_file: Optional[str] = None) -> Optional[dict]:
+        """tools/test.py on ``config`` (+ ``checkpoint``) into ``eval_dir``
+        unless its ``metrics.json`` exists; returns the metrics (None when
+        dry-running). Raw results go to ``eval_dir/results``."""
+        metrics_file = osp.join(eval_dir, 'metrics.json')
+        if not osp.isfile(metrics_file):
+            cmd = [self.python, 'tools/test.py', config]
+            if checkpoint:
+                cmd.append(checkpoint)
+            cmd += ['--work-dir', eval_dir,
+                    '--out', osp.join(eval_dir, 'results'),
+                    '--metrics-out', metrics_file]
+            if cfg_options:
+                cmd += ['--cfg-options', *cfg_options]
+            self.execute(cmd, log_file)
+            if self.dry_run:
+                return None
+        return load_json_file(metrics_file, 'metrics file')
+
     def run(self, spec: RunSpec) -> dict:
         """Train (unless done) and evaluate (unless done) one run; returns
         ``{'metrics': ..., 'per_video': {video: AssocA}, 'record': ...}``."""
         run_dir = self.run_dir(spec)
         rec_path = self._check_record(spec)
-        metrics_file = osp.join(run_dir, 'eval', 'metrics.json')
+        eval_dir = osp.join(run_dir, 'eval')
+        metrics_file = osp.join(eval_dir, 'metrics.json')
         per_video_file = osp.join(run_dir, 'per_video.json')
         if osp.isfile(metrics_file) and osp.isfile(per_video_file):
             self.log(f'{spec.name}: done, reusing {metrics_file}')
@@ -450,29 +525,20 @@ class Workspace:
         t_train = cpu_train = 0.0
         if spec.train:
             train_dir = osp.join(run_dir, 'train')
-            done = osp.join(train_dir, 'TRAINING_DONE')
-            if not osp.isfile(done):
+            if not osp.isfile(osp.join(train_dir, DONE_FLAG)):
                 t = time.time()
-                self._execute([self.python, 'tools/train.py', spec.config,
-                               '--work-dir', train_dir, '--resume',
-                               '--cfg-options'] + self.train_options(spec),
-                              osp.join(run_dir, 'train.log'))
+                self.train(spec.config, train_dir, self.train_options(spec),
+                           osp.join(run_dir, 'train.log'))
                 t_train = time.time() - t
                 cpu_train = self.last_cpu_s
                 if self.dry_run:
                     return {}
-                write_text_atomic(done, self.checkpoint_of(train_dir) + '\n')
             ckpt = self.checkpoint_of(train_dir)
         t = time.time()
-        cmd = [self.python, 'tools/test.py', spec.config]
-        if ckpt:
-            cmd.append(ckpt)
-        eval_dir = osp.join(run_dir, 'eval')
-        cmd += ['--work-dir', eval_dir, '--out', osp.join(eval_dir, 'results'),
-                '--metrics-out', metrics_file, '--cfg-options',
-                f'randomness.seed={self.seed_of(spec)}',
-                'randomness.deterministic=True']
-        self._execute(cmd, osp.join(run_dir, 'eval.log'))
+        self.evaluate(spec.config, ckpt, eval_dir,
+                      [f'randomness.seed={self.seed_of(spec)}',
+                       'randomness.deterministic=True'],
+                      osp.join(run_dir, 'eval.log'))
         if self.dry_run:
             return {}
         t_eval = time.time() - t

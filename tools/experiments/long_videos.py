@@ -1,7 +1,6 @@
-#!/usr/bin/env python
 """Follow-up (SYNTHETIC): the losses and chain lengths on longer videos.
 
-    python tools/experiments/long_videos.py [--work-dir DIR] [--dry-run]
+    python -m tools.experiments.long_videos [--work-dir DIR] [--dry-run]
 
 On the main setting's 24-frame training videos a 10-frame clip sampled
 uniformly links frames only 2 annotated frames (1/3 s at 6 fps) apart,
@@ -15,13 +14,10 @@ chain lengths 2 / 5 / 10. Its own work dir (default
 ``.json`` and ``.png``. 6 trainings of 192 iterations and 6 evaluations of
 16 videos x 72 frames: about 20 min on the idle 2-core machine.
 """
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import chain_length  # noqa: E402
-import experiment_kit as kit  # noqa: E402
-import scaling  # noqa: E402
+from . import chain_length
+from . import experiment_kit as kit
+from . import scaling
 
 #: 72 annotated frames per video (x3 the main setting); the rest as FULL so
 #: that only the video length differs.

@@ -1,8 +1,7 @@
-#!/usr/bin/env python
 """Fill docs/results.md with the small-scale (SYNTHETIC) experiment tables
 and say, claim by claim, where the paper's ordering reproduces.
 
-    python tools/experiments/make_report.py [--tables docs/experiments]
+    python -m tools.experiments.make_report [--tables docs/experiments]
         [--report docs/results.md]
 
 Reads the ``*.json`` tables written by the experiment scripts and replaces
@@ -23,17 +22,15 @@ seed noise.
 import argparse
 import os.path as osp
 import re
-import sys
 from typing import Dict, List, Optional
 
 import numpy as np
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import experiment_kit as kit  # noqa: E402
+from . import experiment_kit as kit
 
 EXPERIMENTS = ('scaling', 'chain_length', 'pseudo_negatives', 'components',
                'motion_baselines', 'seed_noise')
-NOT_RUN = ('_Not run yet: `python tools/experiments/{name}.py` writes '
+NOT_RUN = ('_Not run yet: `python -m tools.experiments.{name}` writes '
            '`docs/experiments/{name}.json`, then run this script._')
 
 

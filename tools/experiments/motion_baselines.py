@@ -1,8 +1,7 @@
-#!/usr/bin/env python
 """ScaleTrack against motion-only trackers and an untrained embedding on the
 same detections (SYNTHETIC; cf. Tables 1-4, rows ByteTrack / OC-SORT).
 
-    python tools/experiments/motion_baselines.py [--quick] [--work-dir DIR]
+    python -m tools.experiments.motion_baselines [--quick] [--work-dir DIR]
 
 All four trackers read the same public detections of the held-out
 TAO-style synthetic videos: mmdet's ByteTrack and OC-SORT (Kalman filter +
@@ -11,12 +10,9 @@ the same config) and the trained ScaleTrack (the shared reference run).
 Writes ``motion_baselines.md``, ``.json`` and ``.png`` with TETA, LocA,
 AssocA, ClsA, HOTA and IDF1.
 """
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import experiment_kit as kit  # noqa: E402
-from components import untrained_run  # noqa: E402
+from . import experiment_kit as kit
+from .components import untrained_run
 
 METRICS = ('TETA', 'LocA', 'AssocA', 'ClsA', 'HOTA', 'IDF1')
 

@@ -1,8 +1,7 @@
-#!/usr/bin/env python
 """Table 13 at small scale (SYNTHETIC): with and without pseudo-negative
 proposals.
 
-    python tools/experiments/pseudo_negatives.py [--quick] [--work-dir DIR]
+    python -m tools.experiments.pseudo_negatives [--quick] [--work-dir DIR]
 
 "Without" does not load the per-frame proposal files and embeds no
 proposal (``model.max_proposals_per_frame=0``), so the negatives of Eq. 1
@@ -11,11 +10,8 @@ are the other annotated objects only; "with" is the shared reference run
 train the chain loss on all training videos for the setting's epochs.
 Writes ``pseudo_negatives.md``, ``.json`` and ``.png``.
 """
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import experiment_kit as kit  # noqa: E402
+from . import experiment_kit as kit
 
 NO_PROPOSALS = 'scaletrack_tiny-r18_no-pseudo-negatives_1xb1-6e_synthetic.py'
 

@@ -1,7 +1,6 @@
-#!/usr/bin/env python
 """Every small-scale (SYNTHETIC) experiment in order, then the report.
 
-    python tools/experiments/run_all.py [--quick] [--work-dir DIR] [--dry-run]
+    python -m tools.experiments.run_all [--quick] [--work-dir DIR] [--dry-run]
 
 Runs scaling, chain_length, pseudo_negatives, components,
 motion_baselines and seed_noise in one work dir (shared runs are trained
@@ -15,15 +14,14 @@ import os.path as osp
 import sys
 import time
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import chain_length  # noqa: E402
-import components  # noqa: E402
-import experiment_kit as kit  # noqa: E402
-import make_report  # noqa: E402
-import motion_baselines  # noqa: E402
-import pseudo_negatives  # noqa: E402
-import scaling  # noqa: E402
-import seed_noise  # noqa: E402
+from . import chain_length
+from . import components
+from . import experiment_kit as kit
+from . import make_report
+from . import motion_baselines
+from . import pseudo_negatives
+from . import scaling
+from . import seed_noise
 
 ORDER = (scaling, chain_length, pseudo_negatives, components,
          motion_baselines, seed_noise)
@@ -37,7 +35,8 @@ def main(argv=None, setting=None):
     for module in ORDER:
         t = time.time()
         module.main(argv, setting)
-        ws.log(f'{module.__name__}: {time.time() - t:.0f} s')
+        name = module.__name__.rsplit('.', 1)[-1]
+        ws.log(f'{name}: {time.time() - t:.0f} s')
     if args.dry_run:
         return
     report = osp.join(kit.ROOT, 'docs', 'results.md')

@@ -1,8 +1,7 @@
-#!/usr/bin/env python
 """Fig. 1b and Fig. 3b at small scale (SYNTHETIC): AssocA against the number
 of training videos for the chain, pairwise, global and broken-chain losses.
 
-    python tools/experiments/scaling.py [--quick] [--work-dir DIR]
+    python -m tools.experiments.scaling [--quick] [--work-dir DIR]
 
 Protocol (the paper's scaling protocol, Sec. 4.3): one training set of
 SA-V-style synthetic videos is generated once and every size takes its
@@ -13,10 +12,8 @@ range), 3 epochs each, 20 runs. Writes ``scaling.md``, ``scaling.json`` and
 ``scaling.png`` (two panels: Fig. 1b losses, Fig. 3b chain vs broken chain).
 """
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import experiment_kit as kit  # noqa: E402
+from . import experiment_kit as kit
 
 #: (label, config, plot colour). Chain is red as in the paper's figures.
 LOSSES = [

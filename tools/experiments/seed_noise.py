@@ -1,8 +1,7 @@
-#!/usr/bin/env python
 """The noise floor of the small-scale (SYNTHETIC) results: the reference
 run repeated with other training seeds.
 
-    python tools/experiments/seed_noise.py [--quick] [--work-dir DIR]
+    python -m tools.experiments.seed_noise [--quick] [--work-dir DIR]
 
 Every other experiment trains each variant once, with one seed. Training
 is deterministic for a given seed, but a different seed (another
@@ -13,12 +12,10 @@ every difference smaller than the seed-to-seed range as within seed noise.
 Writes ``seed_noise.md``, ``.json`` and ``.png``.
 """
 import os.path as osp
-import sys
 
 import numpy as np
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import experiment_kit as kit  # noqa: E402
+from . import experiment_kit as kit
 
 #: Seeds of the reference run, the setting's own included: 3 is the fewest
 #: that gives a spread beyond a single difference, and the full set stays

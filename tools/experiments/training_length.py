@@ -1,7 +1,6 @@
-#!/usr/bin/env python
 """Follow-up (SYNTHETIC): does the loss ordering change with 4x training?
 
-    python tools/experiments/training_length.py [--work-dir DIR] [--dry-run]
+    python -m tools.experiments.training_length [--work-dir DIR] [--dry-run]
 
 The main setting trains every run 3 epochs (192 clips on 64 videos). The
 paper's loss comparison concerns long training on 1k-24k videos; a loss that
@@ -13,12 +12,9 @@ default ``work_dirs/experiments_12e``) and writes
 ``docs/experiments/training_length.md``, ``.json`` and ``.png``. About 20
 min on the idle 2-core machine.
 """
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import experiment_kit as kit  # noqa: E402
-import scaling  # noqa: E402
+from . import experiment_kit as kit
+from . import scaling
 
 #: FULL with 4x the epochs (and only the largest training set)
 LONG_TRAINING = kit.Setting('12e', num_train_videos=64, num_val_videos=16,

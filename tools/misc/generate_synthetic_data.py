@@ -11,7 +11,6 @@ finished output (OUT_DIR/manifest.json records the arguments); other
 arguments on an existing OUT_DIR need --overwrite.
 """
 import argparse
-import importlib.util
 import json
 import os
 import sys
@@ -49,7 +48,6 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-
 def main(argv=None) -> int:
     args = parse_args(argv)
     data_args = {k: getattr(args, k) for k in DATA_ARGS}
@@ -75,11 +73,6 @@ def main(argv=None) -> int:
                   '--overwrite', file=sys.stderr)
             return 2
 
-    if importlib.util.find_spec('scaletrack') is None:
-        # run from a source checkout without installing the package
-        sys.path.insert(
-            0, os.path.dirname(os.path.dirname(os.path.dirname(
-                os.path.abspath(__file__)))))
     from scaletrack.datasets.synthetic import generate_benchmark
     from scaletrack.utils.file_io import dump_json_atomic
     os.makedirs(args.out_dir, exist_ok=True)

@@ -1,9 +1,0 @@
-# Two-stage: mmdet's stock Faster R-CNN R50-FPN (COCO). Only its `model`
-# is passed on (as `detector`): its COCO data, schedule and runtime settings
-# are dropped so the ScaleTrack configs can inherit this file next to their
-# own bases (mmengine refuses keys repeated across bases).
-_base_ = ['mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py']
-detector = _base_.model
-detector.pop('data_preprocessor')  # the MOT model's preprocessor is used
-for __key in list(_base_.keys()):
-    _base_.pop(__key)
