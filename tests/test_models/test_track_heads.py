@@ -12,13 +12,11 @@ import torch
 import torch.nn.functional as F
 from mmcv.ops import MultiScaleDeformableAttention, roi_align
 
-from scaletrack.models.track_heads import (BoxDeformableCrossAttention,
-                                           FlatFeatureMap,
-                                           ScaleTrackEmbedHead,
+from scaletrack.models.layers import (BoxDeformableCrossAttention,
+                                      FlatFeatureMap, roi_align_cells)
+from scaletrack.models.track_heads import (ScaleTrackEmbedHead,
                                            SpatialAttentionPooling,
                                            TemporalDeformableFusion)
-from scaletrack.models.track_heads.spatial_attention_pooling import \
-    roi_align_cells
 
 D = 32  # tiny embedding width for speed; the default is 256
 STRIDE = 14.0
@@ -199,10 +197,10 @@ def test_box_cross_attention_matches_mmcv_deformable_attention():
     shapes = ((6, 7), (3, 4))
     attn = BoxDeformableCrossAttention(D, num_heads=4, num_levels=2,
                                        num_points=3).eval()
-    with torch.no_grad():
-        attn.sampling_offsets.weight.normal_(0, 0.3, generator=gen)
-        attn.attention_weights.weight.normal_(0, 0.3, generator=gen)
-        attn.value_proj.bias.normal_(0, 1.0, generator=gen)
+    with torch.no_grad():  # the held mmcv attention (issue 14: not a base)
+        attn.attn.sampling_offsets.weight.normal_(0, 0.3, generator=gen)
+        attn.attn.attention_weights.weight.normal_(0, 0.3, generator=gen)
+        attn.attn.value_proj.bias.normal_(0, 1.0, generator=gen)
     feats = level_maps(gen, batch=2, shapes=shapes)
     rois = make_rois(gen, 10, (84, 98), batch=2)
     query = torch.randn(10, D, generator=gen)
@@ -217,7 +215,7 @@ def test_box_cross_attention_matches_mmcv_deformable_attention():
         memory = torch.cat([f[b:b + 1].flatten(2).transpose(1, 2)
                             for f in feats], 1)
         expected = MultiScaleDeformableAttention.forward(
-            attn, query[sel][None], value=memory,
+            attn.attn, query[sel][None], value=memory,
             identity=torch.zeros_like(query[sel][None]),
             reference_points=ref[sel][None], spatial_shapes=spatial,
             level_start_index=start)[0]
