@@ -68,9 +68,8 @@ class GatherMultiScaleDeformableAttention(MultiScaleDeformableAttention):
             locations = reference_points[:, :, None, :, None, :] + \
                 offsets / normalizer[None, None, None, :, None, :]
         elif reference_points.shape[-1] == 4:
-            locations = reference_points[:, :, None, :, None, :2] + \
-                offsets / points * reference_points[:, :, None, :, None,
-                                                     2:] * 0.5
+            ref = reference_points[:, :, None, :, None]
+            locations = ref[..., :2] + offsets / points * ref[..., 2:] * 0.5
         else:
             raise ValueError('reference_points must end with 2 or 4 values, '
                              f'got {reference_points.shape[-1]}')
