@@ -197,10 +197,10 @@ def test_box_cross_attention_matches_mmcv_deformable_attention():
     shapes = ((6, 7), (3, 4))
     attn = BoxDeformableCrossAttention(D, num_heads=4, num_levels=2,
                                        num_points=3).eval()
-    with torch.no_grad():  # the held mmcv attention (issue 14: not a base)
-        attn.attn.sampling_offsets.weight.normal_(0, 0.3, generator=gen)
-        attn.attn.attention_weights.weight.normal_(0, 0.3, generator=gen)
-        attn.attn.value_proj.bias.normal_(0, 1.0, generator=gen)
+    with torch.no_grad():
+        attn.sampling_offsets.weight.normal_(0, 0.3, generator=gen)
+        attn.attention_weights.weight.normal_(0, 0.3, generator=gen)
+        attn.value_proj.bias.normal_(0, 1.0, generator=gen)
     feats = level_maps(gen, batch=2, shapes=shapes)
     rois = make_rois(gen, 10, (84, 98), batch=2)
     query = torch.randn(10, D, generator=gen)
@@ -208,14 +208,19 @@ def test_box_cross_attention_matches_mmcv_deformable_attention():
     out = attn(query, rois, rois[:, 0].long(), memory, (14, 28))
 
     ref = attn.box_reference_points(rois, memory, (14, 28))
+    # issue 14: built on mmcv, not derived from it; mmcv's own module with
+    # the same (strictly loaded) parameters is the reference
+    mmcv_attn = MultiScaleDeformableAttention(
+        D, num_heads=4, num_levels=2, num_points=3, batch_first=True).eval()
+    mmcv_attn.load_state_dict(attn.state_dict())
     spatial = torch.tensor(shapes)
     start = torch.tensor([0, 42])
     for b in range(2):
         sel = rois[:, 0] == b
         memory = torch.cat([f[b:b + 1].flatten(2).transpose(1, 2)
                             for f in feats], 1)
-        expected = MultiScaleDeformableAttention.forward(
-            attn.attn, query[sel][None], value=memory,
+        expected = mmcv_attn(
+            query[sel][None], value=memory,
             identity=torch.zeros_like(query[sel][None]),
             reference_points=ref[sel][None], spatial_shapes=spatial,
             level_start_index=start)[0]
