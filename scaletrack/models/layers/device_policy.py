@@ -6,6 +6,10 @@ CUDA goes to mmcv's CUDA kernels (``multi_scale_deformable_attn``,
 ``RoIAlign``) when mmcv was compiled with CUDA; anything else (CPU, or an
 mmcv built without CUDA) takes the gather path of ``point_sampling``, which
 computes the same numbers (the tests compare both).
+
+Sampling mmcv has no kernel for stays on the gather path on every device:
+the 3D (trilinear) sampling of the temporal fusion (Eq. 7) and the K
+bilinear points of the spatial pooling (Eq. 4 offsets).
 """
 from functools import lru_cache
 
