@@ -4,8 +4,8 @@ import torch
 from mmcv.ops import MultiScaleDeformableAttention
 from mmdet.registry import MODELS
 
-from scaletrack.models.necks import (DeformableEncoderAdapter,
-                                     GatherMultiScaleDeformableAttention)
+from scaletrack.models.layers import GatherMultiScaleDeformableAttention
+from scaletrack.models.necks import DeformableEncoderAdapter
 
 D = 32  # tiny width for speed (default 256)
 

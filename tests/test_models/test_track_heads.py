@@ -12,13 +12,11 @@ import torch
 import torch.nn.functional as F
 from mmcv.ops import MultiScaleDeformableAttention, roi_align
 
-from scaletrack.models.track_heads import (BoxDeformableCrossAttention,
-                                           FlatFeatureMap,
-                                           ScaleTrackEmbedHead,
+from scaletrack.models.layers import (BoxDeformableCrossAttention,
+                                      FlatFeatureMap, roi_align_cells)
+from scaletrack.models.track_heads import (ScaleTrackEmbedHead,
                                            SpatialAttentionPooling,
                                            TemporalDeformableFusion)
-from scaletrack.models.track_heads.spatial_attention_pooling import \
-    roi_align_cells
 
 D = 32  # tiny embedding width for speed; the default is 256
 STRIDE = 14.0
@@ -210,14 +208,19 @@ def test_box_cross_attention_matches_mmcv_deformable_attention():
     out = attn(query, rois, rois[:, 0].long(), memory, (14, 28))
 
     ref = attn.box_reference_points(rois, memory, (14, 28))
+    # issue 14: built on mmcv, not derived from it; mmcv's own module with
+    # the same (strictly loaded) parameters is the reference
+    mmcv_attn = MultiScaleDeformableAttention(
+        D, num_heads=4, num_levels=2, num_points=3, batch_first=True).eval()
+    mmcv_attn.load_state_dict(attn.state_dict())
     spatial = torch.tensor(shapes)
     start = torch.tensor([0, 42])
     for b in range(2):
         sel = rois[:, 0] == b
         memory = torch.cat([f[b:b + 1].flatten(2).transpose(1, 2)
                             for f in feats], 1)
-        expected = MultiScaleDeformableAttention.forward(
-            attn, query[sel][None], value=memory,
+        expected = mmcv_attn(
+            query[sel][None], value=memory,
             identity=torch.zeros_like(query[sel][None]),
             reference_points=ref[sel][None], spatial_shapes=spatial,
             level_start_index=start)[0]

@@ -1,10 +1,9 @@
 """Necks of the association network."""
 from .deformable_encoder_adapter import DeformableEncoderAdapter
-from .gather_deformable_attention import (GatherDeformableEncoder,
-                                          GatherDeformableEncoderLayer,
-                                          GatherMultiScaleDeformableAttention)
+from .gather_deformable_encoder import (GatherDeformableEncoder,
+                                        GatherDeformableEncoderLayer)
 
 __all__ = [
-    'DeformableEncoderAdapter', 'GatherMultiScaleDeformableAttention',
-    'GatherDeformableEncoderLayer', 'GatherDeformableEncoder'
+    'DeformableEncoderAdapter', 'GatherDeformableEncoderLayer',
+    'GatherDeformableEncoder'
 ]

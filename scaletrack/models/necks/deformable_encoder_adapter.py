@@ -4,7 +4,7 @@ Every backbone level is projected to ``embed_dims`` channels (a 1x1 conv +
 GroupNorm, Deformable DETR's ``input_proj``, here mmdet's ``ChannelMapper``)
 and then encoded *on its own* by a small deformable transformer encoder
 (mmdet's ``DeformableDetrTransformerEncoder`` with ``num_levels=1``; its
-attention samples by gathers on CPU, see ``gather_deformable_attention``):
+attention samples by gathers on CPU, see ``gather_deformable_encoder``):
 ``M_l = Encoder_l(F_l)``. The concatenation ``M = Concat_l M_l`` of Eq. 3 is
 the flattened tuple, see :meth:`DeformableEncoderAdapter.flatten`.
 """
@@ -18,7 +18,7 @@ from mmdet.registry import MODELS
 from mmengine.model import BaseModule, ModuleList
 from torch import Tensor, nn
 
-from .gather_deformable_attention import GatherDeformableEncoder
+from .gather_deformable_encoder import GatherDeformableEncoder
 
 __all__ = ['DeformableEncoderAdapter']
 

@@ -16,8 +16,7 @@ import torch.nn.functional as F
 from mmcv.cnn.bricks.transformer import FFN
 from torch import Tensor, nn
 
-from .box_deformable_cross_attention import BoxDeformableCrossAttention
-from .point_sampling import FlatFeatureMap
+from ..layers import BoxDeformableCrossAttention, FlatFeatureMap
 from .proposal_modulation import ProposalModulation
 from .temporal_deformable_fusion import TemporalDeformableFusion
 

@@ -13,10 +13,9 @@ from mmdet.registry import MODELS
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
+from ..layers import FlatFeatureMap, roi_align_cells, roi_batch_indices
 from .embed_decoder_layer import ScaleTrackDecoderLayer
-from .point_sampling import FlatFeatureMap, roi_batch_indices
-from .spatial_attention_pooling import (SpatialAttentionPooling,
-                                        roi_align_cells)
+from .spatial_attention_pooling import SpatialAttentionPooling
 
 __all__ = ['ScaleTrackEmbedHead']
 

@@ -1,9 +1,8 @@
 """Spatial attention pooling of a box (Sec. 3.4.2, Eq. 4-6).
 
 * Eq. 4: ``f_RoI = RoIAlign(M_L, b)`` on the final-level encoder map
-  (:func:`roi_align_cells`: mmcv's ``RoIAlign(aligned=True)`` sampling
-  rule with a fixed number of samples per bin, computed by gathers; the
-  tests check it against ``mmcv.ops.roi_align``).
+  (``layers.roi_align_cells``: mmcv's ``RoIAlign(aligned=True)`` with a
+  fixed number of samples per bin).
 * Adaptive sampling: a small MLP on the RoI cells predicts K 2D offsets;
   ``tanh`` bounds them to [-1, 1] in the RoI frame (-1/+1 = the box
   edges), so every point lies inside its box; bilinear sampling of ``M_L``
@@ -17,39 +16,9 @@ from typing import Tuple
 import torch
 from torch import Tensor, nn
 
-from .point_sampling import FlatFeatureMap, pixel_to_index
+from ..layers import FlatFeatureMap, pixel_to_index, roi_align_cells
 
-__all__ = ['SpatialAttentionPooling', 'roi_align_cells']
-
-
-def roi_align_cells(flat_map: FlatFeatureMap, rois: Tensor,
-                    batch_inds: Tensor, stride: float, roi_size: int,
-                    sampling_ratio: int, level: int = -1) -> Tensor:
-    """Eq. 4, RoIAlign (``aligned=True``, average of ``sampling_ratio**2``
-    samples per bin) -> cells ``[N, roi_size**2, C]`` in row-major order.
-
-    Same values as ``mmcv.ops.roi_align(map, rois, roi_size, 1/stride,
-    sampling_ratio, 'avg', aligned=True)`` with the cells moved last.
-    """
-    if sampling_ratio < 1:
-        raise ValueError('roi sampling_ratio must be >= 1 (a fixed number '
-                         f'of samples per bin), got {sampling_ratio}')
-    start = pixel_to_index(rois[:, 1:3], stride)  # [N, 2] (x, y)
-    bin_size = (rois[:, 3:5] - rois[:, 1:3]) / (stride * roi_size)
-    bins = torch.arange(roi_size, device=rois.device, dtype=rois.dtype)
-    subs = (torch.arange(sampling_ratio, device=rois.device,
-                         dtype=rois.dtype) + 0.5) / sampling_ratio
-    # fractional positions inside the RoI, in bins: [s*s, r*r, 2] (x, y)
-    by, bx = torch.meshgrid(bins, bins, indexing='ij')
-    sy, sx = torch.meshgrid(subs, subs, indexing='ij')
-    pos_x = bx.reshape(-1, 1) + sx.reshape(1, -1)
-    pos_y = by.reshape(-1, 1) + sy.reshape(1, -1)
-    pos = torch.stack([pos_x, pos_y], -1)
-    coords = start[:, None, None] + pos[None] * bin_size[:, None, None]
-    weights = coords.new_full(coords.shape[:-1], 1.0 / sampling_ratio**2)
-    cells, _ = flat_map.sample(coords, batch_inds, weights,
-                               mode='roi_align', level=level)
-    return cells
+__all__ = ['SpatialAttentionPooling']
 
 
 class SpatialAttentionPooling(nn.Module):

@@ -14,8 +14,8 @@ and point ``p``, a 3D offset ``(dt, dx, dy)`` and a weight:
 
 Trilinear sampling over (t, y, x) (``grid_sample``'s rule, zero padding)
 and the weighted sum give each head's value; the value projection is
-applied after the sum (exact, see ``point_sampling``), then the output
-projection.
+applied after the sum (exact, see ``layers.point_sampling``), then the
+output projection.
 """
 import math
 from typing import Tuple
@@ -23,7 +23,7 @@ from typing import Tuple
 import torch
 from torch import Tensor, nn
 
-from .point_sampling import FlatFeatureMap, pixel_to_index, project_heads
+from ..layers import FlatFeatureMap, pixel_to_index, project_heads
 
 __all__ = ['TemporalDeformableFusion']
 

@@ -1,28 +1,23 @@
-"""Deformable DETR encoder whose attention samples by gathers on CPU.
+"""Multi-scale deformable attention whose CPU path samples by gathers.
 
 mmcv's ``MultiScaleDeformableAttention`` runs its CUDA kernel on GPU and a
 pure-PyTorch fallback (``F.grid_sample`` per level on channels-first maps,
 then stack/multiply/sum) on CPU. :class:`GatherMultiScaleDeformableAttention`
 keeps mmcv's parameters, initialisation and forward signature, delegates
-to mmcv on CUDA and on CPU computes the same result with one
-``F.embedding_bag`` over channels-last value rows (see
-``track_heads/point_sampling.py``); the tests compare it with mmcv's
-fallback. The encoder classes below are mmdet's, with this attention.
+to mmcv where :func:`use_mmcv_kernel` says so and otherwise computes the
+same result with one ``F.embedding_bag`` over channels-last value rows
+(see ``point_sampling``); the tests compare it with mmcv's fallback.
 """
 from typing import Optional
 
 import torch
 from mmcv.ops import MultiScaleDeformableAttention
-from mmdet.models.layers import (DeformableDetrTransformerEncoder,
-                                 DeformableDetrTransformerEncoderLayer)
-from mmengine.model import ModuleList
 from torch import Tensor
 
-from ..track_heads.point_sampling import (interpolation_corners,
-                                          weighted_gather)
+from .device_policy import use_mmcv_kernel
+from .point_sampling import interpolation_corners, weighted_gather
 
-__all__ = ['GatherMultiScaleDeformableAttention',
-           'GatherDeformableEncoderLayer', 'GatherDeformableEncoder']
+__all__ = ['GatherMultiScaleDeformableAttention']
 
 
 class GatherMultiScaleDeformableAttention(MultiScaleDeformableAttention):
@@ -40,7 +35,7 @@ class GatherMultiScaleDeformableAttention(MultiScaleDeformableAttention):
                 level_start_index: Optional[Tensor] = None,
                 **kwargs) -> Tensor:
         """Same arguments and result as mmcv's forward."""
-        if query.is_cuda:
+        if use_mmcv_kernel(query):
             return super().forward(query, key, value, identity, query_pos,
                                    key_padding_mask, reference_points,
                                    spatial_shapes, level_start_index,
@@ -73,9 +68,8 @@ class GatherMultiScaleDeformableAttention(MultiScaleDeformableAttention):
             locations = reference_points[:, :, None, :, None, :] + \
                 offsets / normalizer[None, None, None, :, None, :]
         elif reference_points.shape[-1] == 4:
-            locations = reference_points[:, :, None, :, None, :2] + \
-                offsets / points * reference_points[:, :, None, :, None,
-                                                     2:] * 0.5
+            ref = reference_points[:, :, None, :, None]
+            locations = ref[..., :2] + offsets / points * ref[..., 2:] * 0.5
         else:
             raise ValueError('reference_points must end with 2 or 4 values, '
                              f'got {reference_points.shape[-1]}')
@@ -99,23 +93,3 @@ class GatherMultiScaleDeformableAttention(MultiScaleDeformableAttention):
         if not self.batch_first:
             out = out.permute(1, 0, 2)
         return self.dropout(out) + identity
-
-
-class GatherDeformableEncoderLayer(DeformableDetrTransformerEncoderLayer):
-    """mmdet's Deformable DETR encoder layer with the attention above."""
-
-    def _init_layers(self) -> None:
-        super()._init_layers()
-        self.self_attn = GatherMultiScaleDeformableAttention(
-            **self.self_attn_cfg)
-
-
-class GatherDeformableEncoder(DeformableDetrTransformerEncoder):
-    """mmdet's Deformable DETR encoder built from the layers above."""
-
-    def _init_layers(self) -> None:
-        super()._init_layers()
-        self.layers = ModuleList([
-            GatherDeformableEncoderLayer(**self.layer_cfg)
-            for _ in range(self.num_layers)
-        ])

@@ -1,7 +1,8 @@
 """Gather-based bilinear/trilinear sampling of feature maps (Eq. 4-9).
 
-All deformable sampling of the decoder (and of the adapter's attention on
-CPU) reduces to "weighted sums of interpolated map vectors". Instead of
+The gather path of the sampling layers (see ``device_policy``): all
+deformable sampling of the decoder and of the adapter's attention on CPU
+reduces to "weighted sums of interpolated map vectors". Instead of
 ``F.grid_sample`` on channels-first maps (one strided gather per channel),
 a map is stored once channels-last (:class:`FlatFeatureMap`) and every
 weighted sum over points x interpolation corners is one
@@ -27,6 +28,7 @@ v(p)) + b_h sum_p a_p z(p)``, ``z(p)`` being the interpolated all-ones map
 the value projection that way: to a few per-box vectors instead of every
 location of every map.
 """
+import math
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
@@ -183,6 +185,17 @@ class FlatFeatureMap:
     def spatial(self) -> Tuple[int, ...]:
         """``(h, w)`` or ``(T, h, w)`` of a single-level map."""
         return tuple(reversed(self.level_sizes[-1]))
+
+    def level_map(self, level: int = -1) -> Tensor:
+        """Level ``level`` back as a channels-first ``[B, C, *spatial]``
+        view (for mmcv's kernels, which read that layout)."""
+        level = range(self.num_levels)[level]
+        start = self.level_starts[level]
+        spatial = tuple(reversed(self.level_sizes[level]))
+        rows = self.values.view(self.batch, self.numel, self.channels)
+        numel = math.prod(spatial)
+        return rows[:, start:start + numel].reshape(
+            (self.batch, ) + spatial + (self.channels, )).movedim(-1, 1)
 
     def sample(self, coords: Tensor, batch_inds: Tensor,
                point_weights: Optional[Tensor] = None, mode: str = 'zeros',
