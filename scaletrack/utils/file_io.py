@@ -12,7 +12,9 @@ import os.path as osp
 import pickle
 import tempfile
 from contextlib import contextmanager
-from typing import IO, Any, Callable, Iterator
+from typing import IO, Any, Callable, Iterator, Optional
+
+from mmengine import fileio
 
 __all__ = [
     'atomic_path', 'atomic_write', 'write_bytes_atomic', 'write_text_atomic',
@@ -103,19 +105,30 @@ def torch_save_atomic(obj: Any, path: str) -> None:
     atomic_write(path, lambda f: torch.save(obj, f), binary=True)
 
 
-def load_json_file(path: str, what: str) -> Any:
-    """Load a JSON file, naming ``what`` it should hold in any error.
+def load_json_file(path: str,
+                   what: str = 'JSON',
+                   backend_args: Optional[dict] = None) -> Any:
+    """Load a JSON file through ``mmengine.fileio`` (local paths and any
+    backend ``backend_args`` selects, e.g. s3 / petrel), naming ``what`` it
+    should hold in any error.
 
     Raises:
         FileNotFoundError: the file does not exist.
-        ValueError: the file is not valid JSON.
+        ValueError: the file is not valid UTF-8 JSON.
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(
-            f'{what} file {path!r} does not exist; check the path.')
     try:
-        with open(path, 'r', encoding='utf-8') as f:
-            return json.load(f)
+        data = fileio.get(path, backend_args=backend_args)
+    except IsADirectoryError as err:
+        raise FileNotFoundError(
+            f'{what} file {path!r} is a folder; give the JSON file in '
+            'it.') from err
+    except FileNotFoundError as err:
+        raise FileNotFoundError(
+            f'{what} file {path!r} does not exist; check the path (data_root '
+            '/ ann_file in a config, or run the dataset converter, '
+            'docs/datasets.md).') from err
+    try:
+        return json.loads(data.decode('utf-8'))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise ValueError(
             f'{what} file {path!r} is not valid JSON ({err}); regenerate '
