@@ -17,9 +17,9 @@ from typing import IO, Any, Callable, Iterator, Optional
 from mmengine import fileio
 
 __all__ = [
-    'atomic_path', 'atomic_write', 'write_bytes_atomic', 'write_text_atomic',
-    'dump_json_atomic', 'dump_pickle_atomic', 'torch_save_atomic',
-    'load_json_file'
+    'temporary_path', 'atomic_path', 'atomic_write', 'write_bytes_atomic',
+    'write_text_atomic', 'dump_json_atomic', 'dump_pickle_atomic',
+    'torch_save_atomic', 'load_json_file'
 ]
 
 
@@ -31,16 +31,12 @@ def _umask() -> int:
 
 
 @contextmanager
-def atomic_path(path: str, keep_ext: bool = False) -> Iterator[str]:
-    """Yield a temporary path next to ``path`` (parent folders are
-    created) for any writer; when the block ends without error it replaces
-    ``path``, else it is removed. ``keep_ext`` ends the temporary name with
+def temporary_path(path: str, keep_ext: bool = False) -> Iterator[str]:
+    """Yield a new, empty temporary file next to ``path`` (parent folders
+    are created), named ``.<name>.<random>.tmp``; it is removed when the
+    block ends unless it was moved away. ``keep_ext`` ends the name with
     ``path``'s extension, for writers that choose the format from it (e.g.
-    ``cv2.VideoWriter``).
-
-    ``tempfile.mkstemp`` creates its file with mode 0600; the file gets the
-    mode an ordinary ``open(path, 'w')`` would give (``0666 & ~umask``)
-    before it is moved into place, so outputs follow the user's umask.
+    ``cv2.VideoWriter``). Also a probe that ``path``'s folder is writable.
     """
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
@@ -50,12 +46,25 @@ def atomic_path(path: str, keep_ext: bool = False) -> Iterator[str]:
     os.close(fd)
     try:
         yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
+    finally:
         if osp.exists(tmp):
             os.remove(tmp)
-        raise
+
+
+@contextmanager
+def atomic_path(path: str, keep_ext: bool = False) -> Iterator[str]:
+    """Yield a temporary path next to ``path`` (:func:`temporary_path`) for
+    any writer; when the block ends without error it replaces ``path``,
+    else it is removed.
+
+    ``tempfile.mkstemp`` creates its file with mode 0600; the file gets the
+    mode an ordinary ``open(path, 'w')`` would give (``0666 & ~umask``)
+    before it is moved into place, so outputs follow the user's umask.
+    """
+    with temporary_path(path, keep_ext) as tmp:
+        yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
 
 
 def atomic_write(path: str, write: Callable[[IO], Any],
