@@ -124,7 +124,7 @@ def test_demo_writes_all_outputs_atomically(tmp_path):
             '--out', str(out / 'v.mp4'), '--out-json', str(out / 'r.json'),
             '--out-mot', str(out / 'r.txt')]
     assert demo.main(args) == 0
-    rows = json.load(open(out / 'r.json'))
+    rows = json.loads((out / 'r.json').read_text())
     mot = (out / 'r.txt').read_text().splitlines()
     assert len(rows) == len(mot) > 0
     first = mot[0].split(',')
