@@ -8,12 +8,15 @@
 INPUT is a video file or a folder of frames. ``--out`` writes the video with
 boxes, ids and class names drawn (one stable colour per id); ``--out-json``
 the tracks as a TAO-style results JSON (image_id = frame index, video_id 0,
-bbox [x, y, w, h]); ``--out-mot`` as MOTChallenge rows
-``frame,id,x,y,w,h,score,-1,-1,-1`` (frames 1-based). Every output is
-written to a temporary file and moved into place only when the whole video
-has been tracked, so a failure never leaves a half-written file.
+bbox [x, y, w, h], category_id = label; the rows ``TETAMetric`` writes);
+``--out-mot`` as MOTChallenge rows ``frame,id,x,y,w,h,score,-1,-1,-1``
+(frames 1-based; the package's MOTChallenge writer). Every output is written
+to a temporary file and moved into place only when the whole video has been
+tracked, so a failure never leaves a half-written file.
 
-The arguments, and that every output can be written, are checked before a
+Run from the repository root with the package installed (``pip install -e
+.``), as mmdet's demos. The arguments, and that every output can be
+written, are checked before a
 frame is tracked: a wrong extension, ``--score-thr`` outside ``[0, 1]`` or
 an output folder that cannot be created or written is an error with exit
 code 2; a failure while tracking exits with 1.
@@ -24,18 +27,18 @@ import math
 import os
 import os.path as osp
 import sys
-import tempfile
 import time
 
 import cv2
 import numpy as np
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from scaletrack.apis import init_tracker, track_video  # noqa: E402
-from scaletrack.utils.file_io import (atomic_path,  # noqa: E402
-                                      dump_json_atomic, write_text_atomic)
-from scaletrack.visualization import ScaleTrackVisualizer  # noqa: E402
+from scaletrack.apis import init_tracker, track_video
+from scaletrack.evaluation.functional.motchallenge_io import \
+    write_motchallenge_results
+from scaletrack.evaluation.functional.tao_format import tao_track_results
+from scaletrack.utils.file_io import (atomic_path, dump_json_atomic,
+                                      temporary_path)
+from scaletrack.visualization import ScaleTrackVisualizer
 
 #: Containers OpenCV's ``mp4v`` writer produces (the fourcc used below).
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov')
@@ -70,10 +73,8 @@ def _check_writable(path: str, option: str) -> None:
     if osp.isdir(path):
         raise ValueError(f'{option} {path} is a folder; give a file name')
     try:
-        os.makedirs(folder, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix='.probe-', dir=folder)
-        os.close(fd)
-        os.remove(probe)
+        with temporary_path(path):
+            pass
     except OSError as err:
         raise ValueError(f'{option} {path}: cannot write into {folder} '
                          f'({err.strerror or err})') from err
@@ -81,17 +82,11 @@ def _check_writable(path: str, option: str) -> None:
 
 def _check_video_writer(path: str) -> None:
     """Open (and drop) a writer of ``path``'s kind next to it."""
-    fd, probe = tempfile.mkstemp(prefix='.probe-',
-                                 suffix=osp.splitext(path)[1],
-                                 dir=osp.dirname(osp.abspath(path)))
-    os.close(fd)
-    try:
+    with temporary_path(path, keep_ext=True) as probe:
         writer = cv2.VideoWriter(probe, cv2.VideoWriter_fourcc(*'mp4v'),
                                  10.0, (64, 64))
         ok = writer.isOpened()
         writer.release()
-    finally:
-        os.remove(probe)
     if not ok:
         raise ValueError(f'--out {path}: OpenCV cannot write this video '
                          '(no mp4v encoder for this container)')
@@ -161,7 +156,7 @@ def main(argv=None):
         total = len([f for f in os.listdir(args.input)
                      if f.lower().endswith(('.jpg', '.jpeg', '.png'))])
     writer = None
-    json_rows, mot_rows = [], []
+    tracked = []  # per frame: the arrays the result writers take
     start = time.time()
     from tqdm import tqdm
     bar = tqdm(total=total or None, unit='frame', desc='tracking')
@@ -178,20 +173,13 @@ def main(argv=None):
             for frame in track_video(model, args.input, public,
                                      args.score_thr):
                 tr = frame.tracks
-                boxes = tr.bboxes.numpy() if len(tr) else np.zeros((0, 4))
-                for box, score, label, tid in zip(boxes, tr.scores.tolist(),
-                                                  tr.labels.tolist(),
-                                                  tr.instances_id.tolist()):
-                    x1, y1, x2, y2 = [float(v) for v in box]
-                    json_rows.append(
-                        dict(image_id=frame.index, video_id=0,
-                             category_id=int(label), track_id=int(tid),
-                             bbox=[x1, y1, x2 - x1, y2 - y1],
-                             score=float(score)))
-                    mot_rows.append(
-                        f'{frame.index + 1},{int(tid)},{x1:.2f},{y1:.2f},'
-                        f'{x2 - x1:.2f},{y2 - y1:.2f},{float(score):.4f},'
-                        '-1,-1,-1')
+                tracked.append(
+                    dict(img_id=frame.index, video_id=0,
+                         frame_id=frame.index,
+                         bboxes=tr.bboxes.numpy().reshape(-1, 4),
+                         scores=tr.scores.numpy().reshape(-1),
+                         labels=tr.labels.numpy().reshape(-1),
+                         instances_id=tr.instances_id.numpy().reshape(-1)))
                 if video_tmp is not None:
                     if writer is None:
                         h, w = frame.image.shape[:2]
@@ -217,11 +205,19 @@ def main(argv=None):
             if writer is not None:
                 writer.release()
         if 'json' in tmp:
-            dump_json_atomic(json_rows, tmp['json'])
+            dump_json_atomic(tao_track_results(tracked), tmp['json'])
         if 'mot' in tmp:
-            write_text_atomic(tmp['mot'],
-                              '\n'.join(mot_rows) + ('\n' if mot_rows else ''))
-    n = len({r['track_id'] for r in json_rows})
+            # tracked is not empty: a video without frames is an error
+            frames = np.concatenate([
+                np.full(len(t['instances_id']), t['frame_id'])
+                for t in tracked
+            ])
+            write_motchallenge_results(
+                tmp['mot'], frames, *[
+                    np.concatenate([t[k] for t in tracked])
+                    for k in ('instances_id', 'bboxes', 'scores')
+                ])
+    n = len({int(i) for t in tracked for i in t['instances_id']})
     print(f'tracked {bar.n} frames, {n} tracks, '
           f'{bar.n / max(time.time() - start, 1e-9):.2f} frames/s')
     return 0

@@ -4,10 +4,20 @@
     for frame in track_video(model, 'video.mp4'):
         frame.index, frame.image (BGR), frame.tracks (InstanceData)
 
-``track_video`` accepts a video file, a folder of frames or a sequence of
-arrays, and resets the tracker between videos.
+Both are thin wrappers over mmdet's MOT API: :func:`init_tracker` builds the
+model with ``mmdet.apis.init_track_model`` and adds checked checkpoint
+loading (:func:`scaletrack.utils.load_checkpoint_checked`: a checkpoint that
+does not fit the model is an error, where mmdet's ``load_checkpoint`` only
+logs the mismatch) and a detector-only checkpoint next to a ScaleTrack one;
+:func:`track_video` runs each frame through ``model.test_step`` as
+``mmdet.apis.inference_mot`` does, and adds video / folder / array inputs,
+public detections for detector-free configs, the config's own test pipeline
+(``inference_mot`` keeps only its ``Resize``, and feeds float32 images) and
+a tracker reset between videos. ``track_video`` restores every setting it
+changes (``score_thr``) when the video ends, fails or is closed.
 """
 import copy
+import contextlib
 import math
 import os
 import os.path as osp
@@ -18,7 +28,8 @@ from typing import Iterable, Iterator, Optional, Sequence, Union
 import cv2
 import numpy as np
 import torch
-from mmdet.registry import MODELS, TASK_UTILS
+from mmdet.apis import init_track_model
+from mmdet.registry import TASK_UTILS
 from mmengine.config import Config
 from mmengine.dataset import Compose, default_collate
 from mmengine.structures import InstanceData
@@ -71,13 +82,17 @@ def init_tracker(config: Union[str, Config],
         config_name = config.filename
     elif not isinstance(config, Config):
         raise TypeError(f'config must be a path or Config, got {type(config)}')
-    if cfg_options:
-        config.merge_from_dict(cfg_options)
-    model = MODELS.build(config.model)
     if detector_checkpoint is not None and \
-            getattr(model, 'detector', None) is None:
+            config.model.get('detector', None) is None:
         raise ValueError('--detector-checkpoint given but the config has '
                          'no model.detector')
+    with warnings.catch_warnings():
+        # mmdet warns of a missing dataset_meta before any checkpoint is
+        # loaded; the checkpoint's meta is read below
+        warnings.filterwarnings(
+            'ignore', message='dataset_meta or class names are missed')
+        model = init_track_model(
+            config, None, device=device, cfg_options=cfg_options)
     if checkpoint is not None:
         # the detector may come from its own file, nothing else may miss
         allow = ('detector.', ) if detector_checkpoint is not None else ()
@@ -88,9 +103,6 @@ def init_tracker(config: Union[str, Config],
     if detector_checkpoint is not None:
         load_checkpoint_checked(model.detector, detector_checkpoint,
                                 f'{config_name} (model.detector)')
-    model.cfg = config
-    model.to(device)
-    model.eval()
     return model
 
 
@@ -186,43 +198,66 @@ def track_video(model: torch.nn.Module,
             ``scaletrack.datasets.public_detections``) or its config dict.
         score_thr: overrides the tracker's detection score threshold.
     """
-    cfg = model.cfg
-    pipeline = build_inference_pipeline(cfg)
+    pipeline = build_inference_pipeline(model.cfg)
     if isinstance(public_detections, dict):
         public_detections = TASK_UTILS.build(public_detections)
     if getattr(model, 'detector', None) is None and public_detections is None:
         raise ValueError('this model has no detector: pass '
                          'public_detections (a reader or its config)')
+    overrides = {}
     if score_thr is not None:
         if not math.isfinite(score_thr):
             raise ValueError(f'score_thr must be a finite number, got '
                              f'{score_thr}')
-        model.tracker.score_thr = float(score_thr)
-    device = next(model.parameters()).device
+        overrides['score_thr'] = float(score_thr)
+    return _track(model, source, pipeline, public_detections, overrides)
+
+
+@contextlib.contextmanager
+def tracker_settings(tracker, **settings):
+    """Set attributes of ``tracker`` for the block, then restore them (also
+    when the block raises)."""
+    missing = [k for k in settings if not hasattr(tracker, k)]
+    if missing:
+        raise AttributeError(
+            f'{type(tracker).__name__} has no setting {missing}')
+    saved = {k: getattr(tracker, k) for k in settings}
+    try:
+        for k, v in settings.items():
+            setattr(tracker, k, v)
+        yield tracker
+    finally:
+        for k, v in saved.items():
+            setattr(tracker, k, v)
+
+
+def _track(model, source, pipeline, public_detections,
+           overrides) -> Iterator[FrameResult]:
+    """The frame loop of :func:`track_video` (a generator: the settings are
+    restored when it is exhausted, raises or is closed)."""
     video_name = osp.splitext(osp.basename(str(source)))[0] \
         if isinstance(source, (str, os.PathLike)) else 'video'
-    model.reset()
-    for index, img, path in iter_frames(source):
-        data = dict(
-            img=[img],
-            img_path=[path],
-            img_id=[index],
-            frame_id=[index],
-            video_id=[0],
-            ori_shape=[img.shape[:2]],
-            img_shape=[img.shape[:2]],
-            ori_video_length=[-1],
-            video_length=[-1])
-        if public_detections is not None:
-            dets = public_detections.get(path, video_name, index, None)
-            data['public_bboxes'] = [dets['bboxes']]
-            data['public_scores'] = [dets['scores']]
-            data['public_labels'] = [dets['labels']]
-        data = pipeline(data)
-        batch = default_collate([data])
-        with torch.no_grad():
-            batch = model.data_preprocessor(batch, False)
-            out = model.predict(batch['inputs'].to(device),
-                                batch['data_samples'])
-        tracks = out[0][0].pred_track_instances.cpu()
-        yield FrameResult(index=index, image=img, tracks=tracks)
+    with tracker_settings(model.tracker, **overrides):
+        model.reset()
+        for index, img, path in iter_frames(source):
+            data = dict(
+                img=[img],
+                img_path=[path],
+                img_id=[index],
+                frame_id=[index],
+                video_id=[0],
+                ori_shape=[img.shape[:2]],
+                img_shape=[img.shape[:2]],
+                ori_video_length=[-1],
+                video_length=[-1])
+            if public_detections is not None:
+                dets = public_detections.get(path, video_name, index, None)
+                data['public_bboxes'] = [dets['bboxes']]
+                data['public_scores'] = [dets['scores']]
+                data['public_labels'] = [dets['labels']]
+            batch = default_collate([pipeline(data)])
+            # as mmdet.apis.inference_mot: preprocess + predict
+            with torch.no_grad():
+                out = model.test_step(batch)
+            tracks = out[0][0].pred_track_instances.cpu()
+            yield FrameResult(index=index, image=img, tracks=tracks)

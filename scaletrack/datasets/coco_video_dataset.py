@@ -20,34 +20,20 @@ what the benchmarks here need and mmdet does not do:
   packed into ``ignored_instances``), instead of being dropped;
 * a missing or unreadable file is named in the error.
 """
-import json
 import os.path as osp
 from collections import Counter, defaultdict
 from typing import Dict, List, Optional
 
-from mmengine.fileio import get_local_path
 from mmengine.logging import print_log
 
 from mmdet.datasets import BaseVideoDataset
 from mmdet.registry import DATASETS
 
+from ..utils.file_io import load_json_file
+
 # Smallest box side, in pixels, that is kept as an annotation (mmdet's
 # BaseVideoDataset drops boxes with w < 1 or h < 1 as well).
 MIN_BOX_SIDE = 1.0
-
-
-def load_json_file(path: str, what: str = 'annotation file', backend_args: Optional[dict] = None):
-    """Read a JSON file and name it in the error when it is missing or corrupt."""
-    try:
-        with get_local_path(path, backend_args=backend_args) as local_path:
-            with open(local_path, 'r') as f:
-                return json.load(f)
-    except FileNotFoundError as e:
-        raise FileNotFoundError(f'{what} not found: {path!r}. Check data_root/ann_file '
-                                'or run the dataset converter (docs/datasets.md).') from e
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f'{what} {path!r} is not valid JSON ({e}); re-download or '
-                         're-convert it.') from e
 
 
 @DATASETS.register_module()
@@ -89,7 +75,8 @@ class CocoVideoDataset(BaseVideoDataset):
 
     # ------------------------------------------------------------------ loading
     def load_data_list(self) -> List[dict]:
-        data = load_json_file(self.ann_file, backend_args=self.backend_args)
+        data = load_json_file(
+            self.ann_file, 'annotation', backend_args=self.backend_args)
         for key in ('images', 'categories'):
             if key not in data:
                 raise ValueError(f'{self.ann_file!r} is not a COCO-VID file: no {key!r} list.')

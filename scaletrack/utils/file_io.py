@@ -12,12 +12,14 @@ import os.path as osp
 import pickle
 import tempfile
 from contextlib import contextmanager
-from typing import IO, Any, Callable, Iterator
+from typing import IO, Any, Callable, Iterator, Optional
+
+from mmengine import fileio
 
 __all__ = [
-    'atomic_path', 'atomic_write', 'write_bytes_atomic', 'write_text_atomic',
-    'dump_json_atomic', 'dump_pickle_atomic', 'torch_save_atomic',
-    'load_json_file'
+    'temporary_path', 'atomic_path', 'atomic_write', 'write_bytes_atomic',
+    'write_text_atomic', 'dump_json_atomic', 'dump_pickle_atomic',
+    'torch_save_atomic', 'load_json_file'
 ]
 
 
@@ -29,16 +31,12 @@ def _umask() -> int:
 
 
 @contextmanager
-def atomic_path(path: str, keep_ext: bool = False) -> Iterator[str]:
-    """Yield a temporary path next to ``path`` (parent folders are
-    created) for any writer; when the block ends without error it replaces
-    ``path``, else it is removed. ``keep_ext`` ends the temporary name with
+def temporary_path(path: str, keep_ext: bool = False) -> Iterator[str]:
+    """Yield a new, empty temporary file next to ``path`` (parent folders
+    are created), named ``.<name>.<random>.tmp``; it is removed when the
+    block ends unless it was moved away. ``keep_ext`` ends the name with
     ``path``'s extension, for writers that choose the format from it (e.g.
-    ``cv2.VideoWriter``).
-
-    ``tempfile.mkstemp`` creates its file with mode 0600; the file gets the
-    mode an ordinary ``open(path, 'w')`` would give (``0666 & ~umask``)
-    before it is moved into place, so outputs follow the user's umask.
+    ``cv2.VideoWriter``). Also a probe that ``path``'s folder is writable.
     """
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
@@ -48,12 +46,25 @@ def atomic_path(path: str, keep_ext: bool = False) -> Iterator[str]:
     os.close(fd)
     try:
         yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
+    finally:
         if osp.exists(tmp):
             os.remove(tmp)
-        raise
+
+
+@contextmanager
+def atomic_path(path: str, keep_ext: bool = False) -> Iterator[str]:
+    """Yield a temporary path next to ``path`` (:func:`temporary_path`) for
+    any writer; when the block ends without error it replaces ``path``,
+    else it is removed.
+
+    ``tempfile.mkstemp`` creates its file with mode 0600; the file gets the
+    mode an ordinary ``open(path, 'w')`` would give (``0666 & ~umask``)
+    before it is moved into place, so outputs follow the user's umask.
+    """
+    with temporary_path(path, keep_ext) as tmp:
+        yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
 
 
 def atomic_write(path: str, write: Callable[[IO], Any],
@@ -103,19 +114,30 @@ def torch_save_atomic(obj: Any, path: str) -> None:
     atomic_write(path, lambda f: torch.save(obj, f), binary=True)
 
 
-def load_json_file(path: str, what: str) -> Any:
-    """Load a JSON file, naming ``what`` it should hold in any error.
+def load_json_file(path: str,
+                   what: str = 'JSON',
+                   backend_args: Optional[dict] = None) -> Any:
+    """Load a JSON file through ``mmengine.fileio`` (local paths and any
+    backend ``backend_args`` selects, e.g. s3 / petrel), naming ``what`` it
+    should hold in any error.
 
     Raises:
         FileNotFoundError: the file does not exist.
-        ValueError: the file is not valid JSON.
+        ValueError: the file is not valid UTF-8 JSON.
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(
-            f'{what} file {path!r} does not exist; check the path.')
     try:
-        with open(path, 'r', encoding='utf-8') as f:
-            return json.load(f)
+        data = fileio.get(path, backend_args=backend_args)
+    except IsADirectoryError as err:
+        raise FileNotFoundError(
+            f'{what} file {path!r} is a folder; give the JSON file in '
+            'it.') from err
+    except FileNotFoundError as err:
+        raise FileNotFoundError(
+            f'{what} file {path!r} does not exist; check the path (data_root '
+            '/ ann_file in a config, or run the dataset converter, '
+            'docs/datasets.md).') from err
+    try:
+        return json.loads(data.decode('utf-8'))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise ValueError(
             f'{what} file {path!r} is not valid JSON ({err}); regenerate '

@@ -124,7 +124,7 @@ def test_demo_writes_all_outputs_atomically(tmp_path):
             '--out', str(out / 'v.mp4'), '--out-json', str(out / 'r.json'),
             '--out-mot', str(out / 'r.txt')]
     assert demo.main(args) == 0
-    rows = json.load(open(out / 'r.json'))
+    rows = json.loads((out / 'r.json').read_text())
     mot = (out / 'r.txt').read_text().splitlines()
     assert len(rows) == len(mot) > 0
     first = mot[0].split(',')
@@ -179,3 +179,63 @@ def test_track_video_empty_frames(empty):
     for r in results:
         assert (len(r.tracks) == 0) == (r.index in empty)
         assert torch.isfinite(r.tracks.bboxes).all()
+
+
+def _tracker_settings(model):
+    """The tracker's settings (its constructor arguments kept as
+    attributes) and the model's mode: what track_video may not change."""
+    import inspect
+    names = inspect.signature(type(model.tracker).__init__).parameters
+    out = {
+        k: getattr(model.tracker, k)
+        for k in names if hasattr(model.tracker, k)
+    }
+    assert 'score_thr' in out  # the setting track_video overrides
+    return dict(out, training=model.training)
+
+
+class _FailingReader(_Reader):
+    """Detections for frame 0, then an error (a corrupt detections file)."""
+
+    def get(self, img_path, video_name, frame_index, image_id):
+        if frame_index >= 1:
+            raise ValueError(f'detections of frame {frame_index} unreadable')
+        return super().get(img_path, video_name, frame_index, image_id)
+
+
+def test_track_video_restores_the_settings_it_changes():
+    """score_thr applies during the call only: after a full video, a
+    failure inside the loop or an abandoned iterator the tracker's settings
+    are those before the call (before, score_thr stayed changed)."""
+    cfg = Config.fromfile(SYNTH_CFG)
+    cfg.test_pipeline = SMALL_PIPELINE
+    torch.manual_seed(0)
+    model = init_tracker(cfg, device='cpu')
+    before = _tracker_settings(model)
+    override = 0.123  # differs from every config's threshold
+    assert before['score_thr'] != override
+
+    seen = [model.tracker.score_thr
+            for _ in track_video(model, _frames(3), _Reader([]), override)]
+    assert seen == [override] * 3
+    assert _tracker_settings(model) == before
+
+    # a bad frame halfway (raised by the frame reader)
+    with pytest.raises(ValueError, match='frame 1'):
+        list(track_video(model, [_frames(1)[0], np.zeros((4, 4))],
+                         _Reader([]), override))
+    assert _tracker_settings(model) == before
+    # an error raised while tracking (by the detections reader)
+    with pytest.raises(ValueError, match='frame 1 unreadable'):
+        list(track_video(model, _frames(3), _FailingReader([]), override))
+    assert _tracker_settings(model) == before
+    # an iterator abandoned after one frame, then closed
+    it = track_video(model, _frames(3), _Reader([]), override)
+    next(it)
+    assert model.tracker.score_thr == override
+    it.close()
+    assert _tracker_settings(model) == before
+    # a rejected threshold changes nothing
+    with pytest.raises(ValueError, match='finite'):
+        track_video(model, _frames(3), _Reader([]), float('nan'))
+    assert _tracker_settings(model) == before

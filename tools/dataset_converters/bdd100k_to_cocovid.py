@@ -36,7 +36,6 @@ Rules (those of BDD100K's own evaluation):
 """
 import argparse
 import glob
-import json
 import os.path as osp
 import sys
 from collections import Counter
@@ -45,22 +44,14 @@ from typing import Dict, List
 from scaletrack.datasets.bdd100k_mot_dataset import BDD100K_MOT_CLASSES
 from scaletrack.evaluation.functional.bdd100k_mot import (bdd100k_category,
                                                           scalabel_box_xywh)
-from scaletrack.utils.file_io import dump_json_atomic
+from scaletrack.utils.file_io import dump_json_atomic, load_json_file
 
 # All BDD100K images are 1280 x 720; Scalabel MOT frames do not store the size.
 BDD100K_WIDTH, BDD100K_HEIGHT = 1280, 720
 
 
 def _read_video_file(path: str) -> List[dict]:
-    try:
-        with open(path) as f:
-            frames = json.load(f)
-    except FileNotFoundError as e:
-        raise FileNotFoundError(
-            f'BDD100K label file {path!r} not found') from e
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(
-            f'BDD100K label file {path!r} is not valid JSON: {e}') from e
+    frames = load_json_file(path, 'BDD100K label')
     if isinstance(frames,
                   dict) and 'frames' in frames:  # Scalabel "dataset" form
         frames = frames['frames']

@@ -576,13 +576,11 @@ def _check_settings(args, rank: int, write: bool = False) -> None:
     """A run into an ``--out-dir`` of another run (other detector or
     options) would mix their boxes: refused. ``write``: record this run's
     settings (once its detector has been built)."""
-    import json
-    from scaletrack.utils.file_io import dump_json_atomic
+    from scaletrack.utils.file_io import dump_json_atomic, load_json_file
     path = osp.join(args.out_dir, STATE_DIR, SETTINGS_FILE)
     mine = _settings(args)
     if osp.isfile(path):
-        with open(path) as f:
-            theirs = json.load(f)
+        theirs = load_json_file(path, 'dump settings')
         if theirs != mine:
             diff = {
                 k: (theirs.get(k), v)

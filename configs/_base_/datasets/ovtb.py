@@ -13,15 +13,27 @@ data_root = 'data/ovtb/'
 ann_file = data_root + 'ovtb_ann.json'
 num_classes = 1048  # categories of ovtb_ann.json
 
-test_pipeline = _base_.test_pipeline
-test_pipeline[0]['transforms'][1]['num_classes'] = num_classes
-test_pipeline[0]['transforms'][1]['source'].update(
+public_dets_source = dict(
+    _base_.public_dets_source,
     root=data_root + 'public_dets/detic_swinb/',
     img_root=data_root + 'OVT-B/',
     hint='OVT-B releases no detections: write them to '
     'data/ovtb/public_dets/detic_swinb/<frame path>.pth with '
     '`python tools/misc/dump_detections.py DET_CONFIG DET_CKPT ...` '
     '(detector classes = the categories of ovtb_ann.json, in file order).')
+load_public_dets = dict(
+    _base_.load_public_dets,
+    num_classes=num_classes,
+    source=public_dets_source)
+test_pipeline = [
+    dict(
+        type='TransformBroadcaster',
+        transforms=[
+            _base_.test_load_image, load_public_dets, _base_.test_resize,
+            _base_.test_load_anns
+        ]),
+    dict(type='PackClipInputs'),
+]
 
 val_dataloader = dict(
     dataset=dict(

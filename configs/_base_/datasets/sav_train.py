@@ -19,34 +19,42 @@ lsj_ratio_range = (0.1, 2.0)
 # mmdet's LSJ batch padding.
 pad_bgr = (104, 116, 124)
 
-train_pipeline = [
-    dict(type='ClipFrameSample', num_frames=train_num_frames, sampling='uniform'),
-    dict(
-        type='TransformBroadcaster',
-        # one scale, crop offset and flip for the whole clip, so that a
-        # static object keeps its box across frames
-        share_random_params=True,
-        transforms=[
-            dict(type='LoadImageFromFile'),
-            dict(type='LoadTrackAnnotations'),
-            # Appendix A.1: proposal confidence threshold 0.3
-            dict(type='LoadTrackProposals', score_thr=0.3, max_num=100),
-            dict(
-                type='RandomResize',
-                scale=train_img_scale,
-                ratio_range=lsj_ratio_range,
-                keep_ratio=True),
-            dict(
-                type='RandomCrop',
-                crop_type='absolute',
-                crop_size=train_img_scale,
-                recompute_bbox=True,
-                allow_negative_crop=True),
-            dict(type='RandomFlip', prob=0.5),
-            dict(type='Pad', size=train_img_scale, pad_val=dict(img=pad_bgr)),
-        ]),
-    dict(type='PackClipInputs'),
+# Named pipeline pieces: a child config overrides one by name (e.g.
+# ``train_clip_sample = dict(_base_.train_clip_sample, num_frames=5)``) and
+# composes ``train_pipeline`` again from the pieces (see sportsmot_train.py).
+train_clip_sample = dict(
+    type='ClipFrameSample', num_frames=train_num_frames, sampling='uniform')
+train_loading = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadTrackAnnotations'),
 ]
+# Appendix A.1: proposal confidence threshold 0.3
+train_load_proposals = dict(
+    type='LoadTrackProposals', score_thr=0.3, max_num=100)
+train_augmentation = [
+    dict(
+        type='RandomResize',
+        scale=train_img_scale,
+        ratio_range=lsj_ratio_range,
+        keep_ratio=True),
+    dict(
+        type='RandomCrop',
+        crop_type='absolute',
+        crop_size=train_img_scale,
+        recompute_bbox=True,
+        allow_negative_crop=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='Pad', size=train_img_scale, pad_val=dict(img=pad_bgr)),
+]
+
+# one scale, crop offset and flip for the whole clip, so that a static
+# object keeps its box across frames
+train_clip_transforms = dict(
+    type='TransformBroadcaster',
+    share_random_params=True,
+    transforms=train_loading + [train_load_proposals] + train_augmentation)
+train_pack = dict(type='PackClipInputs')
+train_pipeline = [train_clip_sample, train_clip_transforms, train_pack]
 
 train_dataloader = dict(
     batch_size=1,  # Appendix A.1: one video clip per GPU

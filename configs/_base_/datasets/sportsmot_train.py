@@ -12,10 +12,13 @@ _base_ = ['./sav_train.py']
 
 sportsmot_train_root = 'data/sportsmot/'
 
-train_pipeline = _base_.train_pipeline
-train_pipeline[1]['transforms'] = [
-    t for t in train_pipeline[1]['transforms']
-    if t['type'] != 'LoadTrackProposals'
+# the pipeline of sav_train.py without its proposal loader
+train_pipeline = [
+    _base_.train_clip_sample,
+    dict(
+        _base_.train_clip_transforms,
+        transforms=_base_.train_loading + _base_.train_augmentation),
+    _base_.train_pack,
 ]
 
 train_dataloader = dict(

@@ -18,25 +18,31 @@ backend_args = None
 # input resolution of 518x518"; DINOv2's native size), hence keep_ratio=False.
 img_scale = (518, 518)
 
+# Named pipeline pieces: a child config overrides one by name (e.g.
+# ``public_dets_source = dict(_base_.public_dets_source, root=...)``) and
+# composes ``test_pipeline`` again from the pieces (see ovtb.py).
+# MASA's per-frame files (original-image pixels)
+public_dets_source = dict(
+    type='MASADetections',
+    root=data_root + 'public_dets/detic_swinb/',
+    img_root=data_root + 'frames/',
+    hint="Download MASA's Detic (Swin-B) detections of TAO "
+    'val (MASA README, public detections) and unpack them '
+    'to data/tao/public_dets/detic_swinb/.')
+load_public_dets = dict(
+    type='LoadPublicDetections',
+    num_classes=num_classes,
+    source=public_dets_source)
+test_load_image = dict(type='LoadImageFromFile', backend_args=backend_args)
+test_resize = dict(type='Resize', scale=img_scale, keep_ratio=False)
+# after Resize: ground truth stays in original-image pixels
+test_load_anns = dict(type='LoadTrackAnnotations')
+
 test_pipeline = [
     dict(
         type='TransformBroadcaster',
         transforms=[
-            dict(type='LoadImageFromFile', backend_args=backend_args),
-            # MASA's per-frame files (original-image pixels)
-            dict(
-                type='LoadPublicDetections',
-                num_classes=num_classes,
-                source=dict(
-                    type='MASADetections',
-                    root=data_root + 'public_dets/detic_swinb/',
-                    img_root=data_root + 'frames/',
-                    hint="Download MASA's Detic (Swin-B) detections of TAO "
-                    'val (MASA README, public detections) and unpack them '
-                    'to data/tao/public_dets/detic_swinb/.')),
-            dict(type='Resize', scale=img_scale, keep_ratio=False),
-            # after Resize: ground truth stays in original-image pixels
-            dict(type='LoadTrackAnnotations'),
+            test_load_image, load_public_dets, test_resize, test_load_anns
         ]),
     dict(type='PackClipInputs'),
 ]

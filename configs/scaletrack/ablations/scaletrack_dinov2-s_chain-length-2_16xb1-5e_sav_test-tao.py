@@ -1,6 +1,7 @@
 # Table 5: chain length = clip length N = 2 (default 10).
 _base_ = ['../scaletrack_dinov2-s_16xb1-5e_sav_test-tao.py']
-train_pipeline = _base_.train_pipeline
-assert train_pipeline[0]['type'] == 'ClipFrameSample'
-train_pipeline[0]['num_frames'] = 2
+train_clip_sample = dict(_base_.train_clip_sample, num_frames=2)
+train_pipeline = [
+    train_clip_sample, _base_.train_clip_transforms, _base_.train_pack
+]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

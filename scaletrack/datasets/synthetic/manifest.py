@@ -1,11 +1,11 @@
 """Per-split manifests: what was generated with which configuration, so a
 re-run with the same arguments skips finished output and a run with other
 arguments refuses to mix them into an existing folder."""
-import json
 import os
 import shutil
 from typing import Iterable
 
+from ...utils.file_io import load_json_file
 from .atomic_io import atomic_write_json
 from .config import SyntheticConfig
 
@@ -31,8 +31,7 @@ def read_manifest(root: str):
     if not os.path.isfile(path):
         return None
     try:
-        with open(path, encoding='utf-8') as f:
-            return json.load(f)
+        return load_json_file(path, 'synthetic data manifest')
     except (OSError, ValueError) as e:
         raise ValueError(f'{path} is not a readable manifest ({e}); delete '
                          'it or pass overwrite=True') from e

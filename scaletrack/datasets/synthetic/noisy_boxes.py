@@ -8,6 +8,8 @@ file content (docs/architecture.md, "Per-frame box files").
 from typing import Callable, List, Optional, Tuple
 
 import numpy as np
+import torch
+from mmdet.structures.bbox import bbox_overlaps
 
 from .config import SyntheticConfig
 from .renderer import FrameObject
@@ -38,16 +40,11 @@ BOX_DECIMALS, SCORE_DECIMALS = 2, 4
 
 
 def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU matrix ``[N, M]`` of x1y1x2y2 boxes."""
-    a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
-    b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
-    lt = np.maximum(a[:, None, :2], b[None, :, :2])
-    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.prod(np.clip(rb - lt, 0, None), axis=2)
-    area_a = np.prod(a[:, 2:] - a[:, :2], axis=1)
-    area_b = np.prod(b[:, 2:] - b[:, :2], axis=1)
-    union = area_a[:, None] + area_b[None, :] - inter
-    return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
+    """IoU matrix ``[N, M]`` of x1y1x2y2 boxes: mmdet's ``bbox_overlaps``
+    on numpy arrays, in float64 (the generator's precision)."""
+    a = torch.from_numpy(np.asarray(a, dtype=np.float64).reshape(-1, 4))
+    b = torch.from_numpy(np.asarray(b, dtype=np.float64).reshape(-1, 4))
+    return bbox_overlaps(a, b).numpy()
 
 
 def _jitter(box, rng, sigma, height, width) -> np.ndarray:

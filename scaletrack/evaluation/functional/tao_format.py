@@ -20,13 +20,15 @@ breaking of the Hungarian matching, as in the reference.
 """
 import itertools
 from dataclasses import dataclass
-from typing import Dict, List
+from collections import OrderedDict
+from typing import Dict, List, Optional
 
 import numpy as np
 
 __all__ = [
     'TaoGroundTruth', 'TaoPredictions', 'parse_tao_ground_truth',
-    'prepare_tao_results', 'majority_vote_categories', 'vote_tao_results'
+    'prepare_tao_results', 'majority_vote_categories', 'vote_tao_results',
+    'tao_track_results'
 ]
 
 _REQUIRED_GT_KEYS = ('videos', 'images', 'annotations', 'categories')
@@ -83,6 +85,51 @@ class TaoPredictions:
     category_id: np.ndarray  # [N] int64 (after tcc and merging)
     bbox: np.ndarray  # [N, 4] float64 x, y, w, h
     score: np.ndarray  # [N] float64
+
+
+def tao_track_results(frames: List[dict],
+                      label_to_cat: Optional[np.ndarray] = None
+                      ) -> List[dict]:
+    """Tracked frames -> TAO tracking results (the rows of
+    ``tao_track.json``), with track ids unique over the dataset (each
+    video's ids shifted past the previous videos', as MASA).
+
+    Args:
+        frames: dicts with ``img_id``, ``video_id``, ``frame_id`` and numpy
+            ``bboxes`` (x1y1x2y2, original pixels), ``scores``, ``labels``,
+            ``instances_id``.
+        label_to_cat: category id of each label; None writes the label
+            itself as the category id.
+    """
+    offsets, next_offset = OrderedDict(), 0
+    by_video = OrderedDict()
+    for fr in frames:
+        by_video.setdefault(fr['video_id'], []).append(fr)
+    results = []
+    for vid, vframes in by_video.items():
+        max_id = max((int(f['instances_id'].max()) for f in vframes
+                      if len(f['instances_id'])), default=-1)
+        offsets[vid] = next_offset
+        next_offset += max_id + 1
+        for fr in sorted(vframes, key=lambda f: f['frame_id']):
+            labels = fr['labels']
+            if label_to_cat is not None and len(labels) and (
+                    labels.min() < 0 or labels.max() >= len(label_to_cat)):
+                raise ValueError(
+                    f'image {fr["img_id"]}: label {int(labels.max())} is '
+                    f'outside the {len(label_to_cat)} dataset classes.')
+            cats = labels if label_to_cat is None else label_to_cat[labels]
+            b = np.asarray(fr['bboxes'], np.float64).reshape(-1, 4)
+            xywh = np.stack([b[:, 0], b[:, 1], b[:, 2] - b[:, 0],
+                             b[:, 3] - b[:, 1]], 1)
+            for box, s, cat, tid in zip(xywh.tolist(), fr['scores'].tolist(),
+                                        np.asarray(cats).tolist(),
+                                        fr['instances_id'].tolist()):
+                results.append(dict(
+                    image_id=int(fr['img_id']), video_id=int(vid),
+                    category_id=int(cat), bbox=box, score=float(s),
+                    track_id=int(tid) + offsets[vid]))
+    return results
 
 
 def _merge_map(categories: List[dict]) -> Dict[int, int]:

@@ -1,6 +1,5 @@
 """``TETAMetric``: TETA of a tracker's outputs on a TAO-format dataset."""
 import os.path as osp
-from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
@@ -13,7 +12,7 @@ from ...utils.file_io import dump_json_atomic, load_json_file
 from ..functional.scalabel_format import (tao_results_to_scalabel,
                                           write_scalabel_results)
 from ..functional.tables import teta_table
-from ..functional.tao_format import vote_tao_results
+from ..functional.tao_format import tao_track_results, vote_tao_results
 from ..functional.teta import TETA_KEYS, evaluate_teta
 
 __all__ = ['TETAMetric', 'to_numpy']
@@ -164,35 +163,7 @@ class TETAMetric(BaseVideoMetric):
     def tao_results(self, frames: List[dict], label_to_cat: np.ndarray):
         """Frames -> TAO results with track ids unique over the dataset
         (each video's ids shifted past the previous videos', as MASA)."""
-        offsets, next_offset = OrderedDict(), 0
-        by_video = OrderedDict()
-        for fr in frames:
-            by_video.setdefault(fr['video_id'], []).append(fr)
-        results = []
-        for vid, vframes in by_video.items():
-            max_id = max((int(f['instances_id'].max()) for f in vframes
-                          if len(f['instances_id'])), default=-1)
-            offsets[vid] = next_offset
-            next_offset += max_id + 1
-            for fr in sorted(vframes, key=lambda f: f['frame_id']):
-                labels = fr['labels']
-                if len(labels) and (labels.min() < 0
-                                    or labels.max() >= len(label_to_cat)):
-                    raise ValueError(
-                        f'image {fr["img_id"]}: label {int(labels.max())} is '
-                        f'outside the {len(label_to_cat)} dataset classes.')
-                b = fr['bboxes']
-                xywh = np.stack([b[:, 0], b[:, 1], b[:, 2] - b[:, 0],
-                                 b[:, 3] - b[:, 1]], 1)
-                for box, s, lab, tid in zip(xywh.tolist(),
-                                            fr['scores'].tolist(),
-                                            labels.tolist(),
-                                            fr['instances_id'].tolist()):
-                    results.append(dict(
-                        image_id=int(fr['img_id']), video_id=int(vid),
-                        category_id=int(label_to_cat[lab]), bbox=box,
-                        score=float(s), track_id=int(tid) + offsets[vid]))
-        return results
+        return tao_track_results(frames, label_to_cat)
 
     def compute_metrics(self, results: list) -> dict:
         logger = MMLogger.get_current_instance()
