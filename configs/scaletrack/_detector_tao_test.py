@@ -13,5 +13,14 @@ test_pipeline = [
         ]),
     dict(type='PackClipInputs'),
 ]
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+# The stock detectors label COCO's 80 classes: label i is mmdet's COCO class
+# i, mapped onto TAO's LVIS categories through their WordNet synsets with
+# TAO's own mapping file (TAO-Dataset/tao, data/coco_to_lvis_synset.json;
+# put it beside the annotations), as TAO maps COCO detections. A detector
+# trained on LVIS instead sets class_list='lvis_v1' and class_synsets=None.
+val_dataloader = dict(
+    dataset=dict(
+        class_list='coco',
+        class_synsets='data/tao/annotations/coco_to_lvis_synset.json',
+        pipeline=test_pipeline))
 test_dataloader = val_dataloader

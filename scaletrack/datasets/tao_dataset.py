@@ -4,6 +4,7 @@ from typing import List, Optional, Sequence, Union
 from mmengine.logging import print_log
 
 from mmdet.registry import DATASETS
+from ..utils.file_io import load_json_file
 from .coco_video_dataset import CocoVideoDataset
 
 # LVIS frequency groups (Gupta et al. 2019): 'r' rare, 'c' common, 'f'
@@ -14,15 +15,18 @@ BASE_FREQUENCIES = ('c', 'f')
 
 #: Named class lists: the label order of detectors trained on LVIS, i.e. the
 #: LVIS categories sorted by id, as mmdet's LVIS datasets list them (MASA's
-#: ``Taov1Dataset`` / ``Taov05Dataset`` take their ``METAINFO`` from them).
-NAMED_CLASS_LISTS = ('lvis_v1', 'lvis_v05')
+#: ``Taov1Dataset`` / ``Taov05Dataset`` take their ``METAINFO`` from them),
+#: and of detectors trained on COCO (mmdet's ``CocoDataset`` classes, which
+#: go with ``class_synsets``).
+NAMED_CLASS_LISTS = ('lvis_v1', 'lvis_v05', 'coco')
 
 
 def named_class_list(name: str) -> tuple:
     """The class names of a :data:`NAMED_CLASS_LISTS` entry, in label
-    order (LVIS v1: 1203 classes, v0.5: 1230)."""
-    from mmdet.datasets import LVISV05Dataset, LVISV1Dataset
-    lists = dict(lvis_v1=LVISV1Dataset, lvis_v05=LVISV05Dataset)
+    order (LVIS v1: 1203 classes, v0.5: 1230, COCO: 80)."""
+    from mmdet.datasets import CocoDataset, LVISV05Dataset, LVISV1Dataset
+    lists = dict(
+        lvis_v1=LVISV1Dataset, lvis_v05=LVISV05Dataset, coco=CocoDataset)
     if name not in lists:
         raise ValueError(f"class_list '{name}' is unknown; use one of "
                          f'{NAMED_CLASS_LISTS}, a list of class names or '
@@ -52,7 +56,16 @@ class TAODataset(CocoVideoDataset):
     * ``'lvis_v1'`` / ``'lvis_v05'``: the LVIS categories sorted by id
       (mmdet's ``LVISV1Dataset`` / ``LVISV05Dataset`` classes); Detic
       (Swin-B) labels in LVIS v1, TETer in v0.5;
+    * ``'coco'``: mmdet's 80 COCO classes, for detectors trained on COCO;
+      they are not TAO category names, so they go with ``class_synsets``;
     * a sequence of class names.
+
+    ``class_synsets`` (a JSON file in the format of TAO's
+    ``data/coco_to_lvis_synset.json``: ``{class name: {"synset": ...}}``)
+    matches each class to the category with that ``synset`` in the
+    annotation file instead of by name, as TAO's own tools map COCO
+    detections onto its LVIS categories. A class without an entry, or whose
+    synset the file lacks, is an error naming both files.
 
     MASA (``TaoTETAMetric``) maps label ``i`` to the ``i``-th category of the
     annotation file, in file order, among those named in the class list
@@ -65,6 +78,7 @@ class TAODataset(CocoVideoDataset):
     Args:
         class_list (str | Sequence[str], optional): see above. Conflicts
             with ``metainfo=dict(classes=...)``.
+        class_synsets (str, optional): see above; ``None`` matches by name.
     """
 
     METAINFO = dict(classes=None)
@@ -72,6 +86,7 @@ class TAODataset(CocoVideoDataset):
     def __init__(self,
                  *args,
                  class_list: Optional[Union[str, Sequence[str]]] = None,
+                 class_synsets: Optional[str] = None,
                  metainfo: Optional[dict] = None,
                  **kwargs) -> None:
         if class_list is not None:
@@ -84,9 +99,39 @@ class TAODataset(CocoVideoDataset):
                 if isinstance(class_list, str) else tuple(class_list))
             metainfo = dict(metainfo or {}, classes=names)
         self.class_list = class_list
+        self.class_synsets = class_synsets
         super().__init__(*args, metainfo=metainfo, **kwargs)
 
+    def _select_by_synset(self, categories: List[dict]) -> List[dict]:
+        """The category of each class's synset (``class_synsets``)."""
+        wanted = self._metainfo.get('classes')
+        if wanted is None:
+            raise ValueError(
+                f'{type(self).__name__}: class_synsets needs class_list '
+                "(e.g. 'coco'): the detector's classes to map")
+        synsets = load_json_file(
+            self.class_synsets, 'class synset', backend_args=self.backend_args)
+        by_synset = {c.get('synset'): c for c in categories}
+        selected = []
+        for name in wanted:
+            entry = synsets.get(name)
+            if not isinstance(entry, dict) or 'synset' not in entry:
+                raise ValueError(
+                    f'{self.class_synsets}: no synset for class "{name}"; '
+                    "the file must map every class of class_list to "
+                    '{"synset": ...} (the format of TAO\'s '
+                    'data/coco_to_lvis_synset.json)')
+            if entry['synset'] not in by_synset:
+                raise ValueError(
+                    f'{self.ann_file}: no category has the synset '
+                    f'"{entry["synset"]}" of class "{name}" (from '
+                    f'{self.class_synsets})')
+            selected.append(by_synset[entry['synset']])
+        return selected
+
     def _select_categories(self, categories: List[dict]) -> List[dict]:
+        if self.class_synsets is not None:
+            return self._select_by_synset(categories)
         selected = super()._select_categories(categories)
         wanted = {c['name'] for c in selected}
         masa_order = [c['name'] for c in categories if c['name'] in wanted]

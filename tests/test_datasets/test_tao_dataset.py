@@ -170,3 +170,49 @@ def test_named_lvis_class_lists():
     v1, v05 = named_class_list('lvis_v1'), named_class_list('lvis_v05')
     assert len(v1) == 1203 and v1[:2] == ('aerosol_can', 'air_conditioner')
     assert len(v05) == 1230 and v05[:2] == ('acorn', 'aerosol_can')
+
+
+def test_coco_classes_map_to_tao_categories_by_synset(tmp_path):
+    """A COCO detector's labels on TAO: label i (mmdet's COCO class i) is the
+    TAO category with the synset that TAO's coco_to_lvis_synset.json gives
+    class i, not the category that happens to share a name or position."""
+    from mmdet.datasets import CocoDataset
+    coco = CocoDataset.METAINFO['classes']
+    # TAO categories carry LVIS synsets; names differ from COCO's
+    cats = [dict(id=40, name='car_(automobile)', synset='car.n.01', frequency='f'),
+            dict(id=3, name='person', synset='person.n.01', frequency='f'),
+            dict(id=77, name='aerosol_can', synset='aerosol.n.02', frequency='c')]
+    ann = json.load(open(_tao_json(tmp_path / 'tao.json')))
+    ann['categories'] = cats
+    for a in ann['annotations']:
+        a['category_id'] = 40 if a['category_id'] == 5 else 3
+    ann['tracks'] = []
+    ann_file = tmp_path / 'tao_synset.json'
+    ann_file.write_text(json.dumps(ann))
+    # TAO's mapping file format: {coco name: {coco_cat_id, meaning, synset}}
+    synsets = {name: dict(coco_cat_id=i + 1, meaning='-', synset=f'{name}.n.01'.replace(' ', '_'))
+               for i, name in enumerate(coco)}
+    synsets['car']['synset'] = 'car.n.01'
+    mapping = tmp_path / 'coco_to_lvis_synset.json'
+    mapping.write_text(json.dumps({k: v for k, v in synsets.items()
+                                   if k in ('person', 'car')}))
+    ds = TAODataset(ann_file=str(ann_file), class_list=['person', 'car'],
+                    class_synsets=str(mapping), test_mode=True, pipeline=[])
+    assert ds.metainfo['classes'] == ('person', 'car_(automobile)')
+    assert ds.cat_ids == [3, 40]
+    labels = {tuple(i['bbox']): i['bbox_label'] for f in ds.get_data_info(0)['images']
+              for i in f['instances']}
+    assert labels[(10, 10, 30, 40)] == 1  # category 40 = COCO 'car' = label 1
+    assert labels[(50, 40, 60, 50)] == 0  # category 3 = COCO 'person'
+    # the whole COCO list: 'bicycle' has no entry in this mapping file
+    with pytest.raises(ValueError, match=r'no synset for class "bicycle"'):
+        TAODataset(ann_file=str(ann_file), class_list='coco',
+                   class_synsets=str(mapping), test_mode=True, pipeline=[])
+    # a synset the annotation file lacks names both files
+    mapping.write_text(json.dumps(dict(person=dict(synset='person.n.01'),
+                                       car=dict(synset='auto.n.99'))))
+    with pytest.raises(ValueError, match=r'no category has the synset "auto.n.99"'):
+        TAODataset(ann_file=str(ann_file), class_list=['person', 'car'],
+                   class_synsets=str(mapping), test_mode=True, pipeline=[])
+    from scaletrack.datasets.tao_dataset import named_class_list
+    assert named_class_list('coco') == tuple(coco) and len(coco) == 80
