@@ -112,14 +112,14 @@ def test_inference_embedding_equals_training_layout():
     windows = clip_temporal_windows(feats[-1], model.temporal_window)
     from mmdet.structures.bbox import bbox2roi
     with torch.no_grad():
-        train_emb = model.embed(
+        train_emb = model.track_head(
             tuple(f[4:5] for f in feats), bbox2roi([box]),
             windows[4:5])[-1]
         model.reset()
         for t in range(5):
             f_t = model.extract_track_feats(clip[t:t + 1])
             w = model.buffer.push(f_t[-1])
-        test_emb = model.embed(f_t, bbox2roi([box]), w)[-1]
+        test_emb = model.track_head(f_t, bbox2roi([box]), w)[-1]
     torch.testing.assert_close(train_emb, test_emb, rtol=1e-4, atol=1e-5)
 
 
@@ -153,7 +153,7 @@ def test_loss_has_one_term_per_supervised_layer():
     losses = model.loss(torch.rand(1, 3, 3, 128, 128), [sample])
     assert set(losses) == {'d0.loss_track', 'loss_track'}
     # a weight of 0 removes the intermediate term (Table 12, "No")
-    model.layer_loss_weights = (0.0, 1.0)
+    model.track_head.layer_loss_weights = (0.0, 1.0)
     losses = model.loss(torch.rand(1, 3, 3, 128, 128), [copy.deepcopy(sample)])
     assert set(losses) == {'loss_track'}
 

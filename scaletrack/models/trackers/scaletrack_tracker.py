@@ -9,13 +9,14 @@ All track state lives in tensors (one row per live track), so one step costs a
 handful of tensor ops plus one ``scipy.optimize.linear_sum_assignment`` call,
 independent of the number of tracks in Python terms.
 """
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from mmdet.models.trackers import BaseTracker
 from mmdet.registry import MODELS
+from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData
 from scipy.optimize import linear_sum_assignment
 from torch import Tensor
@@ -174,15 +175,6 @@ class ScaleTrackTracker(BaseTracker):
             for r, i in enumerate(self._ids.tolist())
         }
 
-    @tracks.setter
-    def tracks(self, value) -> None:
-        # BaseTracker.reset() assigns ``self.tracks = dict()``; our reset()
-        # replaces it, so only an empty assignment is meaningful.
-        if value:
-            raise AttributeError(
-                'ScaleTrackTracker keeps its tracks in tensors; use reset() '
-                'and track() instead of assigning to .tracks')
-
     # ------------------------------------------------------------ detections
     def select_detections(self, dets: InstanceData) -> InstanceData:
         """Keep the detections the tracker may use (App. A).
@@ -214,19 +206,37 @@ class ScaleTrackTracker(BaseTracker):
         return dets[inds]
 
     # ---------------------------------------------------------------- step
-    def track(self, frame_id: int, dets: InstanceData,
-              embeds: Tensor) -> InstanceData:
+    def track(self,
+              model: torch.nn.Module,
+              img: Optional[Tensor],
+              feats: Sequence[Tensor],
+              data_sample: DetDataSample,
+              temporal_feats: Optional[Tensor] = None,
+              box_scale: Tuple[float, float] = (1.0, 1.0),
+              **kwargs) -> InstanceData:
         """Associate one frame's detections with the tracks (Eq. 10).
 
+        mmdet's tracker step (``QuasiDenseTracker.track``): the detections
+        are ``data_sample.pred_det_instances`` (usually the output of
+        :meth:`select_detections`), their embeddings come from
+        ``model.track_head.predict(feats, [bboxes * box_scale],
+        temporal_feats)``, and the frame index from
+        ``data_sample.metainfo['frame_id']``. Unlike mmdet's trackers, frame
+        0 does not reset the tracker here: the model resets it together
+        with its temporal buffer (``ScaleTrack.reset``).
+
         Args:
-            frame_id (int): index of the frame in its video (increasing).
-            dets (InstanceData): the frame's detections (usually the output
-                of :meth:`select_detections`): ``bboxes [N, 4]``,
-                ``scores [N]``, ``labels [N]``.
-            embeds (Tensor): ``[N, E]`` appearance embeddings, rows following
-                ``dets``; normalised here, so any positive scale is fine.
-                A frame without detections (``N = 0``, any ``E``) is an
+            model: the MOT model; only its ``track_head.predict`` is used.
+            img: the association net's input (unused; mmdet's signature).
+            feats: the association net's feature maps of the frame.
+            data_sample (DetDataSample): ``pred_det_instances`` with
+                ``bboxes [N, 4]`` (input pixels), ``scores [N]``,
+                ``labels [N]``; a frame without detections (``N = 0``) is an
                 ordinary frame: the tracks only age.
+            temporal_feats: the buffered window of the last frames (or
+                ``None``), passed to the head.
+            box_scale: ``(sx, sy)`` from the detections' pixels to the
+                association net's input (``ScaleTrack.track_img_size``).
 
         Raises:
             ValueError: malformed shapes, or NaN/inf in the embeddings,
@@ -238,22 +248,43 @@ class ScaleTrackTracker(BaseTracker):
             newly born), in their input order, with ``labels`` replaced by
             their track's majority-vote class and ``instances_id [M]`` (long).
         """
-        bboxes, scores, labels = self._check_dets(dets, 'track')
+        dets = data_sample.pred_det_instances
+        bboxes, _, _ = self._check_dets(dets, 'track')
+        sx, sy = box_scale
+        embeds = model.track_head.predict(
+            feats, [bboxes * bboxes.new_tensor([sx, sy, sx, sy])],
+            temporal_feats)
+        return self.associate(
+            int(data_sample.metainfo.get('frame_id', 0)), dets, embeds)
+
+    def associate(self, frame_id: int, dets: InstanceData,
+                  embeds: Tensor) -> InstanceData:
+        """The tensor-level step of :meth:`track`, given the embeddings.
+
+        Args:
+            frame_id (int): index of the frame in its video (increasing).
+            dets (InstanceData): ``bboxes [N, 4]``, ``scores [N]``,
+                ``labels [N]``.
+            embeds (Tensor): ``[N, E]`` appearance embeddings, rows following
+                ``dets``; normalised here, so any positive scale is fine.
+
+        Returns and raises as :meth:`track`.
+        """
+        bboxes, scores, labels = self._check_dets(dets, 'associate')
         num_dets = bboxes.size(0)
         if embeds.dim() != 2 or embeds.size(0) != num_dets:
             raise ValueError(
-                f'track(): embeds must have shape [N, E] with N = {num_dets} '
-                f'detections, got {tuple(embeds.shape)}')
+                'associate(): embeds must have shape [N, E] with N = '
+                f'{num_dets} detections, got {tuple(embeds.shape)}')
         if not torch.isfinite(embeds).all():
-            raise ValueError('track(): embeds contain NaN/inf values; check '
-                             'the association head output')
+            raise ValueError('associate(): embeds contain NaN/inf values; '
+                             'check the association head output')
         if num_dets > 0 and not (torch.isfinite(bboxes).all()
                                  and torch.isfinite(scores).all()):
             raise ValueError(
-                'track(): boxes or scores contain NaN/inf values; pass the '
-                'detections through select_detections() first')
+                'associate(): boxes or scores contain NaN/inf values; pass '
+                'the detections through select_detections() first')
         frame_id = int(frame_id)
-        self._step += 1
         device = embeds.device
         embeds = F.normalize(embeds.float(), p=2, dim=1)
         labels = labels.long().to(device)
@@ -261,52 +292,96 @@ class ScaleTrackTracker(BaseTracker):
         bboxes = bboxes.to(device)
 
         # tracks lost for more than num_frames_retain frames cannot match
-        self._drop_old_tracks(frame_id - 1)
+        self.pop_invalid_tracks(frame_id - 1)
         # a frame without detections is an ordinary frame whatever the width
         # of its [0, E] embeddings: the tracks only age
         if num_dets > 0 and not self.empty \
                 and self._embeds.size(1) != embeds.size(1):
             raise ValueError(
-                f'track(): embedding size {embeds.size(1)} differs from the '
-                f"tracks' {self._embeds.size(1)}; call reset() between videos "
-                'of different models')
+                f'associate(): embedding size {embeds.size(1)} differs from '
+                f"the tracks' {self._embeds.size(1)}; call reset() between "
+                'videos of different models')
 
         det_ids = torch.full((num_dets, ), -1, dtype=torch.long, device=device)
         det_rows, track_rows = self._match(embeds, labels)
         if det_rows.numel() > 0:
             det_ids[det_rows] = self._ids[track_rows]
-            m = self.memo_momentum
-            self._embeds[track_rows] = F.normalize(
-                (1 - m) * self._embeds[track_rows] + m * embeds[det_rows],
-                p=2,
-                dim=1)
-            self._bboxes[track_rows] = bboxes[det_rows].float()
-            self._last_frame[track_rows] = frame_id
-            self._vote(track_rows, labels[det_rows])
-
         born = (det_ids < 0) & (scores >= self.init_score_thr)
         born_rows = torch.nonzero(born, as_tuple=False).squeeze(1)
         if born_rows.numel() > 0:
-            new_ids = torch.arange(
+            det_ids[born_rows] = torch.arange(
                 self.num_tracks,
                 self.num_tracks + born_rows.numel(),
                 dtype=torch.long,
                 device=device)
             self.num_tracks += int(born_rows.numel())
-            det_ids[born_rows] = new_ids
-            self._add_tracks(new_ids, embeds[born_rows],
-                             bboxes[born_rows].float(), frame_id,
-                             labels[born_rows])
 
         keep = torch.nonzero(det_ids >= 0, as_tuple=False).squeeze(1)
-        out = dets[keep.to(dets.bboxes.device)]
         out_ids = det_ids[keep]
+        self.update(
+            ids=out_ids,
+            embeds=embeds[keep],
+            bboxes=bboxes[keep].float(),
+            labels=labels[keep],
+            frame_ids=frame_id)
+        out = dets[keep.to(dets.bboxes.device)]
         if keep.numel() > 0:
             rows = self._rows_of_ids(out_ids)
             out.labels = self._majority_labels(rows).to(dets.labels.device)
         out.instances_id = out_ids.to(dets.bboxes.device)
-        self._drop_old_tracks(frame_id)
         return out
+
+    # ---------------------------------------------------------------- memory
+    def update(self, ids: Tensor, embeds: Tensor, bboxes: Tensor,
+               labels: Tensor, frame_ids: int, **kwargs) -> None:
+        """``BaseTracker.update`` on tensors: rows whose id is live update
+        their track (:meth:`update_track`), the others start one
+        (:meth:`init_track`); then expired tracks are popped
+        (:meth:`pop_invalid_tracks`). One call is one step (frame).
+
+        Args:
+            ids: ``[M]`` track ids; new ids must be larger than every live
+                one (:meth:`track` hands them out in increasing order).
+            embeds: ``[M, E]`` unit-norm embeddings.
+            bboxes: ``[M, 4]`` boxes.
+            labels: ``[M]`` class labels (one vote each).
+            frame_ids (int): the frame of this step.
+        """
+        frame_id = int(frame_ids)
+        self._step += 1
+        if ids.numel() > 0:
+            if self.empty:
+                known = torch.zeros_like(ids, dtype=torch.bool)
+            else:
+                rows = self._rows_of_ids(ids).clamp(
+                    max=self.num_live_tracks - 1)
+                known = self._ids[rows] == ids
+            if bool(known.any()):
+                self.update_track(ids[known], embeds[known], bboxes[known],
+                                  labels[known], frame_id)
+            new = ~known
+            if bool(new.any()):
+                if not self.empty and int(ids[new].min()) <= int(
+                        self._ids[-1]):
+                    raise ValueError(
+                        'update(): new track ids must be larger than the '
+                        f'live ones (up to {int(self._ids[-1])}), got '
+                        f'{ids[new].tolist()}')
+                self.init_track(ids[new], embeds[new], bboxes[new],
+                                labels[new], frame_id)
+        self.pop_invalid_tracks(frame_id)
+
+    def update_track(self, ids: Tensor, embeds: Tensor, bboxes: Tensor,
+                     labels: Tensor, frame_id: int) -> None:
+        """Matched tracks: EMA of the embedding (step 3), last box and
+        frame, one class vote each."""
+        rows = self._rows_of_ids(ids)
+        m = self.memo_momentum
+        self._embeds[rows] = F.normalize(
+            (1 - m) * self._embeds[rows] + m * embeds, p=2, dim=1)
+        self._bboxes[rows] = bboxes
+        self._last_frame[rows] = frame_id
+        self._vote(rows, labels)
 
     # ------------------------------------------------------------- helpers
     @staticmethod
@@ -380,8 +455,9 @@ class ScaleTrackTracker(BaseTracker):
         self._votes[rows, cols] += 1
         self._vote_step[rows, cols] = self._step
 
-    def _add_tracks(self, ids: Tensor, embeds: Tensor, bboxes: Tensor,
-                    frame_id: int, labels: Tensor) -> None:
+    def init_track(self, ids: Tensor, embeds: Tensor, bboxes: Tensor,
+                   labels: Tensor, frame_id: int) -> None:
+        """New tracks (appended, so ids stay increasing in memory)."""
         n = ids.numel()
         last = torch.full((n, ), frame_id, dtype=torch.long, device=ids.device)
         if self._ids is None:
@@ -418,7 +494,7 @@ class ScaleTrackTracker(BaseTracker):
                               torch.full_like(votes, -2))
         return self._col_labels[recency.argmax(dim=1)]
 
-    def _drop_old_tracks(self, frame_id: int) -> None:
+    def pop_invalid_tracks(self, frame_id: int) -> None:
         """Drop tracks unmatched for more than ``num_frames_retain`` frames
         as of (the end of) ``frame_id``."""
         if self.empty:
@@ -433,16 +509,47 @@ class ScaleTrackTracker(BaseTracker):
         self._votes = self._votes[alive]
         self._vote_step = self._vote_step[alive]
 
-    # BaseTracker's list-based memory API does not apply to this tracker.
-    def update(self, **kwargs) -> None:
-        raise NotImplementedError(
-            'ScaleTrackTracker updates its memory inside track()')
-
-    def get(self, *args, **kwargs):
-        raise NotImplementedError(
-            'ScaleTrackTracker has no list-based memory; see .tracks')
-
     @property
-    def memo(self):
-        raise NotImplementedError(
-            'ScaleTrackTracker has no list-based memory; see .tracks')
+    def memo(self) -> Dict[str, Tensor]:
+        """The live tracks' memory, one row per track (``BaseTracker.memo``
+        keys): ``ids [T]``, ``embeds [T, E]`` (EMA), ``bboxes [T, 4]`` (last
+        matched), ``frame_ids [T]`` (last matched frame), ``labels [T]``
+        (majority vote). Views of the state: do not modify them."""
+        if self.empty:
+            return dict(
+                ids=torch.zeros(0, dtype=torch.long),
+                embeds=torch.zeros(0, 0),
+                bboxes=torch.zeros(0, 4),
+                frame_ids=torch.zeros(0, dtype=torch.long),
+                labels=torch.zeros(0, dtype=torch.long))
+        rows = torch.arange(self.num_live_tracks, device=self._ids.device)
+        return dict(
+            ids=self._ids,
+            embeds=self._embeds,
+            bboxes=self._bboxes,
+            frame_ids=self._last_frame,
+            labels=self._majority_labels(rows))
+
+    def get(self,
+            item: str,
+            ids: Optional[Sequence[int]] = None,
+            num_samples: Optional[int] = None,
+            behavior: Optional[str] = None) -> Tensor:
+        """``BaseTracker.get``: ``memo[item]`` of the given live ids (all
+        when ``None``). Each track keeps one value per item (the EMA or the
+        latest), so ``num_samples`` / ``behavior`` do not apply."""
+        if num_samples is not None or behavior is not None:
+            raise ValueError(
+                'ScaleTrackTracker keeps one value per track and item (the '
+                'EMA or the latest); num_samples/behavior do not apply')
+        memo = self.memo
+        if item not in memo:
+            raise KeyError(f'no memory item {item!r}; items: {list(memo)}')
+        if ids is None:
+            return memo[item]
+        ids = torch.as_tensor(list(ids), dtype=torch.long,
+                              device=memo['ids'].device)
+        missing = set(ids.tolist()) - set(self.ids)
+        if missing:
+            raise KeyError(f'track ids {sorted(missing)} are not live')
+        return memo[item][self._rows_of_ids(ids)]
