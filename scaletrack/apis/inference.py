@@ -23,6 +23,8 @@ from mmengine.config import Config
 from mmengine.dataset import Compose, default_collate
 from mmengine.structures import InstanceData
 
+from ..models.detectors import PublicDetectionsDetector
+
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 # Loading transforms of dataset pipelines: the API feeds decoded frames and
 # public detections itself, so these are dropped from the config pipeline.
@@ -74,10 +76,11 @@ def init_tracker(config: Union[str, Config],
     if cfg_options:
         config.merge_from_dict(cfg_options)
     model = MODELS.build(config.model)
-    if detector_checkpoint is not None and \
-            getattr(model, 'detector', None) is None:
+    if detector_checkpoint is not None and isinstance(
+            getattr(model, 'detector', None),
+            (type(None), PublicDetectionsDetector)):
         raise ValueError('--detector-checkpoint given but the config has '
-                         'no model.detector')
+                         'no model.detector (it tracks public detections)')
     if checkpoint is not None:
         # the detector may come from its own file, nothing else may miss
         allow = ('detector.', ) if detector_checkpoint is not None else ()

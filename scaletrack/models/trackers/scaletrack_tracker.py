@@ -2,12 +2,22 @@
 
 The tracker owns the track memory of one video. It is class-agnostic: the
 association uses appearance embeddings only, and each returned instance
-reports the majority-vote class of its track (MASA's ``tcc`` convention, see
-``/work/shared/notes/field.md``).
+reports the majority-vote class of its track (the convention of MASA's
+tracker, Li et al., "Matching Anything by Segmenting Anything", CVPR 2024,
+github.com/siyuanliii/masa).
 
-All track state lives in tensors (one row per live track), so one step costs a
-handful of tensor ops plus one ``scipy.optimize.linear_sum_assignment`` call,
-independent of the number of tracks in Python terms.
+It follows mmdet's ``BaseTracker`` contract: ``track(model, img, feats,
+data_sample)`` as ``QuasiDenseTracker``, with the memory hooks ``update`` /
+``init_track`` / ``update_track`` / ``pop_invalid_tracks`` and the ``memo`` /
+``get`` read-outs. The memory itself is not BaseTracker's dict of per-track
+lists but tensors, one row per live track, so one step costs a handful of
+tensor ops plus one ``scipy.optimize.linear_sum_assignment`` call,
+independent of the number of tracks in Python terms. Measured reason (one
+thread, 300 tracks, 100 detections, 256-d embeddings, the setting of
+``tools/analysis_tools/benchmark_tracker.py``): BaseTracker's own ``update``
+(a Python loop over the detections' ids) and ``memo`` (a ``torch.cat`` over
+every track) alone take at least 3.0 ms and 0.7 ms, against about 1.2 ms for
+this tracker's whole step (docs/tracker.md).
 """
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -32,7 +42,8 @@ GATE_EPS = 1e-5
 class ScaleTrackTracker(BaseTracker):
     """Appearance-only, class-agnostic tracker (Sec. 3.5, App. A, Eq. 10).
 
-    One step (:meth:`track`) for frame ``t``:
+    One step (:meth:`track`; :meth:`associate` when the embeddings are
+    already computed) for frame ``t``:
 
     1. ``S = normalize(E_det) @ normalize(E_track).T`` (cosine similarity,
        ``[N, T]``).
@@ -48,11 +59,14 @@ class ScaleTrackTracker(BaseTracker):
        ``QuasiDenseTracker`` convention); the paper's ``m = 0.5`` weighs the
        track memory and the new detection equally (symmetric).
     4. Unmatched detections with ``score >= init_score_thr`` start new tracks
-       (ids ``0, 1, 2, ...`` per video, restarting after :meth:`reset`).
+       (ids ``0, 1, 2, ...`` per video, restarting after :meth:`reset`);
+       matched tracks are updated by :meth:`update_track`, new ones by
+       :meth:`init_track` (both through :meth:`update`).
     5. A track unmatched for more than ``num_frames_retain`` frames is dropped:
        a track last matched at frame ``f`` can still be matched at any frame
        ``t <= f + num_frames_retain + 1`` (it may be missing for up to
-       ``num_frames_retain`` frames in between and be re-identified).
+       ``num_frames_retain`` frames in between and be re-identified)
+       (:meth:`pop_invalid_tracks`).
 
     Each track counts one class vote per matched detection; the reported label
     is the most frequent class, ties going to the class voted most recently.
