@@ -346,3 +346,68 @@ def test_class_aware_never_matches_across_classes():
                             labels=torch.tensor([5])), emb)
         same = int(a.instances_id[0]) == int(b.instances_id[0])
         assert same == expect_same
+
+
+class _GivenEmbeddings:
+    """Stands in for the MOT model: ``track_head.predict`` records the boxes
+    it is asked to embed and returns the given embeddings."""
+
+    def __init__(self, embeds):
+        self.track_head = self
+        self.embeds = embeds
+        self.calls = []
+
+    def predict(self, feats, bboxes, temporal_feats=None):
+        self.calls.append((feats, bboxes, temporal_feats))
+        return self.embeds
+
+
+def test_track_is_mmdets_interface_over_associate():
+    from mmdet.structures import DetDataSample
+    dets = dets_of([[0, 0, 10, 20], [30, 10, 50, 40]])
+    emb = torch.stack([unit(1, 0), unit(0, 1)])
+    model = _GivenEmbeddings(emb)
+    sample = DetDataSample(metainfo=dict(frame_id=4))
+    sample.pred_det_instances = dets
+    tracker = ScaleTrackTracker()
+    out = tracker.track(model, None, 'feats', sample, temporal_feats='win',
+                        box_scale=(0.5, 2.0))
+    (feats, bboxes, temporal), = model.calls
+    assert feats == 'feats' and temporal == 'win'
+    # boxes scaled by (sx, sy, sx, sy) into the association net's input
+    assert bboxes[0].tolist() == [[0, 0, 5, 40], [15, 20, 25, 80]]
+    assert out.instances_id.tolist() == [0, 1]
+    assert tracker.memo['frame_ids'].tolist() == [4, 4]  # from metainfo
+    # the same step with the embeddings given
+    ref = ScaleTrackTracker().associate(4, dets, emb)
+    assert ref.instances_id.tolist() == out.instances_id.tolist()
+
+
+def test_memo_get_and_update_hooks():
+    tracker = ScaleTrackTracker(memo_momentum=0.5)
+    tracker.associate(0, dets_of([[0, 0, 10, 10], [20, 0, 30, 10]],
+                                 labels=[3, 4]),
+                      torch.stack([unit(1, 0, 0), unit(0, 1, 0)]))
+    # track 1 re-observed at 90 degrees: EMA 0.5 -> normalize((0,1,0)+(0,0,1))
+    tracker.update(ids=torch.tensor([1]), embeds=unit(0, 0, 1)[None],
+                   bboxes=torch.tensor([[21., 0, 31, 10]]),
+                   labels=torch.tensor([4]), frame_ids=1)
+    memo = tracker.memo
+    assert memo['ids'].tolist() == [0, 1]
+    assert memo['frame_ids'].tolist() == [0, 1]
+    assert memo['labels'].tolist() == [3, 4]
+    h = 1 / math.sqrt(2)
+    assert torch.allclose(tracker.get('embeds', ids=[1]),
+                          torch.tensor([[0., h, h]]))
+    assert tracker.get('bboxes', ids=[1]).tolist() == [[21, 0, 31, 10]]
+    with pytest.raises(ValueError, match='larger than the live ones'):
+        tracker.update(ids=torch.tensor([-5]), embeds=unit(1, 0, 0)[None],
+                       bboxes=torch.zeros(1, 4),
+                       labels=torch.zeros(1, dtype=torch.long), frame_ids=2)
+    with pytest.raises(ValueError, match='num_samples'):
+        tracker.get('embeds', num_samples=2)
+    with pytest.raises(KeyError, match='not live'):
+        tracker.get('embeds', ids=[9])
+    # pop_invalid_tracks: unmatched for more than num_frames_retain frames
+    tracker.pop_invalid_tracks(tracker.num_frames_retain + 1)
+    assert tracker.ids == [1]
