@@ -61,7 +61,7 @@ class ScaleTrackTracker(BaseTracker):
     4. Unmatched detections with ``score >= init_score_thr`` start new tracks
        (ids ``0, 1, 2, ...`` per video, restarting after :meth:`reset`);
        matched tracks are updated by :meth:`update_track`, new ones by
-       :meth:`init_track` (both through :meth:`update`).
+       :meth:`init_track` (:meth:`update` does both for given ids).
     5. A track unmatched for more than ``num_frames_retain`` frames is dropped:
        a track last matched at frame ``f`` can still be matched at any frame
        ``t <= f + num_frames_retain + 1`` (it may be missing for up to
@@ -263,13 +263,15 @@ class ScaleTrackTracker(BaseTracker):
             their track's majority-vote class and ``instances_id [M]`` (long).
         """
         dets = data_sample.pred_det_instances
-        bboxes, _, _ = self._check_dets(dets, 'track')
+        checked = self._check_dets(dets, 'track')
+        bboxes = checked[0]
         sx, sy = box_scale
-        embeds = model.track_head.predict(
-            feats, [bboxes * bboxes.new_tensor([sx, sy, sx, sy])],
-            temporal_feats)
-        return self.associate(
-            int(data_sample.metainfo.get('frame_id', 0)), dets, embeds)
+        if (sx, sy) != (1.0, 1.0):
+            bboxes = bboxes * bboxes.new_tensor([sx, sy, sx, sy])
+        embeds = model.track_head.predict(feats, [bboxes], temporal_feats)
+        return self._associate(
+            int(data_sample.metainfo.get('frame_id', 0)), dets, checked,
+            embeds)
 
     def associate(self, frame_id: int, dets: InstanceData,
                   embeds: Tensor) -> InstanceData:
@@ -284,7 +286,14 @@ class ScaleTrackTracker(BaseTracker):
 
         Returns and raises as :meth:`track`.
         """
-        bboxes, scores, labels = self._check_dets(dets, 'associate')
+        return self._associate(frame_id, dets,
+                               self._check_dets(dets, 'associate'), embeds)
+
+    def _associate(self, frame_id: int, dets: InstanceData,
+                   checked: Tuple[Tensor, Tensor, Tensor],
+                   embeds: Tensor) -> InstanceData:
+        """:meth:`associate` after ``_check_dets`` (``checked``)."""
+        bboxes, scores, labels = checked
         num_dets = bboxes.size(0)
         if embeds.dim() != 2 or embeds.size(0) != num_dets:
             raise ValueError(
@@ -316,33 +325,37 @@ class ScaleTrackTracker(BaseTracker):
                 f"the tracks' {self._embeds.size(1)}; call reset() between "
                 'videos of different models')
 
+        self._step += 1
         det_ids = torch.full((num_dets, ), -1, dtype=torch.long, device=device)
         det_rows, track_rows = self._match(embeds, labels)
         if det_rows.numel() > 0:
-            det_ids[det_rows] = self._ids[track_rows]
+            matched_ids = self._ids[track_rows]
+            det_ids[det_rows] = matched_ids
+            self.update_track(matched_ids, embeds[det_rows],
+                              bboxes[det_rows].float(), labels[det_rows],
+                              frame_id, rows=track_rows)
         born = (det_ids < 0) & (scores >= self.init_score_thr)
         born_rows = torch.nonzero(born, as_tuple=False).squeeze(1)
         if born_rows.numel() > 0:
-            det_ids[born_rows] = torch.arange(
+            new_ids = torch.arange(
                 self.num_tracks,
                 self.num_tracks + born_rows.numel(),
                 dtype=torch.long,
                 device=device)
             self.num_tracks += int(born_rows.numel())
+            det_ids[born_rows] = new_ids
+            self.init_track(new_ids, embeds[born_rows],
+                            bboxes[born_rows].float(), labels[born_rows],
+                            frame_id)
 
         keep = torch.nonzero(det_ids >= 0, as_tuple=False).squeeze(1)
-        out_ids = det_ids[keep]
-        self.update(
-            ids=out_ids,
-            embeds=embeds[keep],
-            bboxes=bboxes[keep].float(),
-            labels=labels[keep],
-            frame_ids=frame_id)
         out = dets[keep.to(dets.bboxes.device)]
+        out_ids = det_ids[keep]
         if keep.numel() > 0:
             rows = self._rows_of_ids(out_ids)
             out.labels = self._majority_labels(rows).to(dets.labels.device)
         out.instances_id = out_ids.to(dets.bboxes.device)
+        self.pop_invalid_tracks(frame_id)
         return out
 
     # ---------------------------------------------------------------- memory
@@ -385,11 +398,18 @@ class ScaleTrackTracker(BaseTracker):
                                 labels[new], frame_id)
         self.pop_invalid_tracks(frame_id)
 
-    def update_track(self, ids: Tensor, embeds: Tensor, bboxes: Tensor,
-                     labels: Tensor, frame_id: int) -> None:
+    def update_track(self,
+                     ids: Tensor,
+                     embeds: Tensor,
+                     bboxes: Tensor,
+                     labels: Tensor,
+                     frame_id: int,
+                     rows: Optional[Tensor] = None) -> None:
         """Matched tracks: EMA of the embedding (step 3), last box and
-        frame, one class vote each."""
-        rows = self._rows_of_ids(ids)
+        frame, one class vote each. ``rows``: the ids' memory rows when the
+        caller has them (the step does), else looked up."""
+        if rows is None:
+            rows = self._rows_of_ids(ids)
         m = self.memo_momentum
         self._embeds[rows] = F.normalize(
             (1 - m) * self._embeds[rows] + m * embeds, p=2, dim=1)
