@@ -362,3 +362,10 @@ def test_head_predict_is_the_last_layer_of_forward():
         ref = model.track_head(feats, bbox2roi([boxes]))[-1]
     assert emb.shape == (2, model.track_head.out_channels)
     assert torch.equal(emb, ref)
+
+
+def test_loss_keys_at_the_model_level_say_where_they_moved():
+    cfg = Config.fromfile(SYNTH_CFG)
+    cfg.model.loss_track = dict(type='ChainContrastiveLoss')
+    with pytest.raises(TypeError, match=r"\['loss_track'\].*track_head"):
+        MODELS.build(cfg.model)

@@ -21,6 +21,11 @@ from .temporal_buffer import TemporalFeatureBuffer, clip_temporal_windows
 #: this order; Co-DETR has a query head besides auxiliary ones).
 _DETECTOR_LABEL_HEADS = ('query_head', 'roi_head.bbox_head', 'bbox_head')
 
+#: Training settings the head owns (``model.track_head.<key>``); configs
+#: written before they moved get an error saying where they go.
+_HEAD_LOSS_KEYS = ('loss_track', 'layer_loss_weights', 'proposal_iou_thr',
+                   'max_proposals_per_frame')
+
 
 @MODELS.register_module()
 class ScaleTrack(BaseMOTModel):
@@ -77,7 +82,17 @@ class ScaleTrack(BaseMOTModel):
                  freeze_detector: bool = True,
                  num_classes: Optional[int] = None,
                  data_preprocessor: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
+                 init_cfg: OptMultiConfig = None,
+                 **kwargs) -> None:
+        moved = [k for k in kwargs if k in _HEAD_LOSS_KEYS]
+        if moved:
+            raise TypeError(
+                f'ScaleTrack: {moved} are settings of the head: move them '
+                'from model.<key> to model.track_head.<key> in the config '
+                '(the head owns its loss, as in mmdet)')
+        if kwargs:
+            raise TypeError(
+                f'ScaleTrack got unexpected arguments {sorted(kwargs)}')
         super().__init__(data_preprocessor, init_cfg)
         self.backbone = MODELS.build(backbone)
         self.neck = MODELS.build(neck)
