@@ -14,4 +14,4 @@ _base_ = [
 ]
 model = dict(
     # no proposal files for SportsMOT: negatives are the other players
-    max_proposals_per_frame=0)
+    track_head=dict(max_proposals_per_frame=0))

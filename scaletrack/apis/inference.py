@@ -34,6 +34,8 @@ from mmengine.config import Config
 from mmengine.dataset import Compose, default_collate
 from mmengine.structures import InstanceData
 
+from ..models.detectors import PublicDetectionsDetector
+
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 # Loading transforms of dataset pipelines: the API feeds decoded frames and
 # public detections itself, so these are dropped from the config pipeline.
@@ -82,10 +84,6 @@ def init_tracker(config: Union[str, Config],
         config_name = config.filename
     elif not isinstance(config, Config):
         raise TypeError(f'config must be a path or Config, got {type(config)}')
-    if detector_checkpoint is not None and \
-            config.model.get('detector', None) is None:
-        raise ValueError('--detector-checkpoint given but the config has '
-                         'no model.detector')
     with warnings.catch_warnings():
         # mmdet warns of a missing dataset_meta before any checkpoint is
         # loaded; the checkpoint's meta is read below
@@ -93,6 +91,11 @@ def init_tracker(config: Union[str, Config],
             'ignore', message='dataset_meta or class names are missed')
         model = init_track_model(
             config, None, device=device, cfg_options=cfg_options)
+    if detector_checkpoint is not None and isinstance(
+            getattr(model, 'detector', None),
+            (type(None), PublicDetectionsDetector)):
+        raise ValueError('--detector-checkpoint given but the config has '
+                         'no model.detector (it tracks public detections)')
     if checkpoint is not None:
         # the detector may come from its own file, nothing else may miss
         allow = ('detector.', ) if detector_checkpoint is not None else ()

@@ -112,14 +112,14 @@ def test_inference_embedding_equals_training_layout():
     windows = clip_temporal_windows(feats[-1], model.temporal_window)
     from mmdet.structures.bbox import bbox2roi
     with torch.no_grad():
-        train_emb = model.embed(
+        train_emb = model.track_head(
             tuple(f[4:5] for f in feats), bbox2roi([box]),
             windows[4:5])[-1]
         model.reset()
         for t in range(5):
             f_t = model.extract_track_feats(clip[t:t + 1])
             w = model.buffer.push(f_t[-1])
-        test_emb = model.embed(f_t, bbox2roi([box]), w)[-1]
+        test_emb = model.track_head(f_t, bbox2roi([box]), w)[-1]
     torch.testing.assert_close(train_emb, test_emb, rtol=1e-4, atol=1e-5)
 
 
@@ -153,7 +153,7 @@ def test_loss_has_one_term_per_supervised_layer():
     losses = model.loss(torch.rand(1, 3, 3, 128, 128), [sample])
     assert set(losses) == {'d0.loss_track', 'loss_track'}
     # a weight of 0 removes the intermediate term (Table 12, "No")
-    model.layer_loss_weights = (0.0, 1.0)
+    model.track_head.layer_loss_weights = (0.0, 1.0)
     losses = model.loss(torch.rand(1, 3, 3, 128, 128), [copy.deepcopy(sample)])
     assert set(losses) == {'loss_track'}
 
@@ -328,3 +328,44 @@ def test_training_clip_with_empty_frames():
     log_vars = model.train_step(
         dict(inputs=[imgs], data_samples=[sample]), optim)
     assert float(log_vars['loss']) == 0.0
+
+
+def test_public_detections_go_through_the_detector_interface(monkeypatch):
+    """detector=None builds PublicDetectionsDetector, the one detector-free
+    path (shared with the mmdet baselines); the frame's kept detections are
+    left in pred_det_instances as in mmdet's MOT models."""
+    from scaletrack.models.detectors import PublicDetectionsDetector
+    model = tiny_model()
+    assert isinstance(model.detector, PublicDetectionsDetector)
+    calls = []
+    real = model.detector.predict
+    monkeypatch.setattr(
+        model.detector, 'predict',
+        lambda *a, **k: calls.append(k.get('rescale')) or real(*a, **k))
+    ds = _frame(0, [[10., 10., 40., 50.], [70., 60., 110., 100.]], scale=0.5)
+    out = _track(model, torch.rand(3, 128, 128), ds)
+    assert calls == [False]  # input pixels for the association net
+    assert sorted(ds.pred_det_instances.bboxes.tolist()) == [
+        [10., 10., 40., 50.], [70., 60., 110., 100.]]
+    # rescaled back to the original image (scale_factor 0.5)
+    assert sorted(out.bboxes.tolist()) == [[20., 20., 80., 100.],
+                                           [140., 120., 220., 200.]]
+
+
+def test_head_predict_is_the_last_layer_of_forward():
+    from mmdet.structures.bbox import bbox2roi
+    model = tiny_model()
+    feats = model.extract_track_feats(torch.rand(1, 3, 128, 128))
+    boxes = torch.tensor([[20., 20., 60., 70.], [5., 5., 30., 30.]])
+    with torch.no_grad():
+        emb = model.track_head.predict(feats, [boxes])
+        ref = model.track_head(feats, bbox2roi([boxes]))[-1]
+    assert emb.shape == (2, model.track_head.out_channels)
+    assert torch.equal(emb, ref)
+
+
+def test_loss_keys_at_the_model_level_say_where_they_moved():
+    cfg = Config.fromfile(SYNTH_CFG)
+    cfg.model.loss_track = dict(type='ChainContrastiveLoss')
+    with pytest.raises(TypeError, match=r"\['loss_track'\].*track_head"):
+        MODELS.build(cfg.model)

@@ -134,14 +134,14 @@ def param_snapshot(module):
 def test_non_finite_loss_raises_before_the_update(bad, monkeypatch):
     model, optim = build()
     before = param_snapshot(model)
-    real_forward = model.loss_track.forward
+    real_forward = model.track_head.loss_track.forward
 
     def bad_loss(embeds, ids, proposal_embeds=None, **kwargs):
         # keeps the graph: without the guard, backward would write
         # non-finite gradients (and AdamW non-finite weights)
         return real_forward(embeds, ids, proposal_embeds, **kwargs) * bad
 
-    monkeypatch.setattr(model.loss_track, 'forward', bad_loss)
+    monkeypatch.setattr(model.track_head.loss_track, 'forward', bad_loss)
     with pytest.raises(FloatingPointError,
                        match=r'non-finite training loss .*--resume'):
         model.train_step(make_batch(), optim)
@@ -155,7 +155,7 @@ def test_non_finite_loss_raises_before_the_update(bad, monkeypatch):
     assert len(optim.optimizer.state) == 0  # no AdamW step was taken
 
     # control: the same batch with the real loss does change the weights
-    monkeypatch.setattr(model.loss_track, 'forward', real_forward)
+    monkeypatch.setattr(model.track_head.loss_track, 'forward', real_forward)
     log_vars = model.train_step(make_batch(), optim)
     assert torch.isfinite(log_vars['loss'])
     changed = [k for k, v in param_snapshot(model).items()
@@ -198,7 +198,7 @@ def test_attached_detector_stays_frozen(detector, monkeypatch):
 def test_training_embeds_gt_and_filtered_proposals_only(max_props,
                                                         monkeypatch):
     model, optim = build()
-    model.max_proposals_per_frame = max_props
+    model.track_head.max_proposals_per_frame = max_props
     seen = []
     real_forward = model.track_head.forward
 

@@ -71,7 +71,7 @@ def test_crossing_objects_keep_identity_by_appearance():
         # slightly perturbed appearance each frame, unnormalised on purpose
         emb = torch.stack([e_a + 0.05 * t * unit(0, 0, 1),
                            e_b - 0.05 * t * unit(0, 0, 1)])[order] * 3.0
-        out = tracker.track(t, dets_of(boxes), emb)
+        out = tracker.associate(t, dets_of(boxes), emb)
         got = dict(zip([tuple(b.tolist()) for b in out.bboxes],
                        out.instances_id.tolist()))
         ids_a.append(got[tuple(float(x) for x in box_a)])
@@ -84,30 +84,30 @@ def test_crossing_objects_keep_identity_by_appearance():
 def test_new_object_gets_new_id_and_reset_restarts_ids():
     tracker = ScaleTrackTracker()
     e = [unit(1, 0, 0), unit(0, 1, 0), unit(0, 0, 1)]
-    out = tracker.track(0, dets_of([[0, 0, 10, 10], [20, 0, 30, 10]]),
-                        torch.stack(e[:2]))
+    out = tracker.associate(0, dets_of([[0, 0, 10, 10], [20, 0, 30, 10]]),
+                            torch.stack(e[:2]))
     assert out.instances_id.tolist() == [0, 1]
-    out = tracker.track(
+    out = tracker.associate(
         1, dets_of([[40, 0, 50, 10], [21, 0, 31, 10], [1, 0, 11, 10]]),
         torch.stack([e[2], e[1], e[0]]))
     assert out.instances_id.tolist() == [2, 1, 0]
     assert tracker.num_tracks == 3 and sorted(tracker.ids) == [0, 1, 2]
     tracker.reset()
     assert tracker.empty and tracker.num_tracks == 0
-    out = tracker.track(0, dets_of([[0, 0, 10, 10]]), e[2][None])
+    out = tracker.associate(0, dets_of([[0, 0, 10, 10]]), e[2][None])
     assert out.instances_id.tolist() == [0]
 
 
 def test_birth_threshold():
     tracker = ScaleTrackTracker(init_score_thr=0.5)
-    out = tracker.track(0, dets_of([[0, 0, 10, 10], [20, 0, 30, 10]],
-                                   scores=[0.49, 0.5]),
-                        torch.stack([unit(1, 0), unit(0, 1)]))
+    out = tracker.associate(0, dets_of([[0, 0, 10, 10], [20, 0, 30, 10]],
+                                       scores=[0.49, 0.5]),
+                            torch.stack([unit(1, 0), unit(0, 1)]))
     assert out.instances_id.tolist() == [0]
     assert out.bboxes[0, 0].item() == 20
     # a low-score detection may still continue an existing track
-    out = tracker.track(1, dets_of([[21, 0, 31, 10]], scores=[0.35]),
-                        unit(0, 1)[None])
+    out = tracker.associate(1, dets_of([[21, 0, 31, 10]], scores=[0.35]),
+                            unit(0, 1)[None])
     assert out.instances_id.tolist() == [0]
 
 
@@ -117,11 +117,11 @@ def test_lifetime_and_reidentification(gap, same):
     one missing for 4 frames gets a new id (its track was dropped)."""
     tracker = ScaleTrackTracker(num_frames_retain=3)
     e_obj, e_other = unit(1, 0), unit(0, 1)
-    tracker.track(0, dets_of([[0, 0, 10, 10]]), e_obj[None])
+    tracker.associate(0, dets_of([[0, 0, 10, 10]]), e_obj[None])
     for t in range(1, gap + 1):  # the object is occluded; another is seen
-        tracker.track(t, dets_of([[50, 0, 60, 10]]), e_other[None])
+        tracker.associate(t, dets_of([[50, 0, 60, 10]]), e_other[None])
         assert (0 in tracker.ids) == (t <= 3)  # kept while t - 0 <= 3
-    out = tracker.track(gap + 1, dets_of([[5, 0, 15, 10]]), e_obj[None])
+    out = tracker.associate(gap + 1, dets_of([[5, 0, 15, 10]]), e_obj[None])
     assert (out.instances_id.item() == 0) == same
     if not same:
         assert out.instances_id.item() == 2
@@ -129,15 +129,15 @@ def test_lifetime_and_reidentification(gap, same):
 
 def test_lost_tracks_are_dropped_from_memory():
     tracker = ScaleTrackTracker(num_frames_retain=2)
-    tracker.track(0, dets_of([[0, 0, 10, 10]]), unit(1, 0)[None])
+    tracker.associate(0, dets_of([[0, 0, 10, 10]]), unit(1, 0)[None])
     for t in (1, 2):
-        tracker.track(t, dets_of([]), torch.zeros(0, 2))
+        tracker.associate(t, dets_of([]), torch.zeros(0, 2))
         assert tracker.ids == [0]
-    tracker.track(3, dets_of([]), torch.zeros(0, 2))
+    tracker.associate(3, dets_of([]), torch.zeros(0, 2))
     assert tracker.empty
     # a frame jump also ends tracks whose gap exceeds the lifetime
-    tracker.track(10, dets_of([[0, 0, 10, 10]]), unit(1, 0)[None])
-    out = tracker.track(14, dets_of([[0, 0, 10, 10]]), unit(1, 0)[None])
+    tracker.associate(10, dets_of([[0, 0, 10, 10]]), unit(1, 0)[None])
+    out = tracker.associate(14, dets_of([[0, 0, 10, 10]]), unit(1, 0)[None])
     assert out.instances_id.tolist() == [2]
 
 
@@ -145,9 +145,9 @@ def test_lost_tracks_are_dropped_from_memory():
                                          (0.5, True)])
 def test_match_threshold(cos, matched):
     tracker = ScaleTrackTracker()
-    tracker.track(0, dets_of([[0, 0, 10, 10]]), unit(1, 0)[None])
+    tracker.associate(0, dets_of([[0, 0, 10, 10]]), unit(1, 0)[None])
     det = torch.tensor([[cos, math.sqrt(1 - cos**2)]], dtype=torch.float64)
-    out = tracker.track(1, dets_of([[0, 0, 10, 10]]), det.float())
+    out = tracker.associate(1, dets_of([[0, 0, 10, 10]]), det.float())
     assert out.instances_id.tolist() == ([0] if matched else [1])
 
 
@@ -155,16 +155,16 @@ def test_gated_hungarian_prefers_admissible_matches():
     """Plain Hungarian on 1 - S would give A->t2 (S=0.1, then rejected) and
     B->t1 (0.6); with the gate A keeps t1 (0.9) and B starts a track."""
     tracker = ScaleTrackTracker()
-    tracker.track(0, dets_of([[0, 0, 10, 10], [20, 0, 30, 10]]),
-                  torch.stack([unit(1, 0, 0), unit(0, 1, 0)]))
+    tracker.associate(0, dets_of([[0, 0, 10, 10], [20, 0, 30, 10]]),
+                      torch.stack([unit(1, 0, 0), unit(0, 1, 0)]))
     a = torch.tensor([0.9, 0.1, math.sqrt(1 - 0.81 - 0.01)])
     b = torch.tensor([0.6, -0.8, 0.0])
     # plain min-cost assignment really is the other one:
     cost_ab = (1 - 0.9) + (1 + 0.8)
     cost_ba = (1 - 0.1) + (1 - 0.6)
     assert cost_ba < cost_ab
-    out = tracker.track(1, dets_of([[1, 0, 11, 10], [2, 0, 12, 10]]),
-                        torch.stack([a, b]))
+    out = tracker.associate(1, dets_of([[1, 0, 11, 10], [2, 0, 12, 10]]),
+                            torch.stack([a, b]))
     assert ids_by_row(out) == {1.0: 0, 2.0: 2}
 
 
@@ -174,10 +174,11 @@ def test_gated_hungarian_prefers_admissible_matches():
 ])
 def test_ema_update(momentum, expected):
     tracker = ScaleTrackTracker(memo_momentum=momentum)
-    tracker.track(0, dets_of([[0, 0, 10, 10]]), torch.tensor([[2.0, 0, 0]]))
+    tracker.associate(0, dets_of([[0, 0, 10, 10]]),
+                      torch.tensor([[2.0, 0, 0]]))
     # unnormalised detection embedding with cosine 0.6 to the track
-    tracker.track(1, dets_of([[0, 0, 10, 10]]),
-                  torch.tensor([[3.0, 4.0, 0.0]]))
+    tracker.associate(1, dets_of([[0, 0, 10, 10]]),
+                      torch.tensor([[3.0, 4.0, 0.0]]))
     x, y = expected
     norm = math.hypot(x, y)
     embed = tracker.tracks[0]['embed']
@@ -198,7 +199,7 @@ def test_majority_vote_class_with_recency_tiebreak():
     # 8; 8; tie 2/1? no: 8 x2, 3 x1 -> 8; 2/2 tie -> 3 (recent); 3 x3 -> 3
     exp1 = [8, 8, 8, 3, 3]
     for t in range(5):
-        out = tracker.track(
+        out = tracker.associate(
             t, dets_of([[0, 0, 10, 10], [20, 0, 30, 10]],
                        labels=[seq0[t], seq1[t]]), torch.stack([e1, e2]))
         assert out.instances_id.tolist() == [0, 1]
@@ -207,13 +208,13 @@ def test_majority_vote_class_with_recency_tiebreak():
 
 def test_track_handles_zero_detections_and_zero_tracks():
     tracker = ScaleTrackTracker()
-    out = tracker.track(0, dets_of([]), torch.zeros(0, 8))
+    out = tracker.associate(0, dets_of([]), torch.zeros(0, 8))
     assert len(out) == 0 and out.instances_id.shape == (0, )
     assert out.instances_id.dtype == torch.long
-    tracker.track(1, dets_of([[0, 0, 10, 10]]), torch.ones(1, 8))
-    out = tracker.track(2, dets_of([]), torch.zeros(0, 8))
+    tracker.associate(1, dets_of([[0, 0, 10, 10]]), torch.ones(1, 8))
+    out = tracker.associate(2, dets_of([]), torch.zeros(0, 8))
     assert len(out) == 0 and tracker.ids == [0]
-    out = tracker.track(3, dets_of([[0, 0, 10, 10]]), torch.ones(1, 8))
+    out = tracker.associate(3, dets_of([[0, 0, 10, 10]]), torch.ones(1, 8))
     assert out.instances_id.tolist() == [0]
 
 
@@ -224,18 +225,18 @@ def test_empty_frame_embeddings_of_any_width(empty_width):
     raised "embedding size 1 differs from the tracks' 8"). The tracks only
     age: kept within ``num_frames_retain``, dropped after it."""
     tracker = ScaleTrackTracker(num_frames_retain=2)
-    tracker.track(0, dets_of([[0, 0, 10, 10]]), unit(1, 0, 0, 0, 0, 0, 0,
-                                                     0)[None])
+    tracker.associate(0, dets_of([[0, 0, 10, 10]]),
+                      unit(1, 0, 0, 0, 0, 0, 0, 0)[None])
     for t in (1, 2):
-        out = tracker.track(t, dets_of([]), torch.zeros(0, empty_width))
+        out = tracker.associate(t, dets_of([]), torch.zeros(0, empty_width))
         assert len(out) == 0 and tracker.ids == [0]
-    out = tracker.track(3, dets_of([]), torch.zeros(0, empty_width))
+    out = tracker.associate(3, dets_of([]), torch.zeros(0, empty_width))
     assert tracker.ids == []  # 3 frames unmatched > num_frames_retain = 2
     # a whole video of empty frames, from the first frame on
     tracker.reset()
     for t in range(4):
-        assert len(tracker.track(t, dets_of([]),
-                                 torch.zeros(0, empty_width))) == 0
+        assert len(tracker.associate(t, dets_of([]),
+                                     torch.zeros(0, empty_width))) == 0
     assert tracker.num_tracks == 0
 
 
@@ -243,22 +244,22 @@ def test_track_rejects_non_finite_boxes_and_scores():
     tracker = ScaleTrackTracker()
     nan = float('nan')
     with pytest.raises(ValueError, match='select_detections'):
-        tracker.track(0, dets_of([[0, 0, nan, 10]]), torch.ones(1, 4))
+        tracker.associate(0, dets_of([[0, 0, nan, 10]]), torch.ones(1, 4))
     with pytest.raises(ValueError, match='select_detections'):
-        tracker.track(0, dets_of([[0, 0, 10, 10]], scores=[float('inf')]),
-                      torch.ones(1, 4))
+        tracker.associate(0, dets_of([[0, 0, 10, 10]], scores=[float('inf')]),
+                          torch.ones(1, 4))
     assert tracker.empty  # nothing was stored
 
 
 def test_track_rejects_bad_input():
     tracker = ScaleTrackTracker()
     with pytest.raises(ValueError, match='embeds must have shape'):
-        tracker.track(0, dets_of([[0, 0, 10, 10]]), torch.ones(2, 4))
+        tracker.associate(0, dets_of([[0, 0, 10, 10]]), torch.ones(2, 4))
     with pytest.raises(ValueError, match='NaN'):
-        tracker.track(0, dets_of([[0, 0, 10, 10]]),
-                      torch.tensor([[float('nan'), 1.0]]))
+        tracker.associate(0, dets_of([[0, 0, 10, 10]]),
+                          torch.tensor([[float('nan'), 1.0]]))
     with pytest.raises(ValueError, match='bboxes must be'):
-        tracker.track(0, dets_of([[0, 0, 10, 10]]).new(
+        tracker.associate(0, dets_of([[0, 0, 10, 10]]).new(
             bboxes=torch.zeros(1, 5), scores=torch.ones(1),
             labels=torch.zeros(1, dtype=torch.long)), torch.ones(1, 4))
 
@@ -271,11 +272,11 @@ def test_many_tracks_recovered_exactly():
                                          dim=1)
     boxes = torch.rand(300, 2, generator=g) * 500
     boxes = torch.cat([boxes, boxes + 20], dim=1)
-    tracker.track(0, dets_of(boxes), bank)
+    tracker.associate(0, dets_of(boxes), bank)
     assert tracker.num_live_tracks == 300
     perm = torch.randperm(300, generator=g)[:100]
     noisy = bank[perm] + 0.02 * torch.randn(100, 256, generator=g)
-    out = tracker.track(1, dets_of(boxes[perm]), noisy)
+    out = tracker.associate(1, dets_of(boxes[perm]), noisy)
     assert out.instances_id.tolist() == perm.tolist()
 
 
@@ -337,9 +338,76 @@ def test_class_aware_never_matches_across_classes():
     emb = torch.tensor([[1.0, 0.0, 0.0]])
     for class_aware, expect_same in ((False, True), (True, False)):
         tr = ScaleTrackTracker(class_aware=class_aware)
-        a = tr.track(0, InstanceData(bboxes=box, scores=torch.tensor([0.9]),
-                                     labels=torch.tensor([2])), emb)
-        b = tr.track(1, InstanceData(bboxes=box, scores=torch.tensor([0.9]),
-                                     labels=torch.tensor([5])), emb)
+        a = tr.associate(
+            0, InstanceData(bboxes=box, scores=torch.tensor([0.9]),
+                            labels=torch.tensor([2])), emb)
+        b = tr.associate(
+            1, InstanceData(bboxes=box, scores=torch.tensor([0.9]),
+                            labels=torch.tensor([5])), emb)
         same = int(a.instances_id[0]) == int(b.instances_id[0])
         assert same == expect_same
+
+
+class _GivenEmbeddings:
+    """Stands in for the MOT model: ``track_head.predict`` records the boxes
+    it is asked to embed and returns the given embeddings."""
+
+    def __init__(self, embeds):
+        self.track_head = self
+        self.embeds = embeds
+        self.calls = []
+
+    def predict(self, feats, bboxes, temporal_feats=None):
+        self.calls.append((feats, bboxes, temporal_feats))
+        return self.embeds
+
+
+def test_track_is_mmdets_interface_over_associate():
+    from mmdet.structures import DetDataSample
+    dets = dets_of([[0, 0, 10, 20], [30, 10, 50, 40]])
+    emb = torch.stack([unit(1, 0), unit(0, 1)])
+    model = _GivenEmbeddings(emb)
+    sample = DetDataSample(metainfo=dict(frame_id=4))
+    sample.pred_det_instances = dets
+    tracker = ScaleTrackTracker()
+    out = tracker.track(model, None, 'feats', sample, temporal_feats='win',
+                        box_scale=(0.5, 2.0))
+    (feats, bboxes, temporal), = model.calls
+    assert feats == 'feats' and temporal == 'win'
+    # boxes scaled by (sx, sy, sx, sy) into the association net's input
+    assert bboxes[0].tolist() == [[0, 0, 5, 40], [15, 20, 25, 80]]
+    assert out.instances_id.tolist() == [0, 1]
+    assert tracker.memo['frame_ids'].tolist() == [4, 4]  # from metainfo
+    # the same step with the embeddings given
+    ref = ScaleTrackTracker().associate(4, dets, emb)
+    assert ref.instances_id.tolist() == out.instances_id.tolist()
+
+
+def test_memo_get_and_update_hooks():
+    tracker = ScaleTrackTracker(memo_momentum=0.5)
+    tracker.associate(0, dets_of([[0, 0, 10, 10], [20, 0, 30, 10]],
+                                 labels=[3, 4]),
+                      torch.stack([unit(1, 0, 0), unit(0, 1, 0)]))
+    # track 1 re-observed at 90 degrees: EMA 0.5 -> normalize((0,1,0)+(0,0,1))
+    tracker.update(ids=torch.tensor([1]), embeds=unit(0, 0, 1)[None],
+                   bboxes=torch.tensor([[21., 0, 31, 10]]),
+                   labels=torch.tensor([4]), frame_ids=1)
+    memo = tracker.memo
+    assert memo['ids'].tolist() == [0, 1]
+    assert memo['frame_ids'].tolist() == [0, 1]
+    assert memo['labels'].tolist() == [3, 4]
+    h = 1 / math.sqrt(2)
+    assert torch.allclose(tracker.get('embeds', ids=[1]),
+                          torch.tensor([[0., h, h]]))
+    assert tracker.get('bboxes', ids=[1]).tolist() == [[21, 0, 31, 10]]
+    with pytest.raises(ValueError, match='larger than the live ones'):
+        tracker.update(ids=torch.tensor([-5]), embeds=unit(1, 0, 0)[None],
+                       bboxes=torch.zeros(1, 4),
+                       labels=torch.zeros(1, dtype=torch.long), frame_ids=2)
+    with pytest.raises(ValueError, match='num_samples'):
+        tracker.get('embeds', num_samples=2)
+    with pytest.raises(KeyError, match='not live'):
+        tracker.get('embeds', ids=[9])
+    # pop_invalid_tracks: unmatched for more than num_frames_retain frames
+    tracker.pop_invalid_tracks(tracker.num_frames_retain + 1)
+    assert tracker.ids == [1]

@@ -108,7 +108,7 @@ def test_tracker_properties(video):
             generator=torch.Generator().manual_seed(frame['seed']))
         emb = protos[kept.obj] + noise if len(kept) else torch.zeros(0, 3)
         live = set(tracker.ids)
-        out = tracker.track(t, kept, emb)
+        out = tracker.associate(t, kept, emb)
         ids = out.instances_id.tolist()
         assert len(set(ids)) == len(ids)
         assert torch.isfinite(out.bboxes).all() and torch.isfinite(
@@ -124,7 +124,7 @@ def test_tracker_properties(video):
     bad = InstanceData(bboxes=torch.tensor([[0., 0., float('nan'), 1.]]),
                        scores=torch.ones(1), labels=torch.zeros(1).long())
     with pytest.raises(ValueError, match='NaN'):
-        tracker.track(len(video), bad, torch.ones(1, EMBED))
+        tracker.associate(len(video), bad, torch.ones(1, EMBED))
 
 
 @pytest.fixture(scope='module')

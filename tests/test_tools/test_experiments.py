@@ -273,14 +273,14 @@ def _flatten(d, prefix=''):
 
 
 @pytest.mark.parametrize('name,allowed', [
-    ('pairwise-loss', ('model.loss_track.', )),
-    ('global-loss', ('model.loss_track.', )),
-    ('broken-chain-loss', ('model.loss_track.', )),
+    ('pairwise-loss', ('model.track_head.loss_track.', )),
+    ('global-loss', ('model.track_head.loss_track.', )),
+    ('broken-chain-loss', ('model.track_head.loss_track.', )),
     ('chain-length-2', ('train_dataloader.dataset.pipeline', 'num_frames',
                         'train_pipeline')),
     ('no-pseudo-negatives', ('train_dataloader.dataset.pipeline',
                              'train_pipeline',
-                             'model.max_proposals_per_frame')),
+                             'model.track_head.max_proposals_per_frame')),
     ('plain-decoder', ('model.track_head.with_', )),
     ('spatial-pool_cross-attn', ('model.track_head.with_', )),
 ])
@@ -311,11 +311,11 @@ def test_ablation_configs_set_the_intended_values():
     assert 'LoadTrackProposals' not in [
         t['type'] for t in no_prop.train_dataloader.dataset.pipeline[1]
         ['transforms']]
-    assert no_prop.model.max_proposals_per_frame == 0
+    assert no_prop.model.track_head.max_proposals_per_frame == 0
     head = cfg('spatial-pool').model.track_head
     assert (head.with_spatial_pool, head.with_cross_attn,
             head.with_temporal) == (True, False, False)
-    assert cfg('broken-chain-loss').model.loss_track.type == \
+    assert cfg('broken-chain-loss').model.track_head.loss_track.type == \
         'BrokenChainContrastiveLoss'
 
 

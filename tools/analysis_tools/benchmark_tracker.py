@@ -1,7 +1,9 @@
 """Time one ScaleTrackTracker step (matching + memory update).
 
-Embeddings are given (random unit vectors), so this measures the tracker
-alone: cosine similarity, gated Hungarian assignment (Eq. 10), EMA update,
+Embeddings are given (random unit vectors, returned by a stand-in
+``model.track_head.predict``), so this measures the tracker alone through
+its mmdet interface ``track(model, img, feats, data_sample)``: cosine
+similarity, gated Hungarian assignment (Eq. 10), EMA update,
 births, votes and track expiry. For each number of live tracks ``T`` the
 tracker is filled with ``T`` tracks, then the timed step associates
 ``--num-dets`` detections, of which ``--reobserved`` (a fraction) are noisy
@@ -27,6 +29,7 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
+from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData
 from scipy.optimize import linear_sum_assignment
 
@@ -68,9 +71,21 @@ def filled_tracker(num_tracks, dim, gen):
     from scaletrack.models.trackers import ScaleTrackTracker
     tracker = ScaleTrackTracker(init_score_thr=0.0)
     bank = F.normalize(torch.randn(num_tracks, dim, generator=gen), dim=1)
-    tracker.track(0, random_dets(num_tracks, gen), bank)
+    tracker.associate(0, random_dets(num_tracks, gen), bank)
     assert tracker.num_live_tracks == num_tracks
     return tracker, bank
+
+
+class _GivenEmbeddings:
+    """Stands in for the model: ``track_head.predict`` returns the given
+    embeddings (the head is not timed)."""
+
+    def __init__(self, embeds):
+        self.track_head = self
+        self.embeds = embeds
+
+    def predict(self, feats, bboxes, temporal_feats=None):
+        return self.embeds
 
 
 def step_inputs(bank, num_dets, reobserved, gen):
@@ -92,11 +107,14 @@ def time_size(num_tracks, args, gen):
     thr = tracker.match_thr
     cost = torch.where(sims >= thr, 1 - sims,
                        torch.full_like(sims, 1 - thr + 1e-5)).double().numpy()
+    model = _GivenEmbeddings(embeds)
+    sample = DetDataSample(metainfo=dict(frame_id=1))
+    sample.pred_det_instances = dets
     step_ms, lsa_ms = [], []
     for i in range(args.warmup + args.repeats):
         trial = copy.deepcopy(tracker)
         t0 = time.perf_counter()
-        out = trial.track(1, dets, embeds)
+        out = trial.track(model, None, None, sample)
         t1 = time.perf_counter()
         linear_sum_assignment(cost)
         t2 = time.perf_counter()
@@ -111,7 +129,6 @@ def time_size(num_tracks, args, gen):
         p90_ms=float(np.percentile(step_ms, 90)),
         hungarian_ms=statistics.median(lsa_ms),
         matched=n_matched)
-
 
 
 def main():

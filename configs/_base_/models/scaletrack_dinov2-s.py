@@ -46,10 +46,10 @@ model = dict(
         with_spatial_pool=True,
         with_temporal=True,
         with_modulation=True,
-        with_cross_attn=True),
-    loss_track=dict(type='ChainContrastiveLoss', temperature=0.1),
-    # intermediate supervision: both decoder layers weigh 1.0 (Table 12)
-    layer_loss_weights=None,
+        with_cross_attn=True,
+        loss_track=dict(type='ChainContrastiveLoss', temperature=0.1),
+        # intermediate supervision: both decoder layers weigh 1.0 (Table 12)
+        layer_loss_weights=None),
     tracker=dict(
         type='ScaleTrackTracker',
         score_thr=0.3,

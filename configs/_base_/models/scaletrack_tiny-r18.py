@@ -52,10 +52,10 @@ model = dict(
         with_cross_attn=True,
         feedforward_channels=2 * embed_dims * 2,
         dropout=0.0,
-        temporal_window=4),
-    loss_track=dict(type='ChainContrastiveLoss', temperature=0.1),
-    # intermediate supervision: both decoder layers weigh 1.0 (Table 12)
-    layer_loss_weights=None,
+        temporal_window=4,
+        loss_track=dict(type='ChainContrastiveLoss', temperature=0.1),
+        # intermediate supervision: both decoder layers weigh 1.0 (Table 12)
+        layer_loss_weights=None),
     tracker=dict(
         type='ScaleTrackTracker',
         score_thr=0.3,

@@ -3,7 +3,8 @@
 The same-detections protocol compares association methods on identical
 boxes. With this module as ``detector``, mmdet's own MOT models (ByteTrack,
 OC-SORT, ...) and ScaleTrack all run unchanged on the public detections that
-``LoadPublicDetections`` put into each frame's data sample.
+``LoadPublicDetections`` put into each frame's data sample. It is the one
+detector-free path: ``ScaleTrack(detector=None)`` builds it.
 """
 from typing import List
 

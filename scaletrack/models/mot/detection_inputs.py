@@ -1,7 +1,8 @@
 """The door every frame's detections pass before the tracker (Sec. 3.5).
 
-Detections come from an mmdet detector or from public-detection files;
-both reach :meth:`ScaleTrack.track_frame` through
+Detections come from ``model.detector``: an mmdet detector or
+``PublicDetectionsDetector`` (public-detection files, the default when the
+config sets no detector); both reach :meth:`ScaleTrack.track_frame` through
 :func:`sanitize_detections`, so the checks below hold for every path:
 
 * a box with a NaN/inf coordinate, or a NaN/inf score, is dropped;

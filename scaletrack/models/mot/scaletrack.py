@@ -1,21 +1,18 @@
 """ScaleTrack: any detector + the learned association module (Sec. 3)."""
 import logging
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
 from mmdet.models.mot import BaseMOTModel
 from mmdet.registry import MODELS
 from mmdet.structures import TrackSampleList
-from mmdet.structures.bbox import bbox2roi, get_box_tensor
+from mmdet.structures.bbox import get_box_tensor
 from mmdet.utils import OptConfigType, OptMultiConfig
 from mmengine.logging import print_log
 from mmengine.structures import InstanceData
 from torch import Tensor
 
-from ..detectors.public_detections_detector import public_instances
-from ..losses import multi_layer_loss
-from ..utils.pseudo_negatives import filter_pseudo_negatives
 from .detection_inputs import sanitize_detections
 from .temporal_buffer import TemporalFeatureBuffer, clip_temporal_windows
 
@@ -23,6 +20,11 @@ from .temporal_buffer import TemporalFeatureBuffer, clip_temporal_windows
 #: Where mmdet detectors keep the head whose labels they output (checked in
 #: this order; Co-DETR has a query head besides auxiliary ones).
 _DETECTOR_LABEL_HEADS = ('query_head', 'roi_head.bbox_head', 'bbox_head')
+
+#: Training settings the head owns (``model.track_head.<key>``); configs
+#: written before they moved get an error saying where they go.
+_HEAD_LOSS_KEYS = ('loss_track', 'layer_loss_weights', 'proposal_iou_thr',
+                   'max_proposals_per_frame')
 
 
 @MODELS.register_module()
@@ -35,27 +37,26 @@ class ScaleTrack(BaseMOTModel):
     clips (Chain Contrastive Learning, Eq. 1-2) and used at inference by the
     ``tracker`` (Hungarian matching on cosine similarity, Eq. 10).
 
+    As mmdet's ``QDTrack``, this model only coordinates: it runs the
+    detector, the backbone and neck, and the temporal buffer, and hands
+    over to ``track_head.loss`` (training: box assembly, pseudo-negatives,
+    per-layer losses, all configured under ``track_head``) and to
+    ``tracker.track`` (inference: which calls ``track_head.predict``).
+
     Args:
-        backbone, neck, track_head (dict): configs of the association net.
+        backbone, neck, track_head (dict): configs of the association net
+            (``track_head`` also holds ``loss_track``,
+            ``layer_loss_weights``, ``proposal_iou_thr`` and
+            ``max_proposals_per_frame``).
         tracker (dict, optional): config of the tracker (inference).
-        detector (dict, optional): any mmdet detector config. ``None`` means
-            detector-free mode: detections come from the data samples'
-            ``public_instances`` (the same-detections protocol).
-        loss_track (dict): the contrastive loss (chain, pairwise, broken
-            chain or global; they share one interface).
-        layer_loss_weights (Sequence[float], optional): weight of the loss on
-            each decoder layer's embedding (intermediate supervision, Table
-            12). ``None`` weighs every layer 1.0; ``(0., 1.)`` supervises only
-            the last of two layers.
+        detector (dict, optional): any mmdet detector config. ``None`` is
+            ``dict(type='PublicDetectionsDetector')``: the frames' public
+            detections (the same-detections protocol), the one detector-free
+            path, shared with the mmdet baselines.
         track_img_size (tuple[int, int], optional): ``(h, w)`` input of the
             association net when it should differ from the detector's input
             (e.g. a detector at 1333x800 and ScaleTrack at 518x518, Appendix
             D). ``None`` uses the detector's input as it is.
-        proposal_iou_thr (float): pseudo-negative proposals with IoU >= this
-            to a ground-truth box of the same frame are discarded (Sec. 3.3,
-            Table 13: 0.5).
-        max_proposals_per_frame (int): cap on the pseudo-negatives embedded
-            per frame (memory bound; 100 matches the detections cap).
         freeze_detector (bool): a detector is never updated by training.
         num_classes (int, optional): size of the detections' label space,
             checked on every frame (a label outside it is an error, see
@@ -77,35 +78,36 @@ class ScaleTrack(BaseMOTModel):
                  track_head: dict,
                  tracker: Optional[dict] = None,
                  detector: Optional[dict] = None,
-                 loss_track: dict = dict(
-                     type='ChainContrastiveLoss', temperature=0.1),
-                 layer_loss_weights: Optional[Sequence[float]] = None,
                  track_img_size: Optional[Tuple[int, int]] = None,
-                 proposal_iou_thr: float = 0.5,
-                 max_proposals_per_frame: int = 100,
                  freeze_detector: bool = True,
                  num_classes: Optional[int] = None,
                  data_preprocessor: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
+                 init_cfg: OptMultiConfig = None,
+                 **kwargs) -> None:
+        moved = [k for k in kwargs if k in _HEAD_LOSS_KEYS]
+        if moved:
+            raise TypeError(
+                f'ScaleTrack: {moved} are settings of the head: move them '
+                'from model.<key> to model.track_head.<key> in the config '
+                '(the head owns its loss, as in mmdet)')
+        if kwargs:
+            raise TypeError(
+                f'ScaleTrack got unexpected arguments {sorted(kwargs)}')
         super().__init__(data_preprocessor, init_cfg)
         self.backbone = MODELS.build(backbone)
         self.neck = MODELS.build(neck)
         self.track_head = MODELS.build(track_head)
-        self.loss_track = MODELS.build(loss_track)
         self.tracker = MODELS.build(tracker) if tracker is not None else None
-        self.detector = MODELS.build(detector) if detector is not None \
-            else None
-        self.layer_loss_weights = None if layer_loss_weights is None \
-            else tuple(float(w) for w in layer_loss_weights)
+        self.detector = MODELS.build(
+            detector if detector is not None else dict(
+                type='PublicDetectionsDetector'))
         # T of the temporal buffer comes from the head that samples it
         self.with_temporal = getattr(self.track_head, 'with_temporal', False)
         self.temporal_window = int(
             getattr(self.track_head, 'temporal_window', 1))
         self.track_img_size = tuple(track_img_size) if track_img_size \
             else None
-        self.proposal_iou_thr = proposal_iou_thr
-        self.max_proposals_per_frame = max_proposals_per_frame
-        self.freeze_detector = freeze_detector and self.detector is not None
+        self.freeze_detector = freeze_detector
         if self.freeze_detector:
             self.freeze_module('detector')
         self.buffer = TemporalFeatureBuffer(self.temporal_window)
@@ -147,13 +149,6 @@ class ScaleTrack(BaseMOTModel):
         """``[B, 3, H, W]`` -> the adapter's multi-level maps (Eq. 3)."""
         return tuple(self.neck(self.backbone(imgs)))
 
-    def embed(self,
-              feats: Tuple[Tensor, ...],
-              rois: Tensor,
-              temporal_feats: Optional[Tensor] = None) -> List[Tensor]:
-        """Per-layer L2-normalised embeddings of ``rois`` (Eq. 4-9)."""
-        return self.track_head(feats, rois, temporal_feats)
-
     def _track_input(self, img: Tensor) -> Tuple[Tensor, float, float]:
         """The association net's input and the box scale (sx, sy) to it."""
         if self.track_img_size is None:
@@ -174,50 +169,25 @@ class ScaleTrack(BaseMOTModel):
         """Contrastive loss of each clip of the batch (Eq. 2).
 
         ``inputs`` is ``[N, T, C, H, W]``: N clips of T frames in time order.
-        The detector plays no part: training embeds the ground-truth boxes
-        and the pseudo-negative proposals of each frame.
+        The detector plays no part: ``track_head.loss`` embeds the
+        ground-truth boxes and the pseudo-negative proposals of each frame.
+        The batch's loss is the mean of its clips'.
         """
         assert inputs.dim() == 5, 'inputs must be [N, T, C, H, W] clips'
         clip_losses = []
         for clip, track_sample in zip(inputs, data_samples):
-            frames = track_sample.video_data_samples
             clip, sx, sy = self._track_input(clip)
             feats = self.extract_track_feats(clip)
             temporal = clip_temporal_windows(
                 feats[-1], self.temporal_window) if self.with_temporal \
                 else None
-            boxes, ids, n_gt = [], [], []
-            for ds in frames:
-                gt_boxes = get_box_tensor(ds.gt_instances.bboxes).to(clip)
-                ids.append(ds.gt_instances.instances_ids.to(clip.device).long())
-                props = self._frame_proposals(ds, gt_boxes)
-                boxes.append(
-                    torch.cat([gt_boxes, props]) *
-                    gt_boxes.new_tensor([sx, sy, sx, sy]))
-                n_gt.append(gt_boxes.size(0))
-            layer_embeds = self.embed(feats, bbox2roi(boxes), temporal)
-            gt_per_layer, prop_per_layer = [], []
-            for emb in layer_embeds:
-                chunks = emb.split([b.size(0) for b in boxes])
-                gt_per_layer.append([c[:n] for c, n in zip(chunks, n_gt)])
-                prop_per_layer.append([c[n:] for c, n in zip(chunks, n_gt)])
-            # one loss per decoder layer (intermediate supervision, Table 12)
             clip_losses.append(
-                multi_layer_loss(self.loss_track, gt_per_layer, ids,
-                                 prop_per_layer, self.layer_loss_weights))
-
-        # mean over the clips of the batch; the last layer is the tracking
-        # embedding ('loss_track'), earlier ones 'd{l}.loss_track'
-        num_layers = len(clip_losses[0])
-        losses = {}
-        for layer in range(num_layers):
-            key = f'loss_track_l{layer}'
-            if self.layer_loss_weights is not None \
-                    and self.layer_loss_weights[layer] == 0:
-                continue
-            name = 'loss_track' if layer == num_layers - 1 \
-                else f'd{layer}.loss_track'
-            losses[name] = torch.stack([c[key] for c in clip_losses]).mean()
+                self.track_head.loss(feats, track_sample.video_data_samples,
+                                     temporal, box_scale=(sx, sy)))
+        losses = {
+            k: torch.stack([c[k] for c in clip_losses]).mean()
+            for k in clip_losses[0]
+        }
         if not all(v.requires_grad for v in losses.values()):
             # a batch without any box to embed (every clip frame empty): a
             # zero loss tied to every trainable weight, so the backward
@@ -227,18 +197,6 @@ class ScaleTrack(BaseMOTModel):
             losses = {k: v if v.requires_grad else v + zero
                       for k, v in losses.items()}
         return losses
-
-    def _frame_proposals(self, data_sample, gt_boxes: Tensor) -> Tensor:
-        """Pseudo-negative proposals of one frame, filtered (Sec. 3.3)."""
-        if 'proposals' not in data_sample or self.max_proposals_per_frame <= 0:
-            return gt_boxes.new_zeros((0, 4))
-        props = get_box_tensor(data_sample.proposals.bboxes).to(gt_boxes)
-        if props.numel() == 0:
-            return gt_boxes.new_zeros((0, 4))
-        wh_ok = (props[:, 2] > props[:, 0]) & (props[:, 3] > props[:, 1])
-        props = props[wh_ok]
-        keep = filter_pseudo_negatives(props, gt_boxes, self.proposal_iou_thr)
-        return props[keep][:self.max_proposals_per_frame]
 
     def train_step(self, data, optim_wrapper):
         """mmengine's train step, refusing a non-finite loss before the
@@ -303,22 +261,29 @@ class ScaleTrack(BaseMOTModel):
     @torch.no_grad()
     def track_frame(self, img: Tensor, img_data_sample,
                     rescale: bool = True) -> InstanceData:
-        """Detect (or read public detections), embed and associate a frame."""
+        """Detect, embed and associate one frame (QDTrack's loop body).
+
+        The frame's kept detections (input pixels) are left in
+        ``img_data_sample.pred_det_instances``, as in mmdet's MOT models.
+        """
         meta = img_data_sample.metainfo
         frame_id = int(meta.get('frame_id', 0))
         dets = self._frame_detections(img, img_data_sample)
         dets = self._sanitize(dets, meta.get('img_shape', img.shape[-2:]),
                               frame_id, meta)
-        dets = self.tracker.select_detections(dets)
+        img_data_sample.pred_det_instances = \
+            self.tracker.select_detections(dets)
         track_img, sx, sy = self._track_input(img)
         feats = self.extract_track_feats(track_img)
         temporal = self.buffer.push(feats[-1]) if self.with_temporal \
             else None
-        # an empty frame is embedded like any other: [0, E] embeddings, so
-        # the tracker only ages its tracks
-        boxes = dets.bboxes * dets.bboxes.new_tensor([sx, sy, sx, sy])
-        embeds = self.embed(feats, bbox2roi([boxes]), temporal)[-1]
-        out = self.tracker.track(frame_id, dets, embeds)
+        out = self.tracker.track(
+            model=self,
+            img=track_img,
+            feats=feats,
+            data_sample=img_data_sample,
+            temporal_feats=temporal,
+            box_scale=(sx, sy))
         if rescale and len(out) > 0:
             scale = out.bboxes.new_tensor(meta['scale_factor']).repeat(2)
             # clipped to the input image above; clip again after the
@@ -358,17 +323,15 @@ class ScaleTrack(BaseMOTModel):
         return dets
 
     def _frame_detections(self, img: Tensor, img_data_sample) -> InstanceData:
-        """Detections of a frame in input-image pixels."""
-        if self.detector is not None:
-            det_sample = self.detector.predict(
-                img, [img_data_sample], rescale=False)[0]
-            pred = det_sample.pred_instances
-            return InstanceData(
-                bboxes=get_box_tensor(pred.bboxes).float(),
-                scores=pred.scores.float(),
-                labels=pred.labels.long())
-        return public_instances(img_data_sample, rescale=False,
-                                device=img.device)
+        """Detections of a frame in input-image pixels (from the detector:
+        a real one or ``PublicDetectionsDetector``)."""
+        det_sample = self.detector.predict(
+            img, [img_data_sample], rescale=False)[0]
+        pred = det_sample.pred_instances
+        return InstanceData(
+            bboxes=get_box_tensor(pred.bboxes).float(),
+            scores=pred.scores.float(),
+            labels=pred.labels.long())
 
     def _forward(self, inputs: Tensor, data_samples=None, **kwargs):
         """``tensor`` mode: the adapter's maps of every frame."""

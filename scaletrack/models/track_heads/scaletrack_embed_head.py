@@ -1,19 +1,29 @@
 """ScaleTrack's embedding head: the spatio-temporal decoder (Sec. 3.4.2).
 
 ``head(feats, rois, temporal_feats=None) -> list of [N, E]`` (see
-docs/architecture.md). The box query is made once by spatial attention
-pooling on the final encoder level (Eq. 4-6); every decoder layer then
-applies temporal fusion (Eq. 7), modulation (Eq. 8), multi-scale cross
-attention (Eq. 9) and an FFN, and -- for the supervised layers --
-projects and L2-normalises the result (intermediate supervision, Table 12).
+docs/architecture.md); as mmdet's ``QuasiDenseTrackHead``, the head owns
+its training loss (:meth:`ScaleTrackEmbedHead.loss`: box assembly, pseudo-
+negative proposals, one loss per decoder layer) and its inference
+(:meth:`ScaleTrackEmbedHead.predict`: the tracking embedding). The box
+query is made once by spatial attention pooling on the final encoder level
+(Eq. 4-6); every decoder layer then applies temporal fusion (Eq. 7),
+modulation (Eq. 8), multi-scale cross attention (Eq. 9) and an FFN, and --
+for the supervised layers -- projects and L2-normalises the result
+(intermediate supervision, Table 12).
 """
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
+import torch
 from mmdet.registry import MODELS
+from mmdet.structures import DetDataSample
+from mmdet.structures.bbox import bbox2roi, get_box_tensor
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from ..layers import FlatFeatureMap, roi_align_cells, roi_batch_indices
+from ..losses import multi_layer_loss
+from ..utils.pseudo_negatives import (PSEUDO_NEGATIVE_IOU_THR,
+                                      filter_pseudo_negatives)
 from .embed_decoder_layer import ScaleTrackDecoderLayer
 from .spatial_attention_pooling import SpatialAttentionPooling
 
@@ -49,6 +59,18 @@ class ScaleTrackEmbedHead(BaseModule):
         temporal_spatial_range: spatial reach of Eq. 7 in half box sizes.
         spatial_pool_cfg: kwargs of ``SpatialAttentionPooling`` (K=9 points,
             7x7 RoIAlign, 2 samples per bin).
+        loss_track: the clip contrastive loss (chain, pairwise, broken
+            chain or global; one interface, docs/losses.md). Chain loss at
+            temperature 0.1 (Sec. 4).
+        layer_loss_weights: weight of the loss on each returned layer's
+            embedding (intermediate supervision, Table 12). ``None`` weighs
+            every layer 1.0; ``(0., 1.)`` supervises only the last of two.
+        proposal_iou_thr: pseudo-negative proposals with IoU >= this to a
+            ground-truth box of the same frame are discarded (Sec. 3.3,
+            Table 13: 0.5).
+        max_proposals_per_frame: cap on the pseudo-negatives embedded per
+            frame (memory bound; 100 matches the detections cap). 0 embeds
+            none (the no-pseudo-negatives ablation).
     """
 
     def __init__(self,
@@ -68,10 +90,20 @@ class ScaleTrackEmbedHead(BaseModule):
                  temporal_window: int = 5,
                  temporal_spatial_range: float = 2.0,
                  spatial_pool_cfg: Optional[dict] = None,
+                 loss_track: dict = dict(
+                     type='ChainContrastiveLoss', temperature=0.1),
+                 layer_loss_weights: Optional[Sequence[float]] = None,
+                 proposal_iou_thr: float = PSEUDO_NEGATIVE_IOU_THR,
+                 max_proposals_per_frame: int = 100,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if num_layers < 1:
             raise ValueError(f'num_layers must be >= 1, got {num_layers}')
+        self.loss_track = MODELS.build(loss_track)
+        self.layer_loss_weights = None if layer_loss_weights is None \
+            else tuple(float(w) for w in layer_loss_weights)
+        self.proposal_iou_thr = proposal_iou_thr
+        self.max_proposals_per_frame = max_proposals_per_frame
         self.featmap_strides = tuple(float(s) for s in featmap_strides)
         self.embed_dims = embed_dims
         self.out_channels = out_channels
@@ -177,3 +209,85 @@ class ScaleTrackEmbedHead(BaseModule):
             if embed is not None:
                 embeds.append(embed)
         return embeds
+
+    def predict(self,
+                feats: Sequence[Tensor],
+                bboxes: List[Tensor],
+                temporal_feats: Optional[Tensor] = None) -> Tensor:
+        """The tracking embedding (last layer) of each box, ``[N, E]``.
+
+        As mmdet's ``QuasiDenseTrackHead.predict``: ``bboxes`` holds one
+        ``[N_i, 4]`` tensor per image of ``feats``, in the pixels of the
+        head's input (the caller rescales); rows follow the boxes in order.
+        """
+        return self(feats, bbox2roi(bboxes), temporal_feats)[-1]
+
+    def loss(self,
+             feats: Sequence[Tensor],
+             data_samples: Sequence[DetDataSample],
+             temporal_feats: Optional[Tensor] = None,
+             box_scale: Tuple[float, float] = (1.0, 1.0)
+             ) -> Dict[str, Tensor]:
+        """Contrastive loss of one clip on every returned layer (Eq. 1-2).
+
+        Args:
+            feats: neck maps of the clip's T frames, ``[T, D, h_l, w_l]``.
+            data_samples: the T frames in time order, with
+                ``gt_instances`` (``bboxes``, ``instances_ids``) and
+                optionally ``proposals`` (pseudo-negatives, Sec. 3.3).
+            temporal_feats: ``[T, D, T_w, h_L, w_L]`` windows of the clip
+                (``clip_temporal_windows``), or ``None``.
+            box_scale: ``(sx, sy)`` from the frames' pixels to the head's
+                input (``ScaleTrack.track_img_size``).
+
+        Returns:
+            ``loss_track`` (the last layer, the tracking embedding) and
+            ``d{l}.loss_track`` for earlier supervised layers; a layer of
+            weight 0 has no key.
+        """
+        sx, sy = box_scale
+        boxes, ids, n_gt = [], [], []
+        for ds in data_samples:
+            gt_boxes = get_box_tensor(ds.gt_instances.bboxes).to(
+                device=feats[0].device, dtype=torch.float32)
+            ids.append(
+                ds.gt_instances.instances_ids.to(gt_boxes.device).long())
+            props = self._frame_proposals(ds, gt_boxes)
+            boxes.append(
+                torch.cat([gt_boxes, props]) *
+                gt_boxes.new_tensor([sx, sy, sx, sy]))
+            n_gt.append(gt_boxes.size(0))
+        layer_embeds = self(feats, bbox2roi(boxes), temporal_feats)
+        # per layer, per frame: ground-truth rows first, proposals after
+        gt_per_layer, prop_per_layer = [], []
+        for emb in layer_embeds:
+            chunks = emb.split([b.size(0) for b in boxes])
+            gt_per_layer.append([c[:n] for c, n in zip(chunks, n_gt)])
+            prop_per_layer.append([c[n:] for c, n in zip(chunks, n_gt)])
+        # one loss per decoder layer (intermediate supervision, Table 12)
+        layer_losses = multi_layer_loss(self.loss_track, gt_per_layer, ids,
+                                        prop_per_layer,
+                                        self.layer_loss_weights)
+        num_layers = len(layer_embeds)
+        losses = {}
+        for layer in range(num_layers):
+            if self.layer_loss_weights is not None \
+                    and self.layer_loss_weights[layer] == 0:
+                continue
+            name = 'loss_track' if layer == num_layers - 1 \
+                else f'd{layer}.loss_track'
+            losses[name] = layer_losses[f'loss_track_l{layer}']
+        return losses
+
+    def _frame_proposals(self, data_sample: DetDataSample,
+                         gt_boxes: Tensor) -> Tensor:
+        """Pseudo-negative proposals of one frame, filtered (Sec. 3.3)."""
+        if 'proposals' not in data_sample or self.max_proposals_per_frame <= 0:
+            return gt_boxes.new_zeros((0, 4))
+        props = get_box_tensor(data_sample.proposals.bboxes).to(gt_boxes)
+        if props.numel() == 0:
+            return gt_boxes.new_zeros((0, 4))
+        wh_ok = (props[:, 2] > props[:, 0]) & (props[:, 3] > props[:, 1])
+        props = props[wh_ok]
+        keep = filter_pseudo_negatives(props, gt_boxes, self.proposal_iou_thr)
+        return props[keep][:self.max_proposals_per_frame]

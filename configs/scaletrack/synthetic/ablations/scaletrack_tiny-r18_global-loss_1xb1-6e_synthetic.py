@@ -1,11 +1,13 @@
 # Fig. 1b baseline "Global": the synthetic ScaleTrack with the SupCon loss
 # over all instances and proposals of the whole clip instead of the chain
-# loss (docs/losses.md). Only model.loss_track changes.
+# loss (docs/losses.md). Only
+# model.track_head.loss_track changes.
 # SYNTHETIC DATA (docs/results.md, tools/experiments/scaling.py).
 _base_ = ['../scaletrack_tiny-r18_1xb1-6e_synthetic.py']
 model = dict(
-    loss_track=dict(
-        _delete_=True,
-        type='GlobalContrastiveLoss',
-        temperature=0.1,
-        mode='supcon'))
+    track_head=dict(
+        loss_track=dict(
+            _delete_=True,
+            type='GlobalContrastiveLoss',
+            temperature=0.1,
+            mode='supcon')))
