@@ -1,9 +1,9 @@
 """TAO (COCO-VID JSON with LVIS categories) for TETA and OV-MOT."""
 from typing import List, Optional, Sequence, Union
 
+from mmdet.registry import DATASETS
 from mmengine.logging import print_log
 
-from mmdet.registry import DATASETS
 from .coco_video_dataset import CocoVideoDataset
 
 # LVIS frequency groups (Gupta et al. 2019): 'r' rare, 'c' common, 'f'
@@ -21,7 +21,7 @@ NAMED_CLASS_LISTS = ('lvis_v1', 'lvis_v05')
 def named_class_list(name: str) -> tuple:
     """The class names of a :data:`NAMED_CLASS_LISTS` entry, in label
     order (LVIS v1: 1203 classes, v0.5: 1230)."""
-    from mmdet.datasets import LVISV05Dataset, LVISV1Dataset
+    from mmdet.datasets import LVISV1Dataset, LVISV05Dataset
     lists = dict(lvis_v1=LVISV1Dataset, lvis_v05=LVISV05Dataset)
     if name not in lists:
         raise ValueError(f"class_list '{name}' is unknown; use one of "
