@@ -1,4 +1,5 @@
-"""COCO-VID video dataset shared by the TAO, OVT-B, BDD100K and MOTChallenge readers.
+"""COCO-VID video dataset shared by the TAO, OVT-B, BDD100K and MOTChallenge
+readers.
 
 mmdet's :class:`~mmdet.datasets.BaseVideoDataset` holds the video-level data
 infos, the test-mode frame-by-frame access (``prepare_data((video, frame))``
@@ -37,8 +38,9 @@ MIN_BOX_SIDE = 1.0
 
 @DATASETS.register_module()
 class CocoVideoDataset(BaseVideoDataset):
-    """Video dataset on a COCO-VID JSON (``videos``, ``images``, ``annotations``,
-    ``categories``); data infos exactly as mmdet's ``BaseVideoDataset``.
+    """Video dataset on a COCO-VID JSON (``videos``, ``images``,
+    ``annotations``, ``categories``); data infos exactly as mmdet's
+    ``BaseVideoDataset``.
 
     ``filter_cfg`` (training only): ``None`` keeps every frame, which clip
     sampling needs to keep a constant frame rate; ``dict(filter_empty_gt=True,
@@ -48,15 +50,15 @@ class CocoVideoDataset(BaseVideoDataset):
 
     METAINFO = dict(classes=None)
 
-    # ------------------------------------------------------------------ classes
+    # ----------------------------------------------------------------- classes
     def _select_categories(self, categories: List[dict]) -> List[dict]:
         """The categories that become labels ``0..C-1``, in label order."""
         names = [c['name'] for c in categories]
         dup = [n for n, k in Counter(names).items() if k > 1]
         if dup:
             raise ValueError(
-                f"{self.ann_file!r}: category names are not unique: {sorted(dup)[:5]}"
-            )
+                f'{self.ann_file!r}: category names are not unique: '
+                f'{sorted(dup)[:5]}')
         wanted = self._metainfo.get('classes', None)
         if wanted is None:
             return list(categories)
@@ -66,24 +68,25 @@ class CocoVideoDataset(BaseVideoDataset):
         missing = [n for n in wanted if n not in by_name]
         if missing:
             raise ValueError(
-                f'classes {missing[:5]} are not categories of {self.ann_file!r} '
-                f'(it has {len(categories)}: {names[:5]}...); fix metainfo.classes '
-                'or use classes=None for all of them.')
+                f'classes {missing[:5]} are not categories of '
+                f'{self.ann_file!r} (it has {len(categories)}: '
+                f'{names[:5]}...); fix metainfo.classes or use classes=None '
+                'for all of them.')
         return [by_name[n] for n in wanted]
 
     def _set_class_metainfo(self, selected: List[dict]) -> None:
         """Write the label order into the metainfo (subclasses add more)."""
         self._metainfo['classes'] = tuple(c['name'] for c in selected)
 
-    # ------------------------------------------------------------------ loading
+    # ----------------------------------------------------------------- loading
     def load_data_list(self) -> List[dict]:
         data = load_json_file(
             self.ann_file, 'annotation', backend_args=self.backend_args)
         for key in ('images', 'categories'):
             if key not in data:
                 raise ValueError(
-                    f'{self.ann_file!r} is not a COCO-VID file: no {key!r} list.'
-                )
+                    f'{self.ann_file!r} is not a COCO-VID file: no {key!r} '
+                    'list.')
         selected = self._select_categories(data['categories'])
         self._set_class_metainfo(selected)
         self.cat_ids = [c['id'] for c in selected]
@@ -94,7 +97,8 @@ class CocoVideoDataset(BaseVideoDataset):
             anns_by_img[ann['image_id']].append(ann)
 
         videos: Dict[int, List[dict]] = defaultdict(list)
-        single_video_id = 100000  # as mmdet: images without a video are one-frame videos
+        # as mmdet: images without a video are one-frame videos
+        single_video_id = 100000
         for img in data['images']:
             vid = img.get('video_id')
             if vid is None:
@@ -148,7 +152,8 @@ class CocoVideoDataset(BaseVideoDataset):
 
     def _parse_instance(self, ann: dict, img: dict, video_id,
                         ann_index: int) -> Optional[dict]:
-        """One annotation -> one instance dict, or None when it is not usable."""
+        """One annotation -> one instance dict, or None when it is not
+        usable."""
         if ann['category_id'] not in self.cat2label:
             return None
         x1, y1, w, h = ann['bbox']
@@ -165,7 +170,7 @@ class CocoVideoDataset(BaseVideoDataset):
             ignore_flag=int(
                 bool(ann.get('iscrowd', False) or ann.get('ignore', False))))
 
-    # ---------------------------------------------------------------- filtering
+    # --------------------------------------------------------------- filtering
     def filter_data(self) -> List[dict]:
         if self.test_mode or self.filter_cfg is None:
             return self.data_list

@@ -384,9 +384,9 @@ class SAVDataset(BaseVideoDataset):
             ids, boxes, height, width = self._read_ann_file(path)
             if frames is None:
                 frames = self._frame_infos(video_id, len(boxes), height, width)
-            elif len(frames) != len(boxes) or (
-                    frames and
-                (frames[0]['height'], frames[0]['width']) != (height, width)):
+            elif (len(frames) != len(boxes)
+                  or (frames and (frames[0]['height'], frames[0]['width'])
+                      != (height, width))):
                 raise ValueError(
                     f'{path!r} has {len(boxes)} annotated frames of {height} '
                     f'x {width} but the other annotation type of {video_id} '

@@ -145,11 +145,12 @@ def _state_dict(checkpoint) -> Dict[str, torch.Tensor]:
     return {re.sub(r'^module\.', '', k): v for k, v in state.items()}
 
 
-def load_checkpoint_checked(
-    model: torch.nn.Module,
-    filename: str,
-    config: str = '<config>',
-    allow_missing: Iterable[str] = ()) -> dict:
+# yapf: disable (yapf 0.43 indents this '= ()' signature against E125)
+def load_checkpoint_checked(model: torch.nn.Module,
+                            filename: str,
+                            config: str = '<config>',
+                            allow_missing: Iterable[str] = ()) -> dict:
+    # yapf: enable
     """Load ``filename`` into ``model`` if, and only if, it fits.
 
     Every tensor of the model must be in the checkpoint with the same shape

@@ -12,7 +12,8 @@ from mmengine.config import Config
 from scaletrack.apis import init_tracker, iter_frames, track_video
 
 DET_CFG = 'configs/scaletrack/scaletrack_dinov2-s_faster-rcnn_r50_fpn_tao.py'
-SYNTH_CFG = 'configs/scaletrack/synthetic/scaletrack_tiny-r18_1xb1-6e_synthetic.py'
+SYNTH_CFG = ('configs/scaletrack/synthetic/'
+             'scaletrack_tiny-r18_1xb1-6e_synthetic.py')
 SMALL_PIPELINE = [
     dict(
         type='TransformBroadcaster',

@@ -1,4 +1,5 @@
-"""Generators of small on-disk datasets in the real formats (SA-V, per-frame box files)."""
+"""Generators of small on-disk datasets in the real formats (SA-V, per-frame
+box files)."""
 import json
 import os
 import os.path as osp
@@ -81,7 +82,8 @@ def write_box_file(path, boxes_with_scores, labels=None):
 
 @pytest.fixture
 def dw():
-    """The data writers of this file (fixtures work in every pytest import mode)."""
+    """The data writers of this file (fixtures work in every pytest import
+    mode)."""
     return SimpleNamespace(
         encode_rle=encode_rle,
         write_sav_annotation=write_sav_annotation,

@@ -1,4 +1,5 @@
-"""ClipFrameSample: uniform / random clip indices, order, length, short videos, flags."""
+"""ClipFrameSample: uniform / random clip indices, order, length, short
+videos, flags."""
 import random
 
 import numpy as np

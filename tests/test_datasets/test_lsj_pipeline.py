@@ -96,16 +96,18 @@ def test_sav_train_pipeline_shares_geometry_across_the_clip(tmp_path, dw):
             continue  # the crop missed the object (allow_negative_crop)
         assert sorted(gt.instances_ids.tolist()) == [0, 1]
         assert (gt.instances_ids >= 0).all()
-        # the box is the original one mapped by the recorded augmentation, clipped
+        # the box is the original one mapped by the recorded augmentation,
+        # clipped
         expect = _apply_h(np.asarray(f0.homography_matrix), OBJ)
         expect = np.clip(expect, 0, [f0.img_shape[1], f0.img_shape[0]] * 2)
         np.testing.assert_allclose(gt.bboxes[0].numpy(), expect, atol=1e-3)
         # the proposal equal to the ground-truth box is still equal to it
         props = f0.proposals.bboxes.numpy()
-        assert len(
-            props) >= 1 and len(props) <= 2  # the 0.1-score one is dropped
+        # the 0.1-score one is dropped
+        assert len(props) >= 1 and len(props) <= 2
         np.testing.assert_allclose(props[0], gt.bboxes[0].numpy(), atol=1e-4)
-        # and boxes are aligned with the image: the square is white inside its box
+        # and boxes are aligned with the image: the square is white inside its
+        # box
         x1, y1, x2, y2 = gt.bboxes[0].numpy()
         if (x2 - x1) > 6 and (y2 - y1) > 6:
             inner = imgs[0][:,
@@ -181,7 +183,8 @@ def test_each_lsj_transform_shares_its_random_parameters(name):
                 and np.array_equal(out['gt_bboxes'][k], out['gt_bboxes'][0])
                 for k in range(4))
             if share:
-                assert same, f'{name} did not share its random parameters (seed {seed})'
+                assert same, (f'{name} did not share its random parameters '
+                              f'(seed {seed})')
             else:
                 differs |= not same
     assert differs == (name != 'Pad')  # Pad has no randomness

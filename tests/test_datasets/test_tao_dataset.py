@@ -16,7 +16,8 @@ CATS = [
 
 
 def _tao_json(path):
-    """Two videos; images listed out of time order; video 20 reuses track id 1."""
+    """Two videos; images listed out of time order; video 20 reuses track id
+    1."""
     videos = [
         dict(
             id=10,

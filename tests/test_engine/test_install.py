@@ -1,4 +1,5 @@
-"""The install issue: registration, mmdet config inheritance, resume on torch>=2.6."""
+"""The install issue: registration, mmdet config inheritance, resume on
+torch>=2.6."""
 import os.path as osp
 
 import pytest

@@ -1,4 +1,5 @@
-"""mot_to_cocovid.py on generated seqinfo.ini / gt.txt, read back by MOTChallengeVideoDataset."""
+"""mot_to_cocovid.py on generated seqinfo.ini / gt.txt, read back by
+MOTChallengeVideoDataset."""
 import importlib.util
 import os.path as osp
 
@@ -23,7 +24,8 @@ def _seq(root, name, length, rows=None, w=1280, h=720):
     d = root / name
     (d / 'img1').mkdir(parents=True)
     (d / 'seqinfo.ini').write_text(
-        f'[Sequence]\nname={name}\nimDir=img1\nframeRate=25\nseqLength={length}\n'
+        f'[Sequence]\nname={name}\nimDir=img1\nframeRate=25\n'
+        f'seqLength={length}\n'
         f'imWidth={w}\nimHeight={h}\nimExt=.jpg\n')
     if rows is not None:
         (d / 'gt').mkdir()
@@ -37,7 +39,8 @@ def _split(tmp_path):
     _seq(root, 'basket_1', 3,
          [[1, 0, 10, 20, 30, 40, 1, 1, 1], [2, 0, 12, 20, 30, 40, 1, 1, 1],
           [1, 1, 100, 20, 30, 40, 1, 1, 1], [3, 1, 102, 22, 30, 40, 1, 1, 1]])
-    # several classes, a not-considered box, a distractor class and an unmapped class
+    # several classes, a not-considered box, a distractor class and an
+    # unmapped class
     _seq(root, 'street_2', 2,
          [[1, 5, 1, 1, 10, 10, 1, 1, 0.8], [1, 6, 50, 50, 20, 10, 1, 3, 1.0],
           [2, 5, 2, 1, 10, 10, 0, 1, 0.3], [2, 9, 70, 70, 5, 5, 1, 7, 1.0],

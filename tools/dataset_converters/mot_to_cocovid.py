@@ -1,10 +1,12 @@
-"""Convert MOTChallenge-format sequences (MOT17, SportsMOT, DanceTrack) to COCO-VID.
+"""Convert MOTChallenge-format sequences (MOT17, SportsMOT, DanceTrack) to
+COCO-VID.
 
 Usage::
 
     # SportsMOT val (ids start at 0, one class)
     python tools/dataset_converters/mot_to_cocovid.py \
-        -i data/sportsmot/val -o data/sportsmot/annotations/val.json --class-map 1=player
+        -i data/sportsmot/val -o data/sportsmot/annotations/val.json \
+        --class-map 1=player
     # MOT17 half-val as in ByteTrack / MASA (FRCNN copies only)
     python tools/dataset_converters/mot_to_cocovid.py -i data/MOT17/train \
         -o data/MOT17/annotations/half-val_cocoformat.json --split half-val \
@@ -47,7 +49,8 @@ SPLITS = ('full', 'half-train', 'half-val')
 
 
 def parse_class_map(text: str) -> Dict[int, str]:
-    """``'1=pedestrian,3=car'`` -> ``{1: 'pedestrian', 3: 'car'}`` (ordered)."""
+    """``'1=pedestrian,3=car'`` -> ``{1: 'pedestrian', 3: 'car'}``
+    (ordered)."""
     out: Dict[int, str] = {}
     for item in filter(None, (s.strip() for s in text.split(','))):
         try:
@@ -86,7 +89,8 @@ def read_seqinfo(seq_dir: str) -> dict:
 
 
 def read_gt(path: str) -> np.ndarray:
-    """gt.txt -> float array ``[R, 9]`` (class and visibility filled with 1)."""
+    """gt.txt -> float array ``[R, 9]`` (class and visibility filled with
+    1)."""
     try:
         rows = np.loadtxt(path, delimiter=',', ndmin=2, dtype=np.float64)
     except ValueError as e:
@@ -148,8 +152,8 @@ def convert(seq_dirs: Iterable[str],
                     video_id=vid,
                     frame_id=k,
                     mot_frame_id=f0 + 1,
-                    file_name=
-                    f'{seq}/{info["im_dir"]}/{f0 + 1:06d}{info["ext"]}',
+                    file_name=(f'{seq}/{info["im_dir"]}/'
+                               f'{f0 + 1:06d}{info["ext"]}'),
                     width=info['width'],
                     height=info['height']))
         gt_path = osp.join(seq_dir, 'gt', 'gt.txt')
@@ -161,8 +165,8 @@ def convert(seq_dirs: Iterable[str],
             if frame not in img_ids:
                 if not 1 <= frame <= info['length']:
                     raise ValueError(
-                        f'{gt_path!r}: frame {frame} outside 1..{info["length"]} '
-                        '(seqLength of seqinfo.ini)')
+                        f'{gt_path!r}: frame {frame} outside '
+                        f'1..{info["length"]} (seqLength of seqinfo.ini)')
                 continue  # frame of the other half
             if cls in cat_ids:
                 cat, ignore = cat_ids[cls], conf == 0
@@ -233,10 +237,9 @@ def main(argv=None) -> None:
         parse_class_map(args.class_map), ignore, args.split)
     dropped = out.pop('dropped_classes')
     dump_json_atomic(out, args.output)
-    print(
-        f'{len(out["videos"])} sequences, {len(out["images"])} images, '
-        f'{len(out["annotations"])} boxes, dropped classes: {dropped or "none"} '
-        f'-> {args.output}')
+    print(f'{len(out["videos"])} sequences, {len(out["images"])} images, '
+          f'{len(out["annotations"])} boxes, dropped classes: '
+          f'{dropped or "none"} -> {args.output}')
 
 
 if __name__ == '__main__':

@@ -656,10 +656,11 @@ def row_of(label: str,
         **fields)
 
 
-def metrics_table(
-    rows: Sequence[dict],
-    names: Sequence[str],
-    extra_cols: Sequence[Tuple[str, str]] = ()) -> str:
+# yapf: disable (yapf 0.43 indents this '= ()' signature against E125)
+def metrics_table(rows: Sequence[dict],
+                  names: Sequence[str],
+                  extra_cols: Sequence[Tuple[str, str]] = ()) -> str:
+    # yapf: enable
     """Markdown table of rows: label, ``extra_cols`` (header, row field),
     then the metrics ``names`` (percent)."""
     header = [''] + [h for h, _ in extra_cols] + [f'{n} (%)' for n in names]

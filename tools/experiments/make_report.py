@@ -137,8 +137,8 @@ def scaling_claims(table: dict, noise=None) -> List[Claim]:
                   paired(at(chain, hi), at('Broken chain', hi), noise=noise)))
         claims.append(
             Claim(
-                'Fig. 3b: the gap between chain and broken chain grows with the '
-                'data', gap_hi > gap_lo,
+                'Fig. 3b: the gap between chain and broken chain grows with '
+                'the data', gap_hi > gap_lo,
                 f'(gap {gap_lo:+.1f} points at {lo} videos, {gap_hi:+.1f} at '
                 f'{hi})'))
     return claims

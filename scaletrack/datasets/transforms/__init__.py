@@ -1,4 +1,5 @@
-"""Data transforms: clip sampling, proposal loading, clip packing, public detections."""
+"""Data transforms: clip sampling, proposal loading, clip packing, public
+detections."""
 from .clip_frame_sample import (ClipFrameSample, random_clip_indices,
                                 uniform_clip_indices)
 from .load_frame_from_video import LoadFrameFromVideo

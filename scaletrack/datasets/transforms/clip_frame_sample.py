@@ -73,8 +73,8 @@ class ClipFrameSample(BaseFrameSample):
                 f'num_frames must be a positive int, got {num_frames!r}')
         if sampling not in self.SAMPLERS:
             raise ValueError(
-                f"sampling must be one of {tuple(self.SAMPLERS)}, got {sampling!r}"
-            )
+                f'sampling must be one of {tuple(self.SAMPLERS)}, got '
+                f'{sampling!r}')
         if key_frames not in ('all', 'first'):
             raise ValueError(
                 f"key_frames must be 'all' or 'first', got {key_frames!r}")

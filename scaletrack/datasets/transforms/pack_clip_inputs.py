@@ -1,4 +1,5 @@
-"""Pack a clip like mmdet's PackTrackInputs plus proposals and public detections."""
+"""Pack a clip like mmdet's PackTrackInputs plus proposals and public
+detections."""
 import numpy as np
 import torch
 from mmdet.datasets.transforms import PackTrackInputs

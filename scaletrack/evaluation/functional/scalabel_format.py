@@ -20,6 +20,11 @@ from typing import Dict, List
 __all__ = ['tao_results_to_scalabel', 'write_scalabel_results']
 
 
+def _video_frame_order(img: dict) -> tuple:
+    """Sort key of a COCO-VID image: video, then frame index."""
+    return img['video_id'], img.get('frame_index', img.get('frame_id', 0))
+
+
 def tao_results_to_scalabel(gt: dict,
                             tao_results: List[dict]) -> Dict[str, List[dict]]:
     """TAO results (``image_id, category_id, bbox xywh, score, track_id``)
@@ -29,10 +34,7 @@ def tao_results_to_scalabel(gt: dict,
     videos = {v['id']: v['name'] for v in gt.get('videos', [])}
     names = {c['id']: c['name'] for c in gt['categories']}
     frames, by_image = OrderedDict(), {}
-    for img in sorted(
-            gt['images'],
-            key=lambda i:
-        (i['video_id'], i.get('frame_index', i.get('frame_id', 0)))):
+    for img in sorted(gt['images'], key=_video_frame_order):
         if img['video_id'] not in videos:
             raise ValueError(
                 f'image {img["id"]} ({img.get("file_name")}) has video_id '
