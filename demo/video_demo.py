@@ -59,10 +59,16 @@ def parse_args(argv=None):
         '--public-dets',
         help='folder of per-frame public detections (MASA layout, relative '
         'to the INPUT folder) for detector-free configs')
-    p.add_argument('--score-thr', type=float, default=None,
-                   help='detection score threshold (default: the config\'s)')
-    p.add_argument('--fps', type=float, default=None,
-                   help='output video fps (default: the input\'s, or 10)')
+    p.add_argument(
+        '--score-thr',
+        type=float,
+        default=None,
+        help='detection score threshold (default: the config\'s)')
+    p.add_argument(
+        '--fps',
+        type=float,
+        default=None,
+        help='output video fps (default: the input\'s, or 10)')
     p.add_argument('--device', default='cpu')
     return p.parse_args(argv)
 
@@ -83,8 +89,8 @@ def _check_writable(path: str, option: str) -> None:
 def _check_video_writer(path: str) -> None:
     """Open (and drop) a writer of ``path``'s kind next to it."""
     with temporary_path(path, keep_ext=True) as probe:
-        writer = cv2.VideoWriter(probe, cv2.VideoWriter_fourcc(*'mp4v'),
-                                 10.0, (64, 64))
+        writer = cv2.VideoWriter(probe, cv2.VideoWriter_fourcc(*'mp4v'), 10.0,
+                                 (64, 64))
         ok = writer.isOpened()
         writer.release()
     if not ok:
@@ -105,20 +111,20 @@ def validate_args(args) -> None:
                                            and 0 <= args.score_thr <= 1):
         raise ValueError(
             f'--score-thr must be a number in [0, 1], got {args.score_thr}')
-    if args.fps is not None and not (math.isfinite(args.fps)
-                                     and args.fps > 0):
+    if args.fps is not None and not (math.isfinite(args.fps) and args.fps > 0):
         raise ValueError(f'--fps must be a positive number, got {args.fps}')
-    wanted = dict(out=(args.out, VIDEO_EXTENSIONS),
-                  out_json=(args.out_json, ('.json', )),
-                  out_mot=(args.out_mot, ('.txt', )))
+    wanted = dict(
+        out=(args.out, VIDEO_EXTENSIONS),
+        out_json=(args.out_json, ('.json', )),
+        out_mot=(args.out_mot, ('.txt', )))
     given = {}
     for key, (path, exts) in wanted.items():
         if path is None:
             continue
         option = '--' + key.replace('_', '-')
         if not path.lower().endswith(exts):
-            raise ValueError(f'{option} {path}: the file name must end with '
-                             + ' or '.join(exts))
+            raise ValueError(f'{option} {path}: the file name must end with ' +
+                             ' or '.join(exts))
         if osp.abspath(path) in given:
             raise ValueError(f'{option} and {given[osp.abspath(path)]} '
                              f'name the same file {path}')
@@ -135,12 +141,15 @@ def main(argv=None):
     except ValueError as err:
         print(f'error: {err}', file=sys.stderr)
         return EXIT_USAGE
-    model = init_tracker(args.config, args.checkpoint,
-                         args.detector_checkpoint, device=args.device)
+    model = init_tracker(
+        args.config,
+        args.checkpoint,
+        args.detector_checkpoint,
+        device=args.device)
     public = None
     if args.public_dets:
-        public = dict(type='MASADetections', root=args.public_dets,
-                      img_root=args.input)
+        public = dict(
+            type='MASADetections', root=args.public_dets, img_root=args.input)
     classes = getattr(model, 'dataset_meta', {}).get('classes') \
         or model.cfg.get('classes') or None
     visualizer = ScaleTrackVisualizer(line_width=2)
@@ -153,8 +162,10 @@ def main(argv=None):
         total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         cap.release()
     else:
-        total = len([f for f in os.listdir(args.input)
-                     if f.lower().endswith(('.jpg', '.jpeg', '.png'))])
+        total = len([
+            f for f in os.listdir(args.input)
+            if f.lower().endswith(('.jpg', '.jpeg', '.png'))
+        ])
     writer = None
     tracked = []  # per frame: the arrays the result writers take
     start = time.time()
@@ -174,12 +185,14 @@ def main(argv=None):
                                      args.score_thr):
                 tr = frame.tracks
                 tracked.append(
-                    dict(img_id=frame.index, video_id=0,
-                         frame_id=frame.index,
-                         bboxes=tr.bboxes.numpy().reshape(-1, 4),
-                         scores=tr.scores.numpy().reshape(-1),
-                         labels=tr.labels.numpy().reshape(-1),
-                         instances_id=tr.instances_id.numpy().reshape(-1)))
+                    dict(
+                        img_id=frame.index,
+                        video_id=0,
+                        frame_id=frame.index,
+                        bboxes=tr.bboxes.numpy().reshape(-1, 4),
+                        scores=tr.scores.numpy().reshape(-1),
+                        labels=tr.labels.numpy().reshape(-1),
+                        instances_id=tr.instances_id.numpy().reshape(-1)))
                 if video_tmp is not None:
                     if writer is None:
                         h, w = frame.image.shape[:2]
@@ -191,8 +204,7 @@ def main(argv=None):
                             raise RuntimeError(
                                 f'OpenCV could not open a video writer for '
                                 f'{args.out}')
-                    drawn = visualizer.draw_tracks(frame.image[..., ::-1],
-                                                   tr)
+                    drawn = visualizer.draw_tracks(frame.image[..., ::-1], tr)
                     drawn = np.ascontiguousarray(drawn[..., ::-1])
                     if (drawn.shape[1], drawn.shape[0]) != size:
                         drawn = cv2.resize(drawn, size)
@@ -209,8 +221,7 @@ def main(argv=None):
         if 'mot' in tmp:
             # tracked is not empty: a video without frames is an error
             frames = np.concatenate([
-                np.full(len(t['instances_id']), t['frame_id'])
-                for t in tracked
+                np.full(len(t['instances_id']), t['frame_id']) for t in tracked
             ])
             write_motchallenge_results(
                 tmp['mot'], frames, *[

@@ -2,7 +2,7 @@
 # Create (or reuse) the ScaleTrack environment: a virtual environment at
 # $SCALETRACK_VENV (default: <repo>/.venv) with torch, the OpenMMLab stack
 # (mmcv 2.1.0 with compiled ops, mmengine, mmdet 3.3.0, mmpretrain), the
-# evaluation and test tools, and scaletrack itself in editable mode.
+# evaluation, test and lint tools, and scaletrack itself in editable mode.
 #
 # Idempotent: a complete environment is detected and reused in seconds.
 # mmcv has no wheel on PyPI for torch 2.x, so it is built once from the PyPI
@@ -43,6 +43,7 @@ trap on_error ERR
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$REQ_HASH" ] \
    && "$VENV/bin/python" -c "import torch, torchvision, mmcv.ops, mmdet, mmpretrain, mmengine, trackeval, pycocotools, scipy" 2>/dev/null \
+   && [ -x "$VENV/bin/flake8" ] && [ -x "$VENV/bin/isort" ] && [ -x "$VENV/bin/yapf" ] \
    && [ "$("$VENV/bin/python" -c "import importlib.util as u, os; s=u.find_spec('scaletrack'); print(os.path.realpath(os.path.dirname(os.path.dirname(s.origin))) if s else '')" 2>/dev/null)" = "$(realpath "$ROOT")" ]; then
   echo "[setup_env] environment at $VENV is complete; nothing to do"
   exit 0
@@ -105,9 +106,9 @@ else
   "${PIP[@]}" -q addict yapf packaging Pillow pyyaml opencv-python-headless
 fi
 
-step "packages: OpenMMLab stack, evaluation and test tools"
+step "packages: OpenMMLab stack, evaluation, test and lint tools"
 "${PIP[@]}" -q -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt" \
-  mmengine==0.10.7 mmdet==3.3.0 mmpretrain==1.2.0
+  -r "$ROOT/requirements/lint.txt" mmengine==0.10.7 mmdet==3.3.0 mmpretrain==1.2.0
 
 step "scaletrack: editable install"
 "${PIP[@]}" -q --no-deps --no-build-isolation -e "$ROOT"

@@ -74,10 +74,12 @@ def main():
     if args.show_dir:
         cfg.default_hooks.setdefault('visualization', {})
         cfg.default_hooks.visualization.update(
-            type='TrackVisualizationHook', draw=True,
+            type='TrackVisualizationHook',
+            draw=True,
             test_out_dir=osp.abspath(args.show_dir))
         cfg.visualizer = dict(
-            type='ScaleTrackVisualizer', name='visualizer',
+            type='ScaleTrackVisualizer',
+            name='visualizer',
             vis_backends=[dict(type='LocalVisBackend')])
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \
         else RUNNERS.build(cfg)
@@ -91,8 +93,12 @@ def main():
     _set_label_space(model, runner)
     metrics = runner.test()
     if args.metrics_out and runner.rank == 0:
-        dump_json_atomic({k: _jsonable(v) for k, v in metrics.items()},
-                         args.metrics_out, indent=1)
+        dump_json_atomic({
+            k: _jsonable(v)
+            for k, v in metrics.items()
+        },
+                         args.metrics_out,
+                         indent=1)
 
 
 def _set_label_space(model, runner) -> None:

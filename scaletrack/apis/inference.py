@@ -16,8 +16,8 @@ public detections for detector-free configs, the config's own test pipeline
 a tracker reset between videos. ``track_video`` restores every setting it
 changes (``score_thr``) when the video ends, fails or is closed.
 """
-import copy
 import contextlib
+import copy
 import math
 import os
 import os.path as osp
@@ -71,8 +71,7 @@ def init_tracker(config: Union[str, Config],
         CheckpointMismatchError: a checkpoint does not fit the model (see
             :func:`scaletrack.utils.load_checkpoint_checked`).
     """
-    from scaletrack.utils import (load_checkpoint_checked,
-                                  register_all_modules)
+    from scaletrack.utils import load_checkpoint_checked, register_all_modules
     register_all_modules(init_default_scope=True)
     config_name = '<Config object>'
     if isinstance(config, (str, os.PathLike)):
@@ -129,8 +128,8 @@ def build_inference_pipeline(cfg: Config) -> Compose:
     return Compose(out)
 
 
-def iter_frames(source: Union[str, Sequence[np.ndarray], Iterable]
-                ) -> Iterator[tuple]:
+def iter_frames(
+        source: Union[str, Sequence[np.ndarray], Iterable]) -> Iterator[tuple]:
     """Yield ``(index, image BGR, path or None)`` from a video file, a folder
     of frames or a sequence of arrays, with clear errors on bad input."""
     if isinstance(source, (str, os.PathLike)):

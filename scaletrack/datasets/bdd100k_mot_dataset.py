@@ -1,6 +1,7 @@
 """BDD100K MOT on the COCO-VID file written by
 tools/dataset_converters/bdd100k_to_cocovid.py."""
 from mmdet.registry import DATASETS
+
 from .coco_video_dataset import CocoVideoDataset
 
 # The 8 classes that BDD100K's MOT evaluation scores (Yu et al. 2020); the

@@ -1,4 +1,5 @@
-"""COCO-VID video dataset shared by the TAO, OVT-B, BDD100K and MOTChallenge readers.
+"""COCO-VID video dataset shared by the TAO, OVT-B, BDD100K and MOTChallenge
+readers.
 
 mmdet's :class:`~mmdet.datasets.BaseVideoDataset` holds the video-level data
 infos, the test-mode frame-by-frame access (``prepare_data((video, frame))``
@@ -24,10 +25,9 @@ import os.path as osp
 from collections import Counter, defaultdict
 from typing import Dict, List, Optional
 
-from mmengine.logging import print_log
-
 from mmdet.datasets import BaseVideoDataset
 from mmdet.registry import DATASETS
+from mmengine.logging import print_log
 
 from ..utils.file_io import load_json_file
 
@@ -38,8 +38,9 @@ MIN_BOX_SIDE = 1.0
 
 @DATASETS.register_module()
 class CocoVideoDataset(BaseVideoDataset):
-    """Video dataset on a COCO-VID JSON (``videos``, ``images``, ``annotations``,
-    ``categories``); data infos exactly as mmdet's ``BaseVideoDataset``.
+    """Video dataset on a COCO-VID JSON (``videos``, ``images``,
+    ``annotations``, ``categories``); data infos exactly as mmdet's
+    ``BaseVideoDataset``.
 
     ``filter_cfg`` (training only): ``None`` keeps every frame, which clip
     sampling needs to keep a constant frame rate; ``dict(filter_empty_gt=True,
@@ -49,13 +50,15 @@ class CocoVideoDataset(BaseVideoDataset):
 
     METAINFO = dict(classes=None)
 
-    # ------------------------------------------------------------------ classes
+    # ----------------------------------------------------------------- classes
     def _select_categories(self, categories: List[dict]) -> List[dict]:
         """The categories that become labels ``0..C-1``, in label order."""
         names = [c['name'] for c in categories]
         dup = [n for n, k in Counter(names).items() if k > 1]
         if dup:
-            raise ValueError(f"{self.ann_file!r}: category names are not unique: {sorted(dup)[:5]}")
+            raise ValueError(
+                f'{self.ann_file!r}: category names are not unique: '
+                f'{sorted(dup)[:5]}')
         wanted = self._metainfo.get('classes', None)
         if wanted is None:
             return list(categories)
@@ -64,22 +67,26 @@ class CocoVideoDataset(BaseVideoDataset):
         by_name = {c['name']: c for c in categories}
         missing = [n for n in wanted if n not in by_name]
         if missing:
-            raise ValueError(f'classes {missing[:5]} are not categories of {self.ann_file!r} '
-                             f'(it has {len(categories)}: {names[:5]}...); fix metainfo.classes '
-                             'or use classes=None for all of them.')
+            raise ValueError(
+                f'classes {missing[:5]} are not categories of '
+                f'{self.ann_file!r} (it has {len(categories)}: '
+                f'{names[:5]}...); fix metainfo.classes or use classes=None '
+                'for all of them.')
         return [by_name[n] for n in wanted]
 
     def _set_class_metainfo(self, selected: List[dict]) -> None:
         """Write the label order into the metainfo (subclasses add more)."""
         self._metainfo['classes'] = tuple(c['name'] for c in selected)
 
-    # ------------------------------------------------------------------ loading
+    # ----------------------------------------------------------------- loading
     def load_data_list(self) -> List[dict]:
         data = load_json_file(
             self.ann_file, 'annotation', backend_args=self.backend_args)
         for key in ('images', 'categories'):
             if key not in data:
-                raise ValueError(f'{self.ann_file!r} is not a COCO-VID file: no {key!r} list.')
+                raise ValueError(
+                    f'{self.ann_file!r} is not a COCO-VID file: no {key!r} '
+                    'list.')
         selected = self._select_categories(data['categories'])
         self._set_class_metainfo(selected)
         self.cat_ids = [c['id'] for c in selected]
@@ -90,7 +97,8 @@ class CocoVideoDataset(BaseVideoDataset):
             anns_by_img[ann['image_id']].append(ann)
 
         videos: Dict[int, List[dict]] = defaultdict(list)
-        single_video_id = 100000  # as mmdet: images without a video are one-frame videos
+        # as mmdet: images without a video are one-frame videos
+        single_video_id = 100000
         for img in data['images']:
             vid = img.get('video_id')
             if vid is None:
@@ -101,22 +109,30 @@ class CocoVideoDataset(BaseVideoDataset):
         self._instance_id_map: Dict[tuple, int] = {}
         data_list = []
         for vid, imgs in videos.items():
-            imgs = sorted(imgs, key=lambda im: (im.get('frame_id', im.get('frame_index', 0)),
-                                                im['id']))
+            imgs = sorted(
+                imgs,
+                key=lambda im:
+                (im.get('frame_id', im.get('frame_index', 0)), im['id']))
             frames = []
             for frame_id, img in enumerate(imgs):
-                frames.append(self._parse_frame(img, anns_by_img.get(img['id'], []), vid, frame_id))
-            data_list.append(dict(video_id=vid, images=frames, video_length=len(frames)))
+                frames.append(
+                    self._parse_frame(img, anns_by_img.get(img['id'], []), vid,
+                                      frame_id))
+            data_list.append(
+                dict(video_id=vid, images=frames, video_length=len(frames)))
         return data_list
 
-    def _parse_frame(self, img: dict, anns: List[dict], video_id, frame_id: int) -> dict:
+    def _parse_frame(self, img: dict, anns: List[dict], video_id,
+                     frame_id: int) -> dict:
         info = dict(img)
         info['img_id'] = img['id']
         info['video_id'] = video_id
-        info['frame_index'] = img.get('frame_id', img.get('frame_index', frame_id))
+        info['frame_index'] = img.get('frame_id',
+                                      img.get('frame_index', frame_id))
         info['frame_id'] = frame_id
         prefix = self.data_prefix.get('img_path', None)
-        info['img_path'] = osp.join(prefix, img['file_name']) if prefix else img['file_name']
+        info['img_path'] = osp.join(
+            prefix, img['file_name']) if prefix else img['file_name']
         instances = []
         for i, ann in enumerate(anns):
             inst = self._parse_instance(ann, img, video_id, i)
@@ -127,13 +143,17 @@ class CocoVideoDataset(BaseVideoDataset):
 
     def _instance_id(self, ann: dict, video_id, ann_index: int) -> int:
         raw = ann.get('instance_id', ann.get('track_id', None))
-        key = (video_id, raw) if raw is not None else (video_id, 'ann', ann.get('id', ann_index))
+        key = (video_id,
+               raw) if raw is not None else (video_id, 'ann',
+                                             ann.get('id', ann_index))
         if key not in self._instance_id_map:
             self._instance_id_map[key] = len(self._instance_id_map)
         return self._instance_id_map[key]
 
-    def _parse_instance(self, ann: dict, img: dict, video_id, ann_index: int) -> Optional[dict]:
-        """One annotation -> one instance dict, or None when it is not usable."""
+    def _parse_instance(self, ann: dict, img: dict, video_id,
+                        ann_index: int) -> Optional[dict]:
+        """One annotation -> one instance dict, or None when it is not
+        usable."""
         if ann['category_id'] not in self.cat2label:
             return None
         x1, y1, w, h = ann['bbox']
@@ -147,9 +167,10 @@ class CocoVideoDataset(BaseVideoDataset):
             bbox=[x1, y1, x1 + w, y1 + h],
             bbox_label=self.cat2label[ann['category_id']],
             instance_id=self._instance_id(ann, video_id, ann_index),
-            ignore_flag=int(bool(ann.get('iscrowd', False) or ann.get('ignore', False))))
+            ignore_flag=int(
+                bool(ann.get('iscrowd', False) or ann.get('ignore', False))))
 
-    # ---------------------------------------------------------------- filtering
+    # --------------------------------------------------------------- filtering
     def filter_data(self) -> List[dict]:
         if self.test_mode or self.filter_cfg is None:
             return self.data_list
@@ -159,17 +180,21 @@ class CocoVideoDataset(BaseVideoDataset):
         def keep(frame):
             if min(frame['width'], frame['height']) < min_size:
                 return False
-            return not filter_empty or any(not i['ignore_flag'] for i in frame['instances'])
+            return not filter_empty or any(not i['ignore_flag']
+                                           for i in frame['instances'])
 
         before = sum(len(v['images']) for v in self.data_list)
         out = []
         for video in self.data_list:
             frames = [f for f in video['images'] if keep(f)]
             if frames:
-                out.append(dict(video, images=frames, video_length=len(frames)))
-        print_log(f'{type(self).__name__}: frames before / after filtering: '
-                  f'{before} / {sum(len(v["images"]) for v in out)}', 'current')
+                out.append(
+                    dict(video, images=frames, video_length=len(frames)))
+        print_log(
+            f'{type(self).__name__}: frames before / after filtering: '
+            f'{before} / {sum(len(v["images"]) for v in out)}', 'current')
         if not out:
-            raise ValueError(f'{type(self).__name__}: no frame of {self.ann_file!r} passes '
-                             f'filter_cfg={self.filter_cfg}; relax it or check the file.')
+            raise ValueError(
+                f'{type(self).__name__}: no frame of {self.ann_file!r} passes '
+                f'filter_cfg={self.filter_cfg}; relax it or check the file.')
         return out

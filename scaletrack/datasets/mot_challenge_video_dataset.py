@@ -2,6 +2,7 @@
 from typing import Optional
 
 from mmdet.registry import DATASETS
+
 from .coco_video_dataset import CocoVideoDataset
 
 
@@ -28,7 +29,8 @@ class MOTChallengeVideoDataset(CocoVideoDataset):
         self.visibility_thr = visibility_thr
         super().__init__(*args, **kwargs)
 
-    def _parse_instance(self, ann: dict, img: dict, video_id, ann_index: int) -> Optional[dict]:
+    def _parse_instance(self, ann: dict, img: dict, video_id,
+                        ann_index: int) -> Optional[dict]:
         visibility = float(ann.get('visibility', 1.0))
         if not self.test_mode and visibility < self.visibility_thr:
             return None

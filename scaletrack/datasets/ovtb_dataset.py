@@ -1,5 +1,6 @@
 """OVT-B (Liang & Han 2025): a TAO-style open-vocabulary benchmark."""
 from mmdet.registry import DATASETS
+
 from .tao_dataset import TAODataset
 
 

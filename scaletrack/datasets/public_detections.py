@@ -76,8 +76,8 @@ def _as_labels(labels: np.ndarray, n: int, where: str) -> np.ndarray:
         raise ValueError(f'{where}: labels must have shape ({n},) to match '
                          f'the boxes, got {labels.shape}')
     if not np.issubdtype(labels.dtype, np.integer):
-        if not (np.isfinite(labels).all()
-                and (labels == np.round(labels)).all()):
+        if not (np.isfinite(labels).all() and
+                (labels == np.round(labels)).all()):
             raise ValueError(f'{where}: labels must be integer class indices')
     return labels.astype(np.int64)
 
@@ -193,7 +193,8 @@ def _check_num_classes(num_classes: Optional[int]) -> Optional[int]:
     return None if num_classes is None else int(num_classes)
 
 
-def _missing_frame(mode: str, message: str,
+def _missing_frame(mode: str,
+                   message: str,
                    hint: Optional[str] = None) -> Dict[str, np.ndarray]:
     if mode == 'empty':
         return empty_detections()
@@ -344,8 +345,8 @@ class TAOResultDetections:
         self._index = self._build_index(results, json_file, unknown_category)
 
     @staticmethod
-    def _class_index(ann: Optional[dict], ann_file: Optional[str],
-                     categories, class_list) -> Dict[int, int]:
+    def _class_index(ann: Optional[dict], ann_file: Optional[str], categories,
+                     class_list) -> Dict[int, int]:
         """``category_id -> label``."""
         if class_list is not None:
             if ann is None:
@@ -368,8 +369,9 @@ class TAOResultDetections:
             categories = ann.get('categories')
             if categories is None:
                 raise ValueError(f'{ann_file} has no "categories"')
-        cat_ids = [c['id'] if isinstance(c, dict) else int(c)
-                   for c in categories]
+        cat_ids = [
+            c['id'] if isinstance(c, dict) else int(c) for c in categories
+        ]
         return {cid: i for i, cid in enumerate(cat_ids)}
 
     def _build_index(self, results: list, json_file: str,
@@ -442,7 +444,8 @@ class TAOResultDetections:
         if hit is not None:
             boxes, scores, labels = hit
             return dict(
-                bboxes=boxes.copy(), scores=scores.copy(),
+                bboxes=boxes.copy(),
+                scores=scores.copy(),
                 labels=labels.copy())
         if self.known_images is not None and image_id in self.known_images:
             return empty_detections()
@@ -536,8 +539,8 @@ class MOTDetDetections:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')  # numpy warns on empty files
             try:
-                rows = np.loadtxt(path, delimiter=',', ndmin=2,
-                                  dtype=np.float64)
+                rows = np.loadtxt(
+                    path, delimiter=',', ndmin=2, dtype=np.float64)
             except ValueError as e:
                 raise ValueError(
                     f'{path} is not a MOTChallenge det.txt (rows of "frame, '
@@ -567,8 +570,8 @@ class MOTDetDetections:
         uniq, starts = np.unique(frames, return_index=True)
         ends = np.append(starts[1:], len(frames))
         index = {int(u): (s, e) for u, s, e in zip(uniq, starts, ends)}
-        return (boxes.astype(np.float32), rows[:, 6].astype(np.float32),
-                index, length, path)
+        return (boxes.astype(np.float32), rows[:, 6].astype(np.float32), index,
+                length, path)
 
     def get(self,
             img_path: Optional[str] = None,
@@ -601,11 +604,12 @@ class MOTDetDetections:
         # MOTChallenge frames are 1-based
         mot_frame = named if named is not None else int(frame_index) + 1
         if not 1 <= mot_frame <= length:
-            where = (f'image {img_path}' if named is not None else
-                     f'frame index {frame_index}')
+            where = (f'image {img_path}'
+                     if named is not None else f'frame index {frame_index}')
             return _missing_frame(
                 self.missing, f'{path} has no frame {mot_frame} ({where}); '
-                f'the sequence has frames 1..{length}', hint='')
+                f'the sequence has frames 1..{length}',
+                hint='')
         s, e = index.get(mot_frame, (0, 0))
         return dict(
             bboxes=boxes[s:e].copy(),

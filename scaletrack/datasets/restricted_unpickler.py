@@ -53,8 +53,7 @@ def _storage_from_bytes(data: bytes):
     bytes that torch reloads with ``weights_only=False``; here they are
     reloaded with torch's restricted loader, on the CPU.
     """
-    return torch.load(io.BytesIO(data), map_location='cpu',
-                      weights_only=True)
+    return torch.load(io.BytesIO(data), map_location='cpu', weights_only=True)
 
 
 def _numpy_core(module: str) -> Tuple[str, str]:
@@ -70,15 +69,21 @@ def _allowed_globals() -> Dict[Tuple[str, str], Callable]:
     except ImportError:  # numpy 1.x
         from numpy.core import multiarray, numeric
     allowed = {
-        ('numpy', 'ndarray'): np.ndarray,
-        ('numpy', 'dtype'): np.dtype,
+        ('numpy', 'ndarray'):
+        np.ndarray,
+        ('numpy', 'dtype'):
+        np.dtype,
         # python 2-compatible bytes (pickle protocol < 3, numpy buffers)
-        ('_codecs', 'encode'): _codecs_encode(),
-        ('collections', 'OrderedDict'): collections.OrderedDict,
-        ('torch._utils', '_rebuild_tensor'): torch._utils._rebuild_tensor,
+        ('_codecs', 'encode'):
+        _codecs_encode(),
+        ('collections', 'OrderedDict'):
+        collections.OrderedDict,
+        ('torch._utils', '_rebuild_tensor'):
+        torch._utils._rebuild_tensor,
         ('torch._utils', '_rebuild_tensor_v2'):
         torch._utils._rebuild_tensor_v2,
-        ('torch.storage', '_load_from_bytes'): _storage_from_bytes,
+        ('torch.storage', '_load_from_bytes'):
+        _storage_from_bytes,
     }
     for mod in _numpy_core('multiarray'):
         allowed[(mod, '_reconstruct')] = multiarray._reconstruct

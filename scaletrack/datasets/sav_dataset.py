@@ -19,11 +19,11 @@ import pickle
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+from mmdet.datasets import BaseVideoDataset
+from mmdet.registry import DATASETS
 from mmengine.logging import print_log
 from pycocotools import mask as mask_utils
 
-from mmdet.datasets import BaseVideoDataset
-from mmdet.registry import DATASETS
 from ..utils.file_io import dump_pickle_atomic, load_json_file
 
 # SA-V videos are 24 fps and annotated at 6 fps: annotated frame i is JPEG 4*i.
@@ -157,10 +157,9 @@ def masklet_boxes(rles: Sequence[Optional[dict]],
 
     def where(i: int) -> str:
         if objects_per_frame:
-            return (
-                f'the mask of object {i % objects_per_frame} at annotated '
-                f'frame '
-                f'{i // objects_per_frame}')
+            return (f'the mask of object {i % objects_per_frame} at annotated '
+                    f'frame '
+                    f'{i // objects_per_frame}')
         return f'mask {i}'
 
     boxes = np.full((len(rles), 4), np.nan, dtype=np.float64)
@@ -278,8 +277,7 @@ class SAVDataset(BaseVideoDataset):
         if frames_from not in FRAME_SOURCES:
             raise ValueError(
                 f'frames_from must be one of {FRAME_SOURCES}, got '
-                f'{frames_from!r}'
-            )
+                f'{frames_from!r}')
         self.frames_from = frames_from
         self.num_invalid_videos = 0
         self.num_videos_without_auto = 0
@@ -379,17 +377,16 @@ class SAVDataset(BaseVideoDataset):
             raise FileNotFoundError(
                 f'SA-V annotation file {video_id}_{t}.json not found under '
                 f'{self._ann_dirs()}; drop {t!r} from ann_types or use '
-                f'skip_invalid=True.'
-            )
+                f'skip_invalid=True.')
         frames: Optional[List[dict]] = None
         for t in types:
             path = paths[t]
             ids, boxes, height, width = self._read_ann_file(path)
             if frames is None:
                 frames = self._frame_infos(video_id, len(boxes), height, width)
-            elif len(frames) != len(boxes) or (frames and (
-                    frames[0]['height'], frames[0]['width']) != (height,
-                                                                 width)):
+            elif (len(frames) != len(boxes)
+                  or (frames and (frames[0]['height'], frames[0]['width'])
+                      != (height, width))):
                 raise ValueError(
                     f'{path!r} has {len(boxes)} annotated frames of {height} '
                     f'x {width} but the other annotation type of {video_id} '
@@ -581,8 +578,7 @@ class SAVDataset(BaseVideoDataset):
                 'are 00000, 00004, ...); dump the proposals for the annotated '
                 'frames '
                 '(tools/misc/dump_detections.py --every 4 on all frames) into '
-                'a fresh folder.'
-            )
+                'a fresh folder.')
         lost = sorted(wanted - props)
         if lost:
             raise FileNotFoundError(
@@ -626,8 +622,7 @@ class SAVDataset(BaseVideoDataset):
             f'(fewer than {self.min_objects_per_pair} objects shared by '
             f'consecutive '
             f'annotated frames), {self.num_invalid_videos} skipped as '
-            f'invalid',
-            'current')
+            f'invalid', 'current')
         if not kept:
             raise ValueError(
                 'SAVDataset: no training video left (of '

@@ -1,6 +1,7 @@
 """TAO (COCO-VID JSON with LVIS categories) for TETA and OV-MOT."""
 from typing import List, Optional, Sequence, Union
 
+from mmdet.registry import DATASETS
 from mmengine.logging import print_log
 
 from mmdet.registry import DATASETS

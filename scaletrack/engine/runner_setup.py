@@ -33,7 +33,8 @@ def prepare_runner_cfg(cfg: Config, args, config_path: str) -> Config:
             dist_cfg['backend'] = 'gloo'
         # mmengine 0.10.7's init_dist calls torch.cuda.set_device even for
         # gloo; a process group started here makes the Runner skip init_dist
-        if args.launcher == 'pytorch' and not torch.distributed.is_initialized():
+        if args.launcher == 'pytorch' and not torch.distributed.is_initialized(
+        ):
             torch.distributed.init_process_group(backend=dist_cfg['backend'])
         wrapper = cfg.get('model_wrapper_cfg') or dict(
             type='MMDistributedDataParallel')

@@ -120,16 +120,17 @@ def find_resumable_checkpoint(work_dir: str) -> Optional[str]:
         if problem is None:
             if skipped:
                 print_log(
-                    'resume: skipped ' + '; '.join(
-                        f'{p} ({why})' for p, why in skipped) +
+                    'resume: skipped ' + '; '.join(f'{p} ({why})'
+                                                   for p, why in skipped) +
                     f'. Resuming from the previous valid checkpoint {path}',
-                    logger='current', level=logging.WARNING)
+                    logger='current',
+                    level=logging.WARNING)
             return path
         skipped.append((path, problem))
     if skipped:
         raise RuntimeError(
-            f'resume: no checkpoint in {work_dir} can be read: ' + '; '.join(
-                f'{p} ({why})' for p, why in skipped) +
+            f'resume: no checkpoint in {work_dir} can be read: ' +
+            '; '.join(f'{p} ({why})' for p, why in skipped) +
             '. Remove them to train from scratch, or pass a good '
             'checkpoint to --resume')
     return None
@@ -144,10 +145,12 @@ def _state_dict(checkpoint) -> Dict[str, torch.Tensor]:
     return {re.sub(r'^module\.', '', k): v for k, v in state.items()}
 
 
+# yapf: disable (yapf 0.43 indents this '= ()' signature against E125)
 def load_checkpoint_checked(model: torch.nn.Module,
                             filename: str,
                             config: str = '<config>',
                             allow_missing: Iterable[str] = ()) -> dict:
+    # yapf: enable
     """Load ``filename`` into ``model`` if, and only if, it fits.
 
     Every tensor of the model must be in the checkpoint with the same shape
@@ -191,8 +194,8 @@ def load_checkpoint_checked(model: torch.nn.Module,
             if keys:
                 more = f' (+{len(keys) - MAX_LISTED} more)' \
                     if len(keys) > MAX_LISTED else ''
-                parts.append(f'{len(keys)} {what}: '
-                             + ', '.join(keys[:MAX_LISTED]) + more)
+                parts.append(f'{len(keys)} {what}: ' +
+                             ', '.join(keys[:MAX_LISTED]) + more)
         raise CheckpointMismatchError(
             f'checkpoint {filename} does not fit the model of config '
             f'{config}: ' + '; '.join(parts) + '. Was it trained with '

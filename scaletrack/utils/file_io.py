@@ -67,7 +67,8 @@ def atomic_path(path: str, keep_ext: bool = False) -> Iterator[str]:
         os.replace(tmp, path)
 
 
-def atomic_write(path: str, write: Callable[[IO], Any],
+def atomic_write(path: str,
+                 write: Callable[[IO], Any],
                  binary: bool = False) -> None:
     """Call ``write(file)`` on a temporary file next to ``path`` (parent
     folders are created), then move it onto ``path``."""

@@ -26,8 +26,9 @@ class ScaleTrackVisualizer(TrackLocalVisualizer):
         colors = [id_color(i) for i in ids]
         labels = [int(x) for x in instances.labels]
         names = [
-            classes[x] if classes is not None and 0 <= x < len(classes) else
-            f'cls{x}' for x in labels
+            classes[x]
+            if classes is not None and 0 <= x < len(classes) else f'cls{x}'
+            for x in labels
         ]
         if 'scores' in instances:
             texts = [
@@ -46,7 +47,9 @@ class ScaleTrackVisualizer(TrackLocalVisualizer):
             line_widths=self.line_width)
         for text, box, color in zip(texts, bboxes, colors):
             self.draw_texts(
-                text, np.array([float(box[0]) + 2, float(box[1]) + 2]),
+                text,
+                np.array([float(box[0]) + 2,
+                          float(box[1]) + 2]),
                 colors='black',
                 font_sizes=9,
                 bboxes=[{

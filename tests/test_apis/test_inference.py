@@ -12,10 +12,12 @@ from mmengine.config import Config
 from scaletrack.apis import init_tracker, iter_frames, track_video
 
 DET_CFG = 'configs/scaletrack/scaletrack_dinov2-s_faster-rcnn_r50_fpn_tao.py'
-SYNTH_CFG = 'configs/scaletrack/synthetic/scaletrack_tiny-r18_1xb1-6e_synthetic.py'
+SYNTH_CFG = ('configs/scaletrack/synthetic/'
+             'scaletrack_tiny-r18_1xb1-6e_synthetic.py')
 SMALL_PIPELINE = [
-    dict(type='TransformBroadcaster', transforms=[
-        dict(type='Resize', scale=(128, 128), keep_ratio=False)]),
+    dict(
+        type='TransformBroadcaster',
+        transforms=[dict(type='Resize', scale=(128, 128), keep_ratio=False)]),
     dict(type='PackClipInputs'),
 ]
 
@@ -81,8 +83,7 @@ def test_iter_frames_sources_and_errors(tmp_path):
     assert got[1][2].endswith('00001.jpg')
     # a video file
     video = str(tmp_path / 'v.mp4')
-    wr = cv2.VideoWriter(video, cv2.VideoWriter_fourcc(*'mp4v'), 5,
-                         (128, 96))
+    wr = cv2.VideoWriter(video, cv2.VideoWriter_fourcc(*'mp4v'), 5, (128, 96))
     for f in frames:
         wr.write(f)
     wr.release()
@@ -104,12 +105,17 @@ def test_iter_frames_sources_and_errors(tmp_path):
 def _synthetic_video(tmp_path):
     from scaletrack.datasets.synthetic import generate_benchmark
     paths = generate_benchmark(
-        str(tmp_path / 'data'), num_train_videos=1, num_val_videos=1,
-        num_frames=4, height=96, width=128, splits=('tao_val', ))
+        str(tmp_path / 'data'),
+        num_train_videos=1,
+        num_val_videos=1,
+        num_frames=4,
+        height=96,
+        width=128,
+        splits=('tao_val', ))
     root = osp.join(str(tmp_path / 'data'), 'tao_val')
     video = sorted(os.listdir(osp.join(root, 'frames')))[0]
-    return (osp.join(root, 'frames', video),
-            osp.join(root, 'detections', video), paths)
+    return (osp.join(root, 'frames', video), osp.join(root, 'detections',
+                                                      video), paths)
 
 
 def test_demo_writes_all_outputs_atomically(tmp_path):
@@ -120,9 +126,12 @@ def test_demo_writes_all_outputs_atomically(tmp_path):
     spec.loader.exec_module(demo)
     frames_dir, dets_dir, _ = _synthetic_video(tmp_path)
     out = tmp_path / 'out'
-    args = [frames_dir, '--config', SYNTH_CFG, '--public-dets', dets_dir,
-            '--out', str(out / 'v.mp4'), '--out-json', str(out / 'r.json'),
-            '--out-mot', str(out / 'r.txt')]
+    args = [
+        frames_dir, '--config', SYNTH_CFG, '--public-dets', dets_dir, '--out',
+        str(out / 'v.mp4'), '--out-json',
+        str(out / 'r.json'), '--out-mot',
+        str(out / 'r.txt')
+    ]
     assert demo.main(args) == 0
     rows = json.loads((out / 'r.json').read_text())
     mot = (out / 'r.txt').read_text().splitlines()
@@ -142,9 +151,12 @@ def test_demo_writes_all_outputs_atomically(tmp_path):
         f.write(b'broken')
     out2 = tmp_path / 'out2'
     with pytest.raises(ValueError, match=names[2]):
-        demo.main([frames_dir, '--config', SYNTH_CFG, '--public-dets',
-                   dets_dir, '--out', str(out2 / 'v.mp4'), '--out-json',
-                   str(out2 / 'r.json')])
+        demo.main([
+            frames_dir, '--config', SYNTH_CFG, '--public-dets', dets_dir,
+            '--out',
+            str(out2 / 'v.mp4'), '--out-json',
+            str(out2 / 'r.json')
+        ])
     assert not out2.exists() or os.listdir(out2) == []
 
 
@@ -156,13 +168,14 @@ class _Reader:
 
     def get(self, img_path, video_name, frame_index, image_id):
         if frame_index in self.empty:
-            return dict(bboxes=np.zeros((0, 4), np.float32),
-                        scores=np.zeros((0, ), np.float32),
-                        labels=np.zeros((0, ), np.int64))
-        return dict(bboxes=np.array([[10, 30, 40, 60], [70, 20, 120, 90]],
-                                    np.float32),
-                    scores=np.array([0.9, 0.8], np.float32),
-                    labels=np.array([0, 0], np.int64))
+            return dict(
+                bboxes=np.zeros((0, 4), np.float32),
+                scores=np.zeros((0, ), np.float32),
+                labels=np.zeros((0, ), np.int64))
+        return dict(
+            bboxes=np.array([[10, 30, 40, 60], [70, 20, 120, 90]], np.float32),
+            scores=np.array([0.9, 0.8], np.float32),
+            labels=np.array([0, 0], np.int64))
 
 
 @pytest.mark.parametrize('empty', [[0], [2], [0, 1, 2, 3, 4]])
@@ -215,15 +228,18 @@ def test_track_video_restores_the_settings_it_changes():
     override = 0.123  # differs from every config's threshold
     assert before['score_thr'] != override
 
-    seen = [model.tracker.score_thr
-            for _ in track_video(model, _frames(3), _Reader([]), override)]
+    seen = [
+        model.tracker.score_thr
+        for _ in track_video(model, _frames(3), _Reader([]), override)
+    ]
     assert seen == [override] * 3
     assert _tracker_settings(model) == before
 
     # a bad frame halfway (raised by the frame reader)
     with pytest.raises(ValueError, match='frame 1'):
-        list(track_video(model, [_frames(1)[0], np.zeros((4, 4))],
-                         _Reader([]), override))
+        list(
+            track_video(model, [_frames(1)[0], np.zeros((4, 4))], _Reader([]),
+                        override))
     assert _tracker_settings(model) == before
     # an error raised while tracking (by the detections reader)
     with pytest.raises(ValueError, match='frame 1 unreadable'):

@@ -11,8 +11,8 @@ from mmengine.config import Config
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = sorted(
-    p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'),
-                         recursive=True)
+    p for p in glob.glob(
+        osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
     if '_base_' not in p and 'co-dino' not in p)
 
 
@@ -63,7 +63,8 @@ def test_co_detr_config_with_mmdetection_source_tree(tmp_path, monkeypatch):
     pkg = tree / 'projects' / 'CO-DETR' / 'codetr'
     cfg_dir.mkdir(parents=True)
     pkg.mkdir(parents=True)
-    (pkg / '__init__.py').write_text(textwrap.dedent('''
+    (pkg / '__init__.py').write_text(
+        textwrap.dedent('''
         from mmdet.registry import MODELS
         from mmdet.models.detectors import RetinaNet
 
@@ -82,8 +83,9 @@ def test_co_detr_config_with_mmdetection_source_tree(tmp_path, monkeypatch):
     monkeypatch.setenv('MMDET_ROOT', str(tree))
     monkeypatch.syspath_prepend(str(tree))
     cfg = Config.fromfile(
-        osp.join(ROOT, 'configs/scaletrack/'
-                 'scaletrack_dinov2-s_co-dino-5scale-r50_tao.py'))
+        osp.join(
+            ROOT, 'configs/scaletrack/'
+            'scaletrack_dinov2-s_co-dino-5scale-r50_tao.py'))
     # the child restates custom_imports with both packages
     assert cfg.custom_imports['imports'] == [
         'projects.CO-DETR.codetr', 'scaletrack'
@@ -104,9 +106,10 @@ def test_unfrozen_backbone_config_trains_backbone_at_tenth_lr():
     import torch
     from mmengine.optim import build_optim_wrapper
 
-    cfg = Config.fromfile(osp.join(
-        ROOT, 'configs/scaletrack/ablations/'
-        'scaletrack_dinov2-s-unfrozen_16xb1-5e_sav_test-tao.py'))
+    cfg = Config.fromfile(
+        osp.join(
+            ROOT, 'configs/scaletrack/ablations/'
+            'scaletrack_dinov2-s-unfrozen_16xb1-5e_sav_test-tao.py'))
     cfg.model.backbone.init_cfg = None
     model = MODELS.build(cfg.model)
     model.train()
@@ -114,9 +117,13 @@ def test_unfrozen_backbone_config_trains_backbone_at_tenth_lr():
     assert backbone and all(p.requires_grad for p in backbone)
     assert model.backbone.training
     wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-    lr_of = {id(p): g['lr'] for g in wrapper.optimizer.param_groups
-             for p in g['params']}
-    assert [lr_of[id(p)] for p in backbone] == pytest.approx([2e-5] * len(backbone))
+    lr_of = {
+        id(p): g['lr']
+        for g in wrapper.optimizer.param_groups
+        for p in g['params']
+    }
+    assert [lr_of[id(p)]
+            for p in backbone] == pytest.approx([2e-5] * len(backbone))
     head = list(model.track_head.parameters())
     assert [lr_of[id(p)] for p in head] == pytest.approx([2e-4] * len(head))
     assert isinstance(wrapper.optimizer, torch.optim.AdamW)

@@ -1,16 +1,23 @@
-"""ClipFrameSample: uniform / random clip indices, order, length, short videos, flags."""
+"""ClipFrameSample: uniform / random clip indices, order, length, short
+videos, flags."""
 import random
 
 import numpy as np
 import pytest
 
-from scaletrack.datasets import ClipFrameSample, random_clip_indices, uniform_clip_indices
+from scaletrack.datasets import (ClipFrameSample, random_clip_indices,
+                                 uniform_clip_indices)
 
 
 def _video(length):
-    return dict(video_id=7, video_length=length, images=[
-        dict(img_id=100 + i, img_path=f'f{i}.jpg', frame_id=i, instances=[])
-        for i in range(length)])
+    return dict(
+        video_id=7,
+        video_length=length,
+        images=[
+            dict(
+                img_id=100 + i, img_path=f'f{i}.jpg', frame_id=i, instances=[])
+            for i in range(length)
+        ])
 
 
 @pytest.mark.parametrize('length,n', [(100, 10), (25, 10), (10, 10), (31, 4)])
@@ -38,10 +45,13 @@ def test_random_is_sorted_distinct_and_covers_positions():
         seen.update(inds)
     assert seen == set(range(30))
     # not evenly spaced in general (unlike 'uniform')
-    assert any(len(set(np.diff(random_clip_indices(30, 10, rng)))) > 1 for _ in range(10))
+    assert any(
+        len(set(np.diff(random_clip_indices(30, 10, rng)))) > 1
+        for _ in range(10))
 
 
-@pytest.mark.parametrize('sampler', [uniform_clip_indices, random_clip_indices])
+@pytest.mark.parametrize('sampler',
+                         [uniform_clip_indices, random_clip_indices])
 def test_short_videos_give_all_frames(sampler):
     assert sampler(4, 10) == [0, 1, 2, 3]
     assert sampler(1, 10) == [0]
@@ -50,11 +60,13 @@ def test_short_videos_give_all_frames(sampler):
 def test_transform_outputs_clip_lists_in_time_order():
     random.seed(3)
     out = ClipFrameSample(num_frames=5, sampling='uniform')(_video(23))
-    assert out['frame_id'] == sorted(out['frame_id']) and len(out['frame_id']) == 5
+    assert out['frame_id'] == sorted(out['frame_id']) and len(
+        out['frame_id']) == 5
     assert np.all(np.diff(out['frame_id']) == 23 // 5)
     assert out['img_id'] == [100 + i for i in out['frame_id']]
     assert out['video_id'] == [7] * 5
-    assert out['video_length'] == [5] * 5 and out['ori_video_length'] == [23] * 5
+    assert out['video_length'] == [5] * 5 and out['ori_video_length'] == [23
+                                                                          ] * 5
     assert out['key_frame_flags'] == [True] * 5
     # every key holds one entry per frame (what TransformBroadcaster needs)
     assert {len(v) for v in out.values()} == {5}
@@ -69,7 +81,9 @@ def test_key_frame_first_and_seed_reproducibility():
     assert a['frame_id'] == b['frame_id']
     assert a['key_frame_flags'] == [True, False, False, False]
     short = t(_video(2))
-    assert short['frame_id'] == [0, 1] and short['key_frame_flags'] == [True, False]
+    assert short['frame_id'] == [0, 1] and short['key_frame_flags'] == [
+        True, False
+    ]
 
 
 def test_bad_arguments():

@@ -6,13 +6,17 @@ import pytest
 from mmengine.config import Config
 from mmengine.dataset import Compose
 
-CFG_DIR = osp.join(osp.dirname(__file__), '..', '..', 'configs', '_base_', 'datasets')
-TEST_CFGS = ['tao_val.py', 'ovmot_val.py', 'bdd100k_mot_val.py', 'sportsmot_val.py',
-             'mot17_val.py', 'ovtb.py']
+CFG_DIR = osp.join(
+    osp.dirname(__file__), '..', '..', 'configs', '_base_', 'datasets')
+TEST_CFGS = [
+    'tao_val.py', 'ovmot_val.py', 'bdd100k_mot_val.py', 'sportsmot_val.py',
+    'mot17_val.py', 'ovtb.py'
+]
 
 
 def test_all_config_files_are_covered():
-    found = sorted(osp.basename(p) for p in glob.glob(osp.join(CFG_DIR, '*.py')))
+    found = sorted(
+        osp.basename(p) for p in glob.glob(osp.join(CFG_DIR, '*.py')))
     assert found == sorted(TEST_CFGS + ['sav_train.py', 'sportsmot_train.py'])
 
 
@@ -32,11 +36,14 @@ def test_test_configs(name):
     assert loader.dataset.test_mode is True
     pipe = loader.dataset.pipeline
     resize = [t for t in pipe[0].transforms if t.type == 'Resize']
-    assert resize and tuple(resize[0].scale) == (518, 518) and resize[0].keep_ratio is False
-    assert 'LoadPublicDetections' in _types(pipe) and pipe[-1].type == 'PackClipInputs'
-    Compose(pipe)  # every transform (and public-detection reader) is registered
-    evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [
-        cfg.test_evaluator]
+    assert resize and tuple(
+        resize[0].scale) == (518, 518) and resize[0].keep_ratio is False
+    assert 'LoadPublicDetections' in _types(
+        pipe) and pipe[-1].type == 'PackClipInputs'
+    Compose(
+        pipe)  # every transform (and public-detection reader) is registered
+    evaluators = cfg.test_evaluator if isinstance(
+        cfg.test_evaluator, list) else [cfg.test_evaluator]
     kinds = {e.type: e for e in evaluators}
     if name in ('tao_val.py', 'ovmot_val.py', 'ovtb.py'):
         assert kinds['TETAMetric'].exhaustive is False
@@ -77,8 +84,10 @@ def test_tao_and_ovmot_use_lvis_v1_with_the_detic_detections():
 
 
 def _public_dets(cfg):
-    (t, ) = [t for t in cfg.test_dataloader.dataset.pipeline[0].transforms
-             if t.type == 'LoadPublicDetections']
+    (t, ) = [
+        t for t in cfg.test_dataloader.dataset.pipeline[0].transforms
+        if t.type == 'LoadPublicDetections'
+    ]
     return t
 
 
@@ -124,15 +133,18 @@ def test_sportsmot_says_where_detections_come_from(tmp_path):
     alt = cfg.sportsmot_json_dets
     assert alt.type == 'TAOResultDetections'
     ann, res = tmp_path / 'val.json', tmp_path / 'res.json'
-    ann.write_text(json.dumps(dict(
-        images=[dict(id=1, file_name='v_seq/img1/000001.jpg')],
-        categories=[dict(id=1, name='player')])))
-    res.write_text(json.dumps([dict(image_id=1, category_id=1, score=0.9,
-                                    bbox=[1, 2, 3, 4])]))
+    ann.write_text(
+        json.dumps(
+            dict(
+                images=[dict(id=1, file_name='v_seq/img1/000001.jpg')],
+                categories=[dict(id=1, name='player')])))
+    res.write_text(
+        json.dumps(
+            [dict(image_id=1, category_id=1, score=0.9, bbox=[1, 2, 3, 4])]))
     alt.update(json_file=str(res), ann_file=str(ann))
-    out = TRANSFORMS.build(dict(type='LoadPublicDetections', num_classes=1,
-                                source=alt))(dict(img_path=str(img),
-                                                  frame_id=0, img_id=1))
+    out = TRANSFORMS.build(
+        dict(type='LoadPublicDetections', num_classes=1, source=alt))(
+            dict(img_path=str(img), frame_id=0, img_id=1))
     assert out['public_bboxes'].tolist() == [[1, 2, 4, 6]]
     alt.update(json_file=str(tmp_path / 'absent.json'))
     with pytest.raises(FileNotFoundError, match=r'absent\.json.*dump_det'):
@@ -142,13 +154,18 @@ def test_sportsmot_says_where_detections_come_from(tmp_path):
 def test_sav_train_config():
     cfg = Config.fromfile(osp.join(CFG_DIR, 'sav_train.py'))
     loader = cfg.train_dataloader
-    assert loader.batch_size == 1 and loader.sampler == dict(type='DefaultSampler', shuffle=True)
+    assert loader.batch_size == 1 and loader.sampler == dict(
+        type='DefaultSampler', shuffle=True)
     pipe = loader.dataset.pipeline
-    assert pipe[0] == dict(type='ClipFrameSample', num_frames=10, sampling='uniform')
-    assert pipe[1].type == 'TransformBroadcaster' and pipe[1].share_random_params is True
+    assert pipe[0] == dict(
+        type='ClipFrameSample', num_frames=10, sampling='uniform')
+    assert pipe[1].type == 'TransformBroadcaster' and pipe[
+        1].share_random_params is True
     inner = [t.type for t in pipe[1].transforms]
-    assert inner == ['LoadImageFromFile', 'LoadTrackAnnotations', 'LoadTrackProposals',
-                     'RandomResize', 'RandomCrop', 'RandomFlip', 'Pad']
+    assert inner == [
+        'LoadImageFromFile', 'LoadTrackAnnotations', 'LoadTrackProposals',
+        'RandomResize', 'RandomCrop', 'RandomFlip', 'Pad'
+    ]
     assert tuple(pipe[1].transforms[3].ratio_range) == (0.1, 2.0)
     assert pipe[-1].type == 'PackClipInputs'
     Compose(pipe)
@@ -163,9 +180,8 @@ def test_sportsmot_train_config_gives_consistent_clips(tmp_path):
 
     import cv2
     import numpy as np
-    from mmengine.registry import init_default_scope
-
     from mmdet.registry import DATASETS
+    from mmengine.registry import init_default_scope
 
     init_default_scope('mmdet')
     seq = tmp_path / 'train' / 'basket_1'
@@ -176,8 +192,9 @@ def test_sportsmot_train_config_gives_consistent_clips(tmp_path):
         f'seqLength={length}\nimWidth={size}\nimHeight={size}\nimExt=.jpg\n')
     rows, boxes = [], {}
     for f in range(1, length + 1):
-        cv2.imwrite(str(seq / 'img1' / f'{f:06d}.jpg'),
-                    np.full((size, size, 3), 40 * (f % 5), np.uint8))
+        cv2.imwrite(
+            str(seq / 'img1' / f'{f:06d}.jpg'),
+            np.full((size, size, 3), 40 * (f % 5), np.uint8))
         # SportsMOT ids start at 0; player 0 walks right, player 1 stays
         for pid, (x, y) in ((0, (2 + 2 * f, 10)), (1, (40, 30))):
             rows.append(f'{f},{pid},{x},{y},10,20,1,1,1')
@@ -190,8 +207,9 @@ def test_sportsmot_train_config_gives_consistent_clips(tmp_path):
     conv = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(conv)
     ann = str(tmp_path / 'train.json')
-    conv.main(['-i', str(tmp_path / 'train'), '-o', ann,
-               '--class-map', '1=player'])
+    conv.main(
+        ['-i',
+         str(tmp_path / 'train'), '-o', ann, '--class-map', '1=player'])
 
     cfg = Config.fromfile(osp.join(CFG_DIR, 'sportsmot_train.py'))
     loader = cfg.train_dataloader

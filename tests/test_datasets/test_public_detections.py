@@ -29,8 +29,12 @@ def save_pth(path, obj):
 def test_load_box_file_nx5_tensors(tmp_path):
     path = str(tmp_path / 'f.pth')
     det = torch.tensor([[1.0, 2.0, 11.0, 22.0, 0.75], [5, 6, 7, 8, 0.5]])
-    save_pth(path, dict(det_bboxes=det, det_labels=torch.tensor([4, 0]),
-                        det_masks=[None, None]))
+    save_pth(
+        path,
+        dict(
+            det_bboxes=det,
+            det_labels=torch.tensor([4, 0]),
+            det_masks=[None, None]))
     out = load_box_file(path)
     assert out['bboxes'].dtype == np.float32 and out['bboxes'].shape == (2, 4)
     np.testing.assert_array_equal(out['bboxes'],
@@ -52,8 +56,11 @@ def test_load_box_file_nx4_numpy_without_labels(tmp_path):
 
 def test_load_box_file_empty(tmp_path):
     path = str(tmp_path / 'f.pth')
-    save_pth(path, dict(det_bboxes=torch.zeros(0, 5),
-                        det_labels=torch.zeros(0, dtype=torch.long)))
+    save_pth(
+        path,
+        dict(
+            det_bboxes=torch.zeros(0, 5),
+            det_labels=torch.zeros(0, dtype=torch.long)))
     out = load_box_file(path)
     assert out['bboxes'].shape == (0, 4) and out['scores'].shape == (0, )
     assert out['labels'].shape == (0, )
@@ -72,8 +79,8 @@ def test_load_box_file_errors(tmp_path):
     with pytest.raises(ValueError, match=r'shape.pth.*N x 5'):
         load_box_file(bad_shape)
     bad_labels = str(tmp_path / 'labels.pth')
-    save_pth(bad_labels, dict(det_bboxes=torch.ones(3, 5),
-                              det_labels=torch.zeros(2)))
+    save_pth(bad_labels,
+             dict(det_bboxes=torch.ones(3, 5), det_labels=torch.zeros(2)))
     with pytest.raises(ValueError, match='labels.pth'):
         load_box_file(bad_labels)
     no_key = str(tmp_path / 'nokey.pth')
@@ -97,12 +104,16 @@ BOXES5 = [[1.0, 2.0, 11.0, 22.0, 0.75], [5.0, 6.0, 7.0, 8.0, 0.5]]
 def test_load_box_file_masa_plain_pickle(tmp_path, kind, protocol):
     """MASA's files: pickle.dump of a dict; N x 5 with labels, N x 4
     without (score 1, label 0)."""
-    conv = dict(numpy=np.array, tensor=torch.tensor,
-                list=lambda v, dtype=None: v)[kind]
+    conv = dict(
+        numpy=np.array, tensor=torch.tensor,
+        list=lambda v, dtype=None: v)[kind]
     path = str(tmp_path / 'v' / '00000.pth')
-    save_pickle(path, dict(det_bboxes=conv(BOXES5, dtype=np.float32
-                                          if kind == 'numpy' else None),
-                           det_labels=conv([4, 0])), protocol)
+    save_pickle(
+        path,
+        dict(
+            det_bboxes=conv(
+                BOXES5, dtype=np.float32 if kind == 'numpy' else None),
+            det_labels=conv([4, 0])), protocol)
     with open(path, 'rb') as f:  # really a plain pickle, no zip archive
         assert f.read(2) == b'\x80' + bytes([protocol])
     out = load_box_file(path)
@@ -113,8 +124,7 @@ def test_load_box_file_masa_plain_pickle(tmp_path, kind, protocol):
     assert out['bboxes'].dtype == np.float32
     assert out['labels'].dtype == np.int64
     nx4 = str(tmp_path / 'v' / '00001.pth')
-    save_pickle(nx4, dict(det_bboxes=conv([b[:4] for b in BOXES5])),
-                protocol)
+    save_pickle(nx4, dict(det_bboxes=conv([b[:4] for b in BOXES5])), protocol)
     out = load_box_file(nx4)
     assert out['scores'].tolist() == [1.0, 1.0]
     assert out['labels'].tolist() == [0, 0]
@@ -124,8 +134,11 @@ def test_load_box_file_masa_plain_pickle(tmp_path, kind, protocol):
 def test_load_box_file_numpy1_pickles(tmp_path):
     """Files written under numpy 1.x name ``numpy.core.multiarray`` (numpy
     2 writes ``numpy._core``); both are admitted."""
-    data = pickle.dumps(dict(det_bboxes=np.array(BOXES5, np.float32),
-                             det_labels=np.array([4, 0])), protocol=2)
+    data = pickle.dumps(
+        dict(
+            det_bboxes=np.array(BOXES5, np.float32),
+            det_labels=np.array([4, 0])),
+        protocol=2)
     assert b'numpy._core.multiarray' in data
     path = tmp_path / 'np1.pth'
     path.write_bytes(data.replace(b'numpy._core.', b'numpy.core.'))
@@ -136,13 +149,15 @@ def test_load_box_file_numpy1_pickles(tmp_path):
 
 def test_load_box_file_torch_save_formats_by_content(tmp_path):
     """torch.save zip and legacy files, numpy values inside, any name."""
-    obj = dict(det_bboxes=np.array(BOXES5, np.float32),
-               det_labels=np.array([4, 0]))
+    obj = dict(
+        det_bboxes=np.array(BOXES5, np.float32), det_labels=np.array([4, 0]))
     zip_path = str(tmp_path / 'zip.pkl')  # extension says nothing
     torch.save(obj, zip_path)
     legacy = str(tmp_path / 'legacy.bin')
-    torch.save(dict(det_bboxes=torch.tensor(BOXES5)), legacy,
-               _use_new_zipfile_serialization=False)
+    torch.save(
+        dict(det_bboxes=torch.tensor(BOXES5)),
+        legacy,
+        _use_new_zipfile_serialization=False)
     assert load_box_file(zip_path)['labels'].tolist() == [4, 0]
     np.testing.assert_allclose(load_box_file(legacy)['scores'], [0.75, 0.5])
 
@@ -165,8 +180,8 @@ def test_load_box_file_refuses_code(tmp_path, writer):
     if writer == 'pickle':
         save_pickle(path, obj)
     else:
-        torch.save(obj, path,
-                   _use_new_zipfile_serialization=writer == 'torch_zip')
+        torch.save(
+            obj, path, _use_new_zipfile_serialization=writer == 'torch_zip')
     with pytest.raises(UnsafePickleError, match='evil.pth') as info:
         load_box_file(path)
     assert info.value.global_name in ('posix.system', 'nt.system')
@@ -176,16 +191,17 @@ def test_load_box_file_refuses_code(tmp_path, writer):
 
 def test_load_box_file_refuses_other_globals(tmp_path):
     path = str(tmp_path / 'odd.pth')
-    save_pickle(path, dict(det_bboxes=np.ones((1, 5)),
-                           extra=collections.Counter(a=1)))
+    save_pickle(
+        path, dict(det_bboxes=np.ones((1, 5)), extra=collections.Counter(a=1)))
     with pytest.raises(UnsafePickleError, match='collections.Counter'):
         load_box_file(path)
 
 
 def test_load_box_file_scores_and_labels_checked(tmp_path):
     nan = str(tmp_path / 'nan.pth')
-    save_pickle(nan, dict(det_bboxes=np.array([[0, 0, 1, 1, 0.5],
-                                               [0, 0, 1, 1, np.nan]])))
+    save_pickle(
+        nan,
+        dict(det_bboxes=np.array([[0, 0, 1, 1, 0.5], [0, 0, 1, 1, np.nan]])))
     with pytest.raises(ValueError, match=r'nan.pth.*score nan of box 1'):
         load_box_file(nan)
     inf = str(tmp_path / 'inf.pth')
@@ -193,15 +209,15 @@ def test_load_box_file_scores_and_labels_checked(tmp_path):
     with pytest.raises(ValueError, match=r'inf.pth.*not finite'):
         load_box_file(inf)
     lab = str(tmp_path / 'lab.pth')
-    save_pickle(lab, dict(det_bboxes=np.ones((3, 5)),
-                          det_labels=np.array([0, 2, 7])))
+    save_pickle(
+        lab, dict(det_bboxes=np.ones((3, 5)), det_labels=np.array([0, 2, 7])))
     assert load_box_file(lab)['labels'].tolist() == [0, 2, 7]
-    with pytest.raises(ValueError,
-                       match=r'lab.pth: label 7 of box 2 is outside'):
+    with pytest.raises(
+            ValueError, match=r'lab.pth: label 7 of box 2 is outside'):
         load_box_file(lab, num_classes=3)
     neg = str(tmp_path / 'neg.pth')
-    save_pickle(neg, dict(det_bboxes=np.ones((1, 5)),
-                          det_labels=np.array([-1])))
+    save_pickle(neg,
+                dict(det_bboxes=np.ones((1, 5)), det_labels=np.array([-1])))
     with pytest.raises(ValueError, match=r'neg.pth: label -1'):
         load_box_file(neg)
     # boxes are not clipped nor dropped by the loader
@@ -212,8 +228,9 @@ def test_load_box_file_scores_and_labels_checked(tmp_path):
     save_pickle(ragged, dict(det_bboxes=[[0, 0, 1, 1], [0, 0]]))
     with pytest.raises(ValueError, match='ragged.pth'):
         load_box_file(ragged)
-    for name, data in (('empty.pth', b''), ('cut.pth', pickle.dumps(
-            dict(det_bboxes=np.ones((4, 5))))[:40])):
+    for name, data in (('empty.pth', b''),
+                       ('cut.pth',
+                        pickle.dumps(dict(det_bboxes=np.ones((4, 5))))[:40])):
         (tmp_path / name).write_bytes(data)
         with pytest.raises(ValueError, match=name):
             load_box_file(str(tmp_path / name))
@@ -223,11 +240,14 @@ def test_load_box_file_scores_and_labels_checked(tmp_path):
 def make_masa(tmp_path):
     img_root = tmp_path / 'frames'
     det_root = tmp_path / 'detections'
-    save_pth(str(det_root / 'vid_a' / '00000.pth'),
-             dict(det_bboxes=torch.tensor([[1.0, 1, 9, 9, 0.9]]),
-                  det_labels=torch.tensor([2])))
-    save_pth(str(det_root / 'vid_a' / '00001.pth'),
-             dict(det_bboxes=np.array([[2.0, 2, 8, 8]], np.float32)))
+    save_pth(
+        str(det_root / 'vid_a' / '00000.pth'),
+        dict(
+            det_bboxes=torch.tensor([[1.0, 1, 9, 9, 0.9]]),
+            det_labels=torch.tensor([2])))
+    save_pth(
+        str(det_root / 'vid_a' / '00001.pth'),
+        dict(det_bboxes=np.array([[2.0, 2, 8, 8]], np.float32)))
     return str(img_root), str(det_root)
 
 
@@ -253,16 +273,34 @@ def test_masa_reader(tmp_path):
 # --------------------------------------------------------------------- TAO
 def make_tao(tmp_path):
     ann = dict(
-        images=[dict(id=i, video_id=1, file_name=f'v/{i}.jpg', frame_index=i)
-                for i in (10, 11, 12)],
-        categories=[dict(id=5, name='cat'), dict(id=9, name='dog')])
+        images=[
+            dict(id=i, video_id=1, file_name=f'v/{i}.jpg', frame_index=i)
+            for i in (10, 11, 12)
+        ],
+        categories=[dict(id=5, name='cat'),
+                    dict(id=9, name='dog')])
     results = [
-        dict(image_id=11, video_id=1, category_id=9, bbox=[10, 20, 30, 40],
-             score=0.8, track_id=3),
-        dict(image_id=10, video_id=1, category_id=5, bbox=[1, 2, 3, 4],
-             score=0.6, track_id=1),
-        dict(image_id=11, video_id=1, category_id=5, bbox=[0, 0, 5, 5],
-             score=0.4, track_id=4),
+        dict(
+            image_id=11,
+            video_id=1,
+            category_id=9,
+            bbox=[10, 20, 30, 40],
+            score=0.8,
+            track_id=3),
+        dict(
+            image_id=10,
+            video_id=1,
+            category_id=5,
+            bbox=[1, 2, 3, 4],
+            score=0.6,
+            track_id=1),
+        dict(
+            image_id=11,
+            video_id=1,
+            category_id=5,
+            bbox=[0, 0, 5, 5],
+            score=0.4,
+            track_id=4),
     ]
     ann_file, res_file = tmp_path / 'ann.json', tmp_path / 'res.json'
     ann_file.write_text(json.dumps(ann))
@@ -275,8 +313,8 @@ def test_tao_results_reader(tmp_path):
     reader = TAOResultDetections(res_file, ann_file=ann_file)
     out = reader.get('v/11.jpg', 'v', 1, 11)
     # x, y, w, h -> x1, y1, x2, y2; file order within an image is kept
-    np.testing.assert_array_equal(out['bboxes'], [[10, 20, 40, 60],
-                                                  [0, 0, 5, 5]])
+    np.testing.assert_array_equal(out['bboxes'],
+                                  [[10, 20, 40, 60], [0, 0, 5, 5]])
     np.testing.assert_allclose(out['scores'], [0.8, 0.4])
     assert out['labels'].tolist() == [1, 0]  # id 9 -> 1, id 5 -> 0
     assert out['labels'].dtype == np.int64
@@ -286,8 +324,7 @@ def test_tao_results_reader(tmp_path):
     assert reader.get(image_id=12)['bboxes'].shape == (0, 4)
     with pytest.raises(FileNotFoundError, match='image id 99'):
         reader.get(image_id=99)
-    lenient = TAOResultDetections(res_file, ann_file=ann_file,
-                                  missing='empty')
+    lenient = TAOResultDetections(res_file, ann_file=ann_file, missing='empty')
     assert lenient.get(image_id=99)['scores'].shape == (0, )
     with pytest.raises(ValueError, match='img_id'):
         reader.get('v/11.jpg', 'v', 1, None)
@@ -302,8 +339,8 @@ def test_tao_results_reader_categories_and_errors(tmp_path):
         reader.get(image_id=12)
     with pytest.raises(ValueError, match='category_id 9'):
         TAOResultDetections(res_file, categories=[dict(id=5)])
-    dropped = TAOResultDetections(res_file, categories=[dict(id=5)],
-                                  unknown_category='drop')
+    dropped = TAOResultDetections(
+        res_file, categories=[dict(id=5)], unknown_category='drop')
     np.testing.assert_array_equal(
         dropped.get(image_id=11)['bboxes'], [[0, 0, 5, 5]])
     with pytest.raises(ValueError, match='categories'):
@@ -326,10 +363,9 @@ def make_mot(tmp_path, seqinfo=True):
     (seq / 'det').mkdir(parents=True)
     (seq / 'img1').mkdir()
     # frame, id, x, y, w, h, score, x, y, z  (MOT17 layout, 1-based frames)
-    (seq / 'det' / 'det.txt').write_text(
-        '3,-1,100.5,50,20,40,0.9,-1,-1,-1\n'
-        '1,-1,10,20,30,40,0.7,-1,-1,-1\n'
-        '1,-1,0,0,5,5,0.2,-1,-1,-1\n')
+    (seq / 'det' / 'det.txt').write_text('3,-1,100.5,50,20,40,0.9,-1,-1,-1\n'
+                                         '1,-1,10,20,30,40,0.7,-1,-1,-1\n'
+                                         '1,-1,0,0,5,5,0.2,-1,-1,-1\n')
     if seqinfo:
         (seq / 'seqinfo.ini').write_text(
             '[Sequence]\nname=SEQ-01\nimDir=img1\nframeRate=25\n'
@@ -373,13 +409,13 @@ def test_mot_det_reader_takes_the_frame_from_the_image_name(tmp_path):
     out = reader.get(osp.join(img_dir, '000003.jpg'), 'SEQ-01', 0)
     np.testing.assert_allclose(out['bboxes'], [[100.5, 50, 120.5, 90]])
     # no frame_id at all: the name is enough
-    assert reader.get(osp.join(img_dir, '000001.jpg'), None, None)[
-        'scores'].tolist() == pytest.approx([0.7, 0.2])
+    assert reader.get(osp.join(img_dir, '000001.jpg'), None,
+                      None)['scores'].tolist() == pytest.approx([0.7, 0.2])
     with pytest.raises(FileNotFoundError, match='000009.jpg'):
         reader.get(osp.join(img_dir, '000009.jpg'), None, 0)
     # a name that is not a MOTChallenge frame number falls back to frame_id
-    assert reader.get(osp.join(img_dir, 'frame_a.jpg'), 'SEQ-01', 2)[
-        'bboxes'].shape == (1, 4)
+    assert reader.get(osp.join(img_dir, 'frame_a.jpg'), 'SEQ-01',
+                      2)['bboxes'].shape == (1, 4)
 
 
 def test_mot_det_reader_without_seqinfo_and_bad_file(tmp_path):
@@ -399,13 +435,15 @@ def test_transform_single_frame_and_broadcast(tmp_path):
     from mmcv.transforms import TransformBroadcaster
     from mmdet.registry import TRANSFORMS
     img_root, det_root = make_masa(tmp_path)
-    cfg = dict(type='LoadPublicDetections',
-               source=dict(type='MASADetections', root=det_root,
-                           img_root=img_root))
+    cfg = dict(
+        type='LoadPublicDetections',
+        source=dict(type='MASADetections', root=det_root, img_root=img_root))
     t = TRANSFORMS.build(cfg)
     assert isinstance(t, LoadPublicDetections)
-    frame = dict(img_path=osp.join(img_root, 'vid_a', '00000.jpg'),
-                 frame_id=0, img_id=3)
+    frame = dict(
+        img_path=osp.join(img_root, 'vid_a', '00000.jpg'),
+        frame_id=0,
+        img_id=3)
     out = t(frame)
     np.testing.assert_array_equal(out['public_bboxes'], [[1, 1, 9, 9]])
     assert out['public_bboxes'].dtype == np.float32
@@ -414,34 +452,38 @@ def test_transform_single_frame_and_broadcast(tmp_path):
     assert out['public_labels'].tolist() == [2]
 
     clip = dict(
-        img_path=[osp.join(img_root, 'vid_a', f'{i:05d}.jpg')
-                  for i in range(3)],
-        frame_id=[0, 1, 2], img_id=[3, 4, 5])
+        img_path=[
+            osp.join(img_root, 'vid_a', f'{i:05d}.jpg') for i in range(3)
+        ],
+        frame_id=[0, 1, 2],
+        img_id=[3, 4, 5])
     with pytest.raises(TypeError, match='TransformBroadcaster'):
         t(dict(clip))
     lenient = LoadPublicDetections(cfg['source'], missing='empty')
     out = TransformBroadcaster(transforms=[lenient])(clip)
-    assert [b.tolist() for b in out['public_bboxes']] == [
-        [[1, 1, 9, 9]], [[2, 2, 8, 8]], []]
-    assert [s.tolist() for s in out['public_scores']] == [[
-        pytest.approx(0.9)
-    ], [1.0], []]
+    assert [b.tolist() for b in out['public_bboxes']] == [[[1, 1, 9, 9]],
+                                                          [[2, 2, 8, 8]], []]
+    assert [s.tolist() for s in out['public_scores']] == [[pytest.approx(0.9)],
+                                                          [1.0], []]
     with pytest.raises(FileNotFoundError, match='00002'):
-        TransformBroadcaster(transforms=[t])(dict(
-            img_path=list(clip['img_path']), frame_id=[0, 1, 2],
-            img_id=[3, 4, 5]))
+        TransformBroadcaster(transforms=[t])(
+            dict(
+                img_path=list(clip['img_path']),
+                frame_id=[0, 1, 2],
+                img_id=[3, 4, 5]))
 
 
 def test_transform_with_mot_and_tao_sources(tmp_path):
     root, img_dir = make_mot(tmp_path)
     t = LoadPublicDetections(dict(type='MOTDetDetections', root=root))
-    out = t(dict(img_path=osp.join(img_dir, '000001.jpg'), frame_id=0,
-                 img_id=None))
+    out = t(
+        dict(
+            img_path=osp.join(img_dir, '000001.jpg'), frame_id=0, img_id=None))
     assert out['public_bboxes'].shape == (2, 4)
     ann_file, res_file, _ = make_tao(tmp_path)
     t = LoadPublicDetections(
-        dict(type='TAOResultDetections', json_file=res_file,
-             ann_file=ann_file))
+        dict(
+            type='TAOResultDetections', json_file=res_file, ann_file=ann_file))
     # the reader is built (and the JSON indexed) once, at construction
     os.remove(res_file)
     out = t(dict(img_path='v/11.jpg', frame_id=1, img_id=11))
@@ -460,20 +502,25 @@ def test_transform_with_mot_and_tao_sources(tmp_path):
 def test_tao_results_bad_entries_name_file_and_entry(tmp_path):
     ann_file, res_file, results = make_tao(tmp_path)
     unknown = tmp_path / 'unknown.json'
-    unknown.write_text(json.dumps(results + [dict(
-        image_id=77, category_id=5, bbox=[0, 0, 1, 1], score=0.5)]))
-    with pytest.raises(ValueError,
-                       match=r'unknown.json: entry 3 has image_id 77'):
+    unknown.write_text(
+        json.dumps(
+            results +
+            [dict(image_id=77, category_id=5, bbox=[0, 0, 1, 1], score=0.5)]))
+    with pytest.raises(
+            ValueError, match=r'unknown.json: entry 3 has image_id 77'):
         TAOResultDetections(str(unknown), ann_file=ann_file)
     # without the annotation file the id cannot be checked: it is missing
-    assert TAOResultDetections(str(unknown), categories=[5, 9]).get(
-        image_id=77)['bboxes'].shape == (1, 4)
+    assert TAOResultDetections(
+        str(unknown),
+        categories=[5, 9]).get(image_id=77)['bboxes'].shape == (1, 4)
     for bad_score in ('NaN', 'Infinity', '-Infinity'):
         text = json.dumps(results).replace('0.4', bad_score)
         path = tmp_path / 'nan.json'
         path.write_text(text)  # Python's json reads NaN / Infinity
-        with pytest.raises(ValueError, match=r'nan.json: entry 2 \(image_id '
-                           r'11\) has score .*not finite'):
+        with pytest.raises(
+                ValueError,
+                match=r'nan.json: entry 2 \(image_id '
+                r'11\) has score .*not finite'):
             TAOResultDetections(str(path), ann_file=ann_file)
 
 
@@ -481,8 +528,8 @@ def test_tao_results_class_list_maps_through_names(tmp_path):
     """class_list: category id -> name (annotation file) -> position in the
     class list, the TAODataset(class_list=...) label order."""
     ann_file, res_file, _ = make_tao(tmp_path)
-    reader = TAOResultDetections(res_file, ann_file=ann_file,
-                                 class_list=['dog', 'bird', 'cat'])
+    reader = TAOResultDetections(
+        res_file, ann_file=ann_file, class_list=['dog', 'bird', 'cat'])
     assert reader.get(image_id=11)['labels'].tolist() == [0, 2]
     with pytest.raises(ValueError, match='category_id 9'):
         TAOResultDetections(res_file, ann_file=ann_file, class_list=['cat'])
@@ -508,12 +555,16 @@ def test_mot_det_non_finite_score(tmp_path):
 def test_transform_checks_labels_against_the_class_list(tmp_path):
     img_root, det_root = make_masa(tmp_path)  # frame 0 has label 2
     source = dict(type='MASADetections', root=det_root, img_root=img_root)
-    frame = dict(img_path=osp.join(img_root, 'vid_a', '00000.jpg'),
-                 frame_id=0, img_id=3)
+    frame = dict(
+        img_path=osp.join(img_root, 'vid_a', '00000.jpg'),
+        frame_id=0,
+        img_id=3)
     ok = LoadPublicDetections(source, num_classes=3)(dict(frame))
     assert ok['public_labels'].tolist() == [2]
-    with pytest.raises(ValueError, match=r'vid_a/00000.pth: label 2 of box 0'
-                       r' is outside the class list.*\[0, 2\)'):
+    with pytest.raises(
+            ValueError,
+            match=r'vid_a/00000.pth: label 2 of box 0'
+            r' is outside the class list.*\[0, 2\)'):
         LoadPublicDetections(source, num_classes=2)(dict(frame))
     with pytest.raises(ValueError, match='conflicts'):
         LoadPublicDetections(dict(source, num_classes=3), num_classes=2)
@@ -524,8 +575,9 @@ def test_transform_checks_labels_against_the_class_list(tmp_path):
 def test_missing_detections_say_how_to_make_them(tmp_path):
     img_root, det_root = make_masa(tmp_path)
     reader = MASADetections(det_root, img_root)
-    with pytest.raises(FileNotFoundError,
-                       match=r'00009\.pth not found.*tools/misc/dump_det'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r'00009\.pth not found.*tools/misc/dump_det'):
         reader.get(osp.join(img_root, 'vid_a', '00009.jpg'))
     custom = MASADetections(det_root, img_root, hint='Download them.')
     with pytest.raises(FileNotFoundError, match=r'Download them\.$'):

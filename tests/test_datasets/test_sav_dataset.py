@@ -241,6 +241,7 @@ def _real_reference(ann_type, frames):
     """Pixel boxes of the real masks, decoded with pycocotools:
     ``{frame i: {masklet id: [x1, y1, x2, y2]}}``."""
     import json
+
     from pycocotools import mask as mask_utils
     with open(osp.join(REAL, f'sav_000001_{ann_type}.json')) as f:
         ann = json.load(f)
@@ -368,6 +369,7 @@ def test_garbage_counts_gave_boxes_outside_the_frame(tmp_path):
     refused by the reader: changing one character of a real mask's counts
     makes toBbox put the box far outside the 480 px wide frame."""
     import json
+
     from pycocotools import mask as mask_utils
 
     from scaletrack.datasets.sav_dataset import rle_run_totals

@@ -29,8 +29,13 @@ from scaletrack.datasets.synthetic.appearance import (near_identical,
                                                       random_appearance)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TINY = dict(num_videos=3, num_frames=12, height=96, width=96,
-            num_objects=(6, 8), seed=3)
+TINY = dict(
+    num_videos=3,
+    num_frames=12,
+    height=96,
+    width=96,
+    num_objects=(6, 8),
+    seed=3)
 
 
 def tiny(**changes) -> SyntheticConfig:
@@ -38,8 +43,8 @@ def tiny(**changes) -> SyntheticConfig:
 
 
 def sav_video(cfg, i):
-    return render_video(cfg, video_rng(cfg.seed, 'sav', i), frame_step=4,
-                        train=True)
+    return render_video(
+        cfg, video_rng(cfg.seed, 'sav', i), frame_step=4, train=True)
 
 
 def load_json(path):
@@ -93,11 +98,18 @@ def test_config_round_trips_through_dict():
 def test_disc_geometry_matches_hand_computation():
     """One disc, no difficulties: its mask area is pi r^2, its box 2r wide,
     centred where p0 + v t puts it."""
-    cfg = tiny(num_objects=(1, 1), categories=('disc', ), camera_motion=0,
-               distractor_fraction=0, crossing_fraction=0,
-               occlusion_fraction=0, enter_exit_fraction=0,
-               drift_strength=0, num_static_occluders=(0, 0),
-               num_moving_occluders=(0, 0), pixel_noise=0)
+    cfg = tiny(
+        num_objects=(1, 1),
+        categories=('disc', ),
+        camera_motion=0,
+        distractor_fraction=0,
+        crossing_fraction=0,
+        occlusion_fraction=0,
+        enter_exit_fraction=0,
+        drift_strength=0,
+        num_static_occluders=(0, 0),
+        num_moving_occluders=(0, 0),
+        pixel_noise=0)
     v = render_video(cfg, np.random.default_rng(11))
     obj = v.tracks[0]
     r = obj.radius0
@@ -139,9 +151,14 @@ def test_same_seed_same_video_other_seed_other_video():
 def test_camera_motion_translates_the_whole_scene():
     """Phase correlation of two frames recovers the reported camera
     displacement (the background moves with the camera)."""
-    cfg = tiny(camera_motion=0.15, pixel_noise=0, num_objects=(1, 2),
-               num_static_occluders=(0, 0), num_moving_occluders=(0, 0),
-               height=128, width=128)
+    cfg = tiny(
+        camera_motion=0.15,
+        pixel_noise=0,
+        num_objects=(1, 2),
+        num_static_occluders=(0, 0),
+        num_moving_occluders=(0, 0),
+        height=128,
+        width=128)
     v = render_video(cfg, np.random.default_rng(5))
     cam = v.camera_offsets
     k = int(np.argmax(np.abs(cam - cam[0]).sum(1)))
@@ -154,23 +171,31 @@ def test_camera_motion_translates_the_whole_scene():
     # +cam, i.e. phaseCorrelate(fk, f0) finds +expected
     assert abs(dx - expected[0]) < 1.0 and abs(dy - expected[1]) < 1.0
 
-    still = render_video(cfg.replace(camera_motion=0.0),
-                         np.random.default_rng(5))
+    still = render_video(
+        cfg.replace(camera_motion=0.0), np.random.default_rng(5))
     assert not still.camera_offsets.any()
 
 
 def test_drift_changes_colour_and_scale_over_the_video():
     """With drift 0 a lone disc looks the same in the first and last frame;
     with drift 1 its mean colour moves and its area follows scale_end^2."""
-    base = tiny(num_objects=(1, 1), categories=('disc', ), camera_motion=0,
-                distractor_fraction=0, crossing_fraction=0,
-                occlusion_fraction=0, enter_exit_fraction=0,
-                num_static_occluders=(0, 0), num_moving_occluders=(0, 0),
-                pixel_noise=0, object_size=(0.25, 0.3), speed=(0.0, 0.0))
+    base = tiny(
+        num_objects=(1, 1),
+        categories=('disc', ),
+        camera_motion=0,
+        distractor_fraction=0,
+        crossing_fraction=0,
+        occlusion_fraction=0,
+        enter_exit_fraction=0,
+        num_static_occluders=(0, 0),
+        num_moving_occluders=(0, 0),
+        pixel_noise=0,
+        object_size=(0.25, 0.3),
+        speed=(0.0, 0.0))
 
     def first_last(drift):
-        v = render_video(base.replace(drift_strength=drift),
-                         np.random.default_rng(2))
+        v = render_video(
+            base.replace(drift_strength=drift), np.random.default_rng(2))
         out = []
         for k in (0, base.num_frames - 1):
             o = v.objects[k][0]
@@ -186,8 +211,11 @@ def test_drift_changes_colour_and_scale_over_the_video():
 
 
 def test_entering_and_leaving_objects():
-    cfg = tiny(enter_exit_fraction=1.0, distractor_fraction=0,
-               crossing_fraction=0, occlusion_fraction=0)
+    cfg = tiny(
+        enter_exit_fraction=1.0,
+        distractor_fraction=0,
+        crossing_fraction=0,
+        occlusion_fraction=0)
     late = early_exit = 0
     for i in range(2):
         v = render_video(cfg, video_rng(0, 'tao', i))
@@ -203,8 +231,7 @@ def test_entering_and_leaving_objects():
 def test_occluded_objects_vanish_and_reappear_with_same_id():
     # objects of 14-24 px: big enough to show a few-pixel strip right as
     # they slide out from behind the occluder
-    cfg = tiny(occlusion_fraction=0.3, num_frames=12,
-               object_size=(0.15, 0.25))
+    cfg = tiny(occlusion_fraction=0.3, num_frames=12, object_size=(0.15, 0.25))
     checked = 0
     for i in range(4):
         v = render_video(cfg, video_rng(7, 'tao', i))
@@ -216,8 +243,10 @@ def test_occluded_objects_vanish_and_reappear_with_same_id():
             for k in hidden:
                 o = v.object(k, obj.id)
                 assert o is None or (o.bbox is None and o.visibility == 0)
-            after = [v.object(k, obj.id) for k in range(hidden[-1] + 1,
-                                                        cfg.num_frames)]
+            after = [
+                v.object(k, obj.id)
+                for k in range(hidden[-1] + 1, cfg.num_frames)
+            ]
             before = [v.object(k, obj.id) for k in range(hidden[0])]
             assert any(o is not None and o.bbox is not None for o in after)
             assert any(o is not None and o.bbox is not None for o in before)
@@ -269,9 +298,13 @@ def test_distractor_twins_are_near_identical_and_side_by_side():
 def test_low_fps_mode_makes_large_displacements():
     """At 1 FPS consecutive boxes of an object barely overlap; at 6 fps they
     mostly do (motion/IoU association breaks only in the low mode)."""
+
     def mean_iou(fps_mode):
-        cfg = tiny(fps_mode=fps_mode, camera_motion=0.0,
-                   crossing_fraction=0, occlusion_fraction=0)
+        cfg = tiny(
+            fps_mode=fps_mode,
+            camera_motion=0.0,
+            crossing_fraction=0,
+            occlusion_fraction=0)
         ious = []
         for i in range(3):
             v = render_video(cfg, video_rng(0, 'tao', i))
@@ -300,14 +333,16 @@ def test_sav_files_are_deterministic(sav_root, tmp_path):
         assert not mismatch and not errors
     vid = 'sav_000001'
     for name in os.listdir(osp.join(root, 'JPEGImages_24fps', vid)):
-        assert filecmp.cmp(osp.join(root, 'JPEGImages_24fps', vid, name),
-                           osp.join(again, 'JPEGImages_24fps', vid, name),
-                           shallow=False)
+        assert filecmp.cmp(
+            osp.join(root, 'JPEGImages_24fps', vid, name),
+            osp.join(again, 'JPEGImages_24fps', vid, name),
+            shallow=False)
     other = str(tmp_path / 'other')
     generate_sav(other, cfg.replace(seed=cfg.seed + 1, num_videos=1))
-    assert not filecmp.cmp(osp.join(root, 'annotations', f'{vid}_manual.json'),
-                           osp.join(other, 'annotations',
-                                    f'{vid}_manual.json'), shallow=False)
+    assert not filecmp.cmp(
+        osp.join(root, 'annotations', f'{vid}_manual.json'),
+        osp.join(other, 'annotations', f'{vid}_manual.json'),
+        shallow=False)
 
 
 def test_sav_json_has_the_real_keys(sav_root):
@@ -357,8 +392,10 @@ def test_sav_masks_decode_to_generator_boxes_at_frame_4i(sav_root):
                 osp.join(root, 'JPEGImages_24fps', vid, f'{4 * k:05d}.jpg'))
             # the JPEG of masklet index k is rendered frame k: of all
             # rendered frames it is the closest one (JPEG error aside)
-            err = [np.abs(img.astype(int) - f.astype(int)).mean()
-                   for f in v.frames]
+            err = [
+                np.abs(img.astype(int) - f.astype(int)).mean()
+                for f in v.frames
+            ]
             assert int(np.argmin(err)) == k and err[k] < 8
             assert osp.isfile(
                 osp.join(root, 'proposals', vid, f'{4 * k:05d}.pth'))
@@ -378,8 +415,9 @@ def test_sav_sparse_annotation(sav_root):
     for i in range(cfg.num_videos):
         v = sav_video(cfg, i)
         n = len(v.tracks)
-        assert sum(o.annotated for o in v.tracks) == max(
-            1, round(cfg.annotated_fraction * n))
+        assert sum(o.annotated
+                   for o in v.tracks) == max(1,
+                                             round(cfg.annotated_fraction * n))
         ann = load_json(
             osp.join(root, 'annotations', f'sav_{i + 1:06d}_manual.json'))
         # no masklet is the mask of an unlabelled object
@@ -408,8 +446,9 @@ def test_sav_proposals_hold_unlabelled_objects_and_negatives(sav_root):
     for i in range(cfg.num_videos):
         v = sav_video(cfg, i)
         for k in range(cfg.num_frames):
-            p = torch.load(osp.join(root, 'proposals', f'sav_{i + 1:06d}',
-                                    f'{4 * k:05d}.pth'))
+            p = torch.load(
+                osp.join(root, 'proposals', f'sav_{i + 1:06d}',
+                         f'{4 * k:05d}.pth'))
             boxes = p['det_bboxes']
             assert boxes.ndim == 2 and boxes.shape[1] == 5
             assert boxes.dtype == torch.float32
@@ -424,8 +463,8 @@ def test_sav_proposals_hold_unlabelled_objects_and_negatives(sav_root):
                     found += len(b) and box_iou(o.bbox, b[:, :4]).max() >= 0.5
             if gt and len(b):
                 # some proposals survive the IoU >= 0.5 pseudo-negative filter
-                frames_with_negative += (box_iou(b[:, :4], gt).max(1) <
-                                         0.5).any()
+                frames_with_negative += (box_iou(b[:, :4], gt).max(1)
+                                         < 0.5).any()
     assert total > 0 and found / total > 0.75
     assert frames_with_negative >= 0.8 * cfg.num_videos * cfg.num_frames
 
@@ -434,12 +473,11 @@ def test_sav_training_videos_have_no_novel_categories():
     cfg = tiny(num_objects=(10, 10))
     rare = {c['id'] - 1 for c in CATEGORIES if c['frequency'] == 'r'}
     for i in range(4):
-        v = render_video(cfg, video_rng(0, 'sav', i), frame_step=4,
-                         train=True)
+        v = render_video(cfg, video_rng(0, 'sav', i), frame_step=4, train=True)
         assert not {o.category for o in v.tracks} & rare
     with pytest.raises(ValueError, match='novel_in_train'):
-        render_video(tiny(categories=('heart', )), np.random.default_rng(0),
-                     train=True)
+        render_video(
+            tiny(categories=('heart', )), np.random.default_rng(0), train=True)
 
 
 def test_sav_rerun_skips_and_other_config_needs_overwrite(tmp_path):
@@ -462,8 +500,10 @@ def test_workers_do_not_change_the_output(tmp_path):
     generate_sav(str(tmp_path / 'pool'), cfg, num_workers=2)
     for vid in ('sav_000001', 'sav_000002'):
         name = osp.join('annotations', f'{vid}_manual.json')
-        assert filecmp.cmp(str(tmp_path / 'serial' / name),
-                           str(tmp_path / 'pool' / name), shallow=False)
+        assert filecmp.cmp(
+            str(tmp_path / 'serial' / name),
+            str(tmp_path / 'pool' / name),
+            shallow=False)
 
 
 # ----------------------------------------------------------------------- TAO
@@ -474,14 +514,17 @@ def test_tao_json_loads_and_is_exhaustive(tao_root):
     assert {'videos', 'images', 'tracks', 'annotations',
             'categories'} <= set(gt)
     for rec, keys in (
-        (gt['videos'][0], {'id', 'name', 'width', 'height',
-                           'neg_category_ids',
-                           'not_exhaustive_category_ids'}),
-        (gt['images'][0], {'id', 'video_id', 'file_name', 'width', 'height',
-                           'frame_index'}),
+        (gt['videos'][0], {
+            'id', 'name', 'width', 'height', 'neg_category_ids',
+            'not_exhaustive_category_ids'
+        }),
+        (gt['images'][0],
+         {'id', 'video_id', 'file_name', 'width', 'height', 'frame_index'}),
         (gt['tracks'][0], {'id', 'category_id', 'video_id'}),
-        (gt['annotations'][0], {'id', 'image_id', 'video_id', 'track_id',
-                                'bbox', 'area', 'category_id', 'iscrowd'}),
+        (gt['annotations'][0], {
+            'id', 'image_id', 'video_id', 'track_id', 'bbox', 'area',
+            'category_id', 'iscrowd'
+        }),
         (gt['categories'][0], {'id', 'name', 'frequency'}),
     ):
         assert keys <= set(rec)
@@ -494,8 +537,8 @@ def test_tao_json_loads_and_is_exhaustive(tao_root):
         imgs = sorted(
             (i for i in gt['images'] if i['video_id'] == video['id']),
             key=lambda i: i['frame_index'])
-        assert [i['frame_index'] for i in imgs] == [24 * k for k in
-                                                    range(cfg.num_frames)]
+        assert [i['frame_index']
+                for i in imgs] == [24 * k for k in range(cfg.num_frames)]
         present = set()
         for k, img in enumerate(imgs):
             assert osp.isfile(osp.join(paths['img_dir'], img['file_name']))
@@ -504,16 +547,18 @@ def test_tao_json_loads_and_is_exhaustive(tao_root):
             assert len(anns) == len(objs)  # every visible object
             for o in objs:
                 x1, y1, x2, y2 = o.bbox
-                match = [a for a in anns
-                         if np.allclose(a['bbox'], [x1, y1, x2 - x1, y2 - y1])]
+                match = [
+                    a for a in anns
+                    if np.allclose(a['bbox'], [x1, y1, x2 - x1, y2 - y1])
+                ]
                 assert len(match) == 1
                 a = match[0]
                 assert a['category_id'] == o.category + 1
                 # one track per object
                 assert track_of.setdefault((vi, o.id), a['track_id']) == \
                     a['track_id']
-                assert coco.dataset['tracks'][a['track_id'] - 1][
-                    'category_id'] == a['category_id']
+                assert coco.dataset['tracks'][
+                    a['track_id'] - 1]['category_id'] == a['category_id']
                 present.add(a['category_id'])
         assert not present & set(video['neg_category_ids'])
     assert len(set(track_of.values())) == len(track_of)
@@ -525,8 +570,9 @@ def test_tao_public_detections(tao_root):
     results = load_json(paths['det_json'])
     by_image = {}
     for r in results:
-        assert set(r) == {'image_id', 'video_id', 'category_id', 'bbox',
-                          'score'}
+        assert set(r) == {
+            'image_id', 'video_id', 'category_id', 'bbox', 'score'
+        }
         by_image.setdefault(r['image_id'], []).append(r)
     coco = COCO(paths['ann_file'])
     tp_scores, fp_scores, hits, visible_gt = [], [], 0, 0
@@ -542,11 +588,13 @@ def test_tao_public_detections(tao_root):
         assert len(rows) == len(b)
         for r, d in zip(rows, b):
             x, y, w, h = r['bbox']
-            np.testing.assert_allclose([x, y, x + w, y + h, r['score']], d,
+            np.testing.assert_allclose([x, y, x + w, y + h, r['score']],
+                                       d,
                                        atol=0.011)
-        g = np.array([[a['bbox'][0], a['bbox'][1], a['bbox'][0] +
-                       a['bbox'][2], a['bbox'][1] + a['bbox'][3]]
-                      for a in coco.imgToAnns[img['id']]]).reshape(-1, 4)
+        g = np.array([[
+            a['bbox'][0], a['bbox'][1], a['bbox'][0] + a['bbox'][2],
+            a['bbox'][1] + a['bbox'][3]
+        ] for a in coco.imgToAnns[img['id']]]).reshape(-1, 4)
         visible_gt += len(g)
         if len(b) and len(g):
             iou = box_iou(b[:, :4], g)
@@ -563,8 +611,11 @@ def test_tao_public_detections(tao_root):
 
 # ----------------------------------------------------------------------- MOT
 def test_mot_sequences(tmp_path):
-    cfg = tiny(num_videos=2, num_frames=6, categories=('ellipse', ),
-               num_appearance_groups=2)
+    cfg = tiny(
+        num_videos=2,
+        num_frames=6,
+        categories=('ellipse', ),
+        num_appearance_groups=2)
     paths = generate_mot(str(tmp_path / 'mot'), cfg)
     assert paths['seqs'] == ['SYNTH-01', 'SYNTH-02']
     for i, seq in enumerate(paths['seqs']):
@@ -580,8 +631,7 @@ def test_mot_sequences(tmp_path):
         assert sorted(os.listdir(osp.join(d, 'img1'))) == [
             f'{f:06d}.jpg' for f in range(1, cfg.num_frames + 1)
         ]
-        gt = np.loadtxt(osp.join(d, 'gt', 'gt.txt'), delimiter=',',
-                        ndmin=2)
+        gt = np.loadtxt(osp.join(d, 'gt', 'gt.txt'), delimiter=',', ndmin=2)
         assert gt.shape[1] == 9
         assert gt[:, 0].min() == 1 and gt[:, 0].max() == cfg.num_frames
         assert (gt[:, 1] >= 1).all() and (gt[:, 7] == 1).all()
@@ -590,15 +640,14 @@ def test_mot_sequences(tmp_path):
         v = render_video(cfg, video_rng(cfg.seed, 'mot', i))
         for k in range(cfg.num_frames):
             rows = gt[gt[:, 0] == k + 1]
-            assert sorted(rows[:, 1].astype(int)) == [o.id + 1
-                                                      for o in v.objects[k]]
+            assert sorted(
+                rows[:, 1].astype(int)) == [o.id + 1 for o in v.objects[k]]
             for o in v.objects[k]:
                 row = rows[rows[:, 1] == o.id + 1][0]
                 x1, y1, x2, y2 = o.full_bbox
-                np.testing.assert_allclose(row[2:6], [x1, y1, x2 - x1,
-                                                      y2 - y1])
-        det = np.loadtxt(osp.join(d, 'det', 'det.txt'), delimiter=',',
-                         ndmin=2)
+                np.testing.assert_allclose(row[2:6],
+                                           [x1, y1, x2 - x1, y2 - y1])
+        det = np.loadtxt(osp.join(d, 'det', 'det.txt'), delimiter=',', ndmin=2)
         assert det.shape[1] == 10
         assert det[:, 0].min() >= 1 and det[:, 0].max() <= cfg.num_frames
         assert ((det[:, 6] > 0) & (det[:, 6] <= 1)).all()
@@ -617,18 +666,21 @@ def _cli():
 def test_cli_generates_layout_and_skips_rerun(tmp_path, capsys):
     cli = _cli()
     out = str(tmp_path / 'bench')
-    args = [out, '--num-train-videos', '1', '--num-val-videos', '1',
-            '--frames', '3', '--height', '64', '--width', '64', '--seed', '4']
+    args = [
+        out, '--num-train-videos', '1', '--num-val-videos', '1', '--frames',
+        '3', '--height', '64', '--width', '64', '--seed', '4'
+    ]
     assert cli.main(args) == 0
-    assert osp.isfile(osp.join(out, 'sav_train', 'annotations',
-                               'sav_000001_manual.json'))
-    assert osp.isfile(osp.join(out, 'tao_val', 'frames', 'video_0000',
-                               '00048.jpg'))  # 1 FPS: frames 0, 24, 48
+    assert osp.isfile(
+        osp.join(out, 'sav_train', 'annotations', 'sav_000001_manual.json'))
+    assert osp.isfile(
+        osp.join(out, 'tao_val', 'frames', 'video_0000',
+                 '00048.jpg'))  # 1 FPS: frames 0, 24, 48
     assert osp.isfile(osp.join(out, 'mot_val', 'SYNTH-01', 'gt', 'gt.txt'))
     man = load_json(osp.join(out, 'manifest.json'))
     assert man['complete'] and man['args']['seed'] == 4
-    stamp = os.stat(osp.join(out, 'tao_val', 'annotations',
-                             'validation.json')).st_mtime_ns
+    stamp = os.stat(
+        osp.join(out, 'tao_val', 'annotations', 'validation.json')).st_mtime_ns
     capsys.readouterr()
     assert cli.main(args) == 0
     assert 'already complete' in capsys.readouterr().out

@@ -2,64 +2,153 @@
 import json
 
 import pytest
-
 from mmdet.datasets.samplers import TrackImgSampler
+
 from scaletrack.datasets import OVTBDataset, TAODataset
 
 # LVIS-style categories, deliberately not sorted by id
-CATS = [dict(id=5, name='zebra', frequency='f'), dict(id=2, name='aardvark', frequency='r'),
-        dict(id=9, name='mug', frequency='c'), dict(id=7, name='unused', frequency='r')]
+CATS = [
+    dict(id=5, name='zebra', frequency='f'),
+    dict(id=2, name='aardvark', frequency='r'),
+    dict(id=9, name='mug', frequency='c'),
+    dict(id=7, name='unused', frequency='r')
+]
 
 
 def _tao_json(path):
-    """Two videos; images listed out of time order; video 20 reuses track id 1."""
-    videos = [dict(id=10, name='val/A/v1', width=100, height=80, neg_category_ids=[],
-                   not_exhaustive_category_ids=[]),
-              dict(id=20, name='val/B/v2', width=100, height=80, neg_category_ids=[],
-                   not_exhaustive_category_ids=[])]
-    images = [dict(id=102, video_id=10, file_name='val/A/v1/f60.jpg', frame_index=60,
-                   width=100, height=80),
-              dict(id=101, video_id=10, file_name='val/A/v1/f30.jpg', frame_index=30,
-                   width=100, height=80),
-              dict(id=103, video_id=10, file_name='val/A/v1/f90.jpg', frame_index=90,
-                   width=100, height=80),
-              dict(id=201, video_id=20, file_name='val/B/v2/f0.jpg', frame_index=0,
-                   width=100, height=80)]
-    anns = [
-        dict(id=1, image_id=101, video_id=10, track_id=1, category_id=5, bbox=[10, 10, 20, 30],
-             area=600, iscrowd=0),
-        dict(id=2, image_id=102, video_id=10, track_id=1, category_id=5, bbox=[12, 10, 20, 30],
-             area=600, iscrowd=0),
-        dict(id=3, image_id=102, video_id=10, track_id=2, category_id=2, bbox=[50, 40, 10, 10],
-             area=100, iscrowd=0),
-        dict(id=4, image_id=201, video_id=20, track_id=1, category_id=9, bbox=[0, 0, 30, 30],
-             area=900, iscrowd=1),
-        dict(id=5, image_id=201, video_id=20, track_id=0, category_id=9, bbox=[40, 0, 30, 30],
-             area=900, iscrowd=0),
+    """Two videos; images listed out of time order; video 20 reuses track id
+    1."""
+    videos = [
+        dict(
+            id=10,
+            name='val/A/v1',
+            width=100,
+            height=80,
+            neg_category_ids=[],
+            not_exhaustive_category_ids=[]),
+        dict(
+            id=20,
+            name='val/B/v2',
+            width=100,
+            height=80,
+            neg_category_ids=[],
+            not_exhaustive_category_ids=[])
     ]
-    tracks = [dict(id=1, category_id=5, video_id=10), dict(id=2, category_id=2, video_id=10)]
+    images = [
+        dict(
+            id=102,
+            video_id=10,
+            file_name='val/A/v1/f60.jpg',
+            frame_index=60,
+            width=100,
+            height=80),
+        dict(
+            id=101,
+            video_id=10,
+            file_name='val/A/v1/f30.jpg',
+            frame_index=30,
+            width=100,
+            height=80),
+        dict(
+            id=103,
+            video_id=10,
+            file_name='val/A/v1/f90.jpg',
+            frame_index=90,
+            width=100,
+            height=80),
+        dict(
+            id=201,
+            video_id=20,
+            file_name='val/B/v2/f0.jpg',
+            frame_index=0,
+            width=100,
+            height=80)
+    ]
+    anns = [
+        dict(
+            id=1,
+            image_id=101,
+            video_id=10,
+            track_id=1,
+            category_id=5,
+            bbox=[10, 10, 20, 30],
+            area=600,
+            iscrowd=0),
+        dict(
+            id=2,
+            image_id=102,
+            video_id=10,
+            track_id=1,
+            category_id=5,
+            bbox=[12, 10, 20, 30],
+            area=600,
+            iscrowd=0),
+        dict(
+            id=3,
+            image_id=102,
+            video_id=10,
+            track_id=2,
+            category_id=2,
+            bbox=[50, 40, 10, 10],
+            area=100,
+            iscrowd=0),
+        dict(
+            id=4,
+            image_id=201,
+            video_id=20,
+            track_id=1,
+            category_id=9,
+            bbox=[0, 0, 30, 30],
+            area=900,
+            iscrowd=1),
+        dict(
+            id=5,
+            image_id=201,
+            video_id=20,
+            track_id=0,
+            category_id=9,
+            bbox=[40, 0, 30, 30],
+            area=900,
+            iscrowd=0),
+    ]
+    tracks = [
+        dict(id=1, category_id=5, video_id=10),
+        dict(id=2, category_id=2, video_id=10)
+    ]
     with open(path, 'w') as f:
-        json.dump(dict(videos=videos, images=images, annotations=anns, tracks=tracks,
-                       categories=CATS), f)
+        json.dump(
+            dict(
+                videos=videos,
+                images=images,
+                annotations=anns,
+                tracks=tracks,
+                categories=CATS), f)
     return str(path)
 
 
 def test_classes_labels_frequencies_and_split(tmp_path):
-    ds = TAODataset(ann_file=_tao_json(tmp_path / 'tao.json'), test_mode=True, pipeline=[])
+    ds = TAODataset(
+        ann_file=_tao_json(tmp_path / 'tao.json'), test_mode=True, pipeline=[])
     m = ds.metainfo
     assert m['classes'] == ('zebra', 'aardvark', 'mug', 'unused')  # file order
     assert m['frequencies'] == ('f', 'r', 'c', 'r')
     assert m['novel_classes'] == ('aardvark', 'unused')
     assert m['base_classes'] == ('zebra', 'mug')
     v1 = ds.get_data_info(0)
-    labels = {i['bbox']: i['bbox_label'] for f in v1['images'] for i in
-              [dict(x, bbox=tuple(x['bbox'])) for x in f['instances']]}
+    labels = {
+        i['bbox']: i['bbox_label']
+        for f in v1['images']
+        for i in [dict(x, bbox=tuple(x['bbox'])) for x in f['instances']]
+    }
     assert labels[(50, 40, 60, 50)] == 1 and labels[(10, 10, 30, 40)] == 0
 
 
 def test_frames_sorted_and_track_ids_unique_across_videos(tmp_path):
-    ds = TAODataset(ann_file=_tao_json(tmp_path / 'tao.json'), test_mode=True, pipeline=[],
-                    data_prefix=dict(img_path='frames'))
+    ds = TAODataset(
+        ann_file=_tao_json(tmp_path / 'tao.json'),
+        test_mode=True,
+        pipeline=[],
+        data_prefix=dict(img_path='frames'))
     assert len(ds) == 2
     v1, v2 = ds.get_data_info(0), ds.get_data_info(1)
     assert [f['img_id'] for f in v1['images']] == [101, 102, 103]
@@ -81,34 +170,51 @@ def test_training_frame_filter(tmp_path):
     ann = _tao_json(tmp_path / 'tao.json')
     # filter_cfg=None keeps every frame (clip sampling needs the frame rate)
     ds = TAODataset(ann_file=ann, pipeline=[])
-    assert [v['video_length'] for v in map(ds.get_data_info, range(len(ds)))] == [3, 1]
-    ds = TAODataset(ann_file=ann, pipeline=[], filter_cfg=dict(filter_empty_gt=True))
+    assert [v['video_length']
+            for v in map(ds.get_data_info, range(len(ds)))] == [3, 1]
+    ds = TAODataset(
+        ann_file=ann, pipeline=[], filter_cfg=dict(filter_empty_gt=True))
     assert [f['img_id'] for f in ds.get_data_info(0)['images']] == [101, 102]
-    with pytest.raises(ValueError, match='no frame of'):  # all frames are 100 x 80
-        TAODataset(ann_file=ann, pipeline=[], filter_cfg=dict(filter_empty_gt=False,
-                                                              min_size=81))
+    with pytest.raises(
+            ValueError, match='no frame of'):  # all frames are 100 x 80
+        TAODataset(
+            ann_file=ann,
+            pipeline=[],
+            filter_cfg=dict(filter_empty_gt=False, min_size=81))
 
 
 def test_class_subset_relabels_and_unknown_class_errors(tmp_path):
     ann = _tao_json(tmp_path / 'tao.json')
-    ds = TAODataset(ann_file=ann, metainfo=dict(classes=('mug', 'zebra')), test_mode=True,
-                    pipeline=[])
+    ds = TAODataset(
+        ann_file=ann,
+        metainfo=dict(classes=('mug', 'zebra')),
+        test_mode=True,
+        pipeline=[])
     assert ds.metainfo['classes'] == ('mug', 'zebra')
-    assert ds.metainfo['frequencies'] == ('c', 'f') and ds.metainfo['novel_classes'] == ()
+    assert ds.metainfo['frequencies'] == (
+        'c', 'f') and ds.metainfo['novel_classes'] == ()
     v1 = ds.get_data_info(0)
-    assert [len(f['instances']) for f in v1['images']] == [1, 1, 0]  # aardvark dropped
+    assert [len(f['instances'])
+            for f in v1['images']] == [1, 1, 0]  # aardvark dropped
     assert v1['images'][0]['instances'][0]['bbox_label'] == 1
     with pytest.raises(ValueError, match='giraffe'):
-        TAODataset(ann_file=ann, metainfo=dict(classes=('giraffe', )), pipeline=[])
+        TAODataset(
+            ann_file=ann, metainfo=dict(classes=('giraffe', )), pipeline=[])
     with pytest.raises(FileNotFoundError, match='missing.json'):
         TAODataset(ann_file=str(tmp_path / 'missing.json'), pipeline=[])
 
 
 def test_test_mode_frame_by_frame_with_track_img_sampler(tmp_path):
-    pipeline = [dict(type='TransformBroadcaster', transforms=[dict(type='LoadTrackAnnotations')]),
-                dict(type='PackClipInputs')]
-    ds = OVTBDataset(ann_file=_tao_json(tmp_path / 'ovtb_ann.json'), test_mode=True,
-                     pipeline=pipeline)
+    pipeline = [
+        dict(
+            type='TransformBroadcaster',
+            transforms=[dict(type='LoadTrackAnnotations')]),
+        dict(type='PackClipInputs')
+    ]
+    ds = OVTBDataset(
+        ann_file=_tao_json(tmp_path / 'ovtb_ann.json'),
+        test_mode=True,
+        pipeline=pipeline)
     sampler = TrackImgSampler(ds, seed=0)
     order = list(iter(sampler))
     assert order == [(0, 0), (0, 1), (0, 2), (1, 0)]
@@ -117,10 +223,11 @@ def test_test_mode_frame_by_frame_with_track_img_sampler(tmp_path):
         out = ds[idx]
         samples = out['data_samples'].video_data_samples
         assert len(samples) == 1
-        frame_ids.append((samples[0].video_id, samples[0].frame_id, samples[0].img_id,
-                          len(samples[0].gt_instances), len(samples[0].ignored_instances)))
-    assert frame_ids == [(10, 0, 101, 1, 0), (10, 1, 102, 2, 0), (10, 2, 103, 0, 0),
-                         (20, 0, 201, 1, 1)]
+        frame_ids.append(
+            (samples[0].video_id, samples[0].frame_id, samples[0].img_id,
+             len(samples[0].gt_instances), len(samples[0].ignored_instances)))
+    assert frame_ids == [(10, 0, 101, 1, 0), (10, 1, 102, 2, 0),
+                         (10, 2, 103, 0, 0), (20, 0, 201, 1, 1)]
 
 
 def test_class_list_labels_by_name_like_masa(tmp_path, monkeypatch):
@@ -132,13 +239,19 @@ def test_class_list_labels_by_name_like_masa(tmp_path, monkeypatch):
     monkeypatch.setattr(tao_module, 'print_log',
                         lambda msg, *a, **k: logged.append(msg))
     ann = _tao_json(tmp_path / 'tao.json')
-    ds = TAODataset(ann_file=ann, test_mode=True, pipeline=[],
-                    class_list=('aardvark', 'mug', 'zebra'))
+    ds = TAODataset(
+        ann_file=ann,
+        test_mode=True,
+        pipeline=[],
+        class_list=('aardvark', 'mug', 'zebra'))
     assert ds.metainfo['classes'] == ('aardvark', 'mug', 'zebra')
     assert ds.metainfo['frequencies'] == ('r', 'c', 'f')
     v1 = ds.get_data_info(0)
-    labels = {tuple(i['bbox']): i['bbox_label']
-              for f in v1['images'] for i in f['instances']}
+    labels = {
+        tuple(i['bbox']): i['bbox_label']
+        for f in v1['images']
+        for i in f['instances']
+    }
     # category 2 'aardvark' -> 0, category 5 'zebra' -> 2
     assert labels[(50, 40, 60, 50)] == 0 and labels[(10, 10, 30, 40)] == 2
     # MASA: get_cat_ids(cat_names=...) keeps file order zebra, aardvark, mug
@@ -147,19 +260,29 @@ def test_class_list_labels_by_name_like_masa(tmp_path, monkeypatch):
     assert '"zebra" in MASA' in logged[0]
     # same order as the file: labels equal MASA's, nothing logged
     logged.clear()
-    same = TAODataset(ann_file=ann, test_mode=True, pipeline=[],
-                      class_list=('zebra', 'aardvark', 'mug'))
+    same = TAODataset(
+        ann_file=ann,
+        test_mode=True,
+        pipeline=[],
+        class_list=('zebra', 'aardvark', 'mug'))
     assert same.metainfo['classes'] == ('zebra', 'aardvark', 'mug')
     assert logged == []
     with pytest.raises(ValueError, match='not both'):
-        TAODataset(ann_file=ann, test_mode=True, pipeline=[],
-                   class_list=('mug', ), metainfo=dict(classes=('mug', )))
+        TAODataset(
+            ann_file=ann,
+            test_mode=True,
+            pipeline=[],
+            class_list=('mug', ),
+            metainfo=dict(classes=('mug', )))
     with pytest.raises(ValueError, match=r"\['okapi'\].*not categories"):
-        TAODataset(ann_file=ann, test_mode=True, pipeline=[],
-                   class_list=('mug', 'okapi'))
+        TAODataset(
+            ann_file=ann,
+            test_mode=True,
+            pipeline=[],
+            class_list=('mug', 'okapi'))
     with pytest.raises(ValueError, match='lvis_v2.*unknown'):
-        TAODataset(ann_file=ann, test_mode=True, pipeline=[],
-                   class_list='lvis_v2')
+        TAODataset(
+            ann_file=ann, test_mode=True, pipeline=[], class_list='lvis_v2')
 
 
 def test_named_lvis_class_lists():

@@ -27,10 +27,10 @@ import tempfile
 from typing import Optional
 
 import torch
+from mmdet.registry import HOOKS
 from mmengine.dist import get_rank
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
-from mmdet.registry import HOOKS
 
 # Exit status of a run stopped by ``exit_after_epoch``; any value that no
 # normal run or Python error returns (1, 2) would do.
@@ -75,7 +75,8 @@ class DumpParamsHook(Hook):
     # checkpoint before ``exit_after_epoch`` ends the process
     priority = 'LOWEST'
 
-    def __init__(self, out_dir: str,
+    def __init__(self,
+                 out_dir: str,
                  exit_after_epoch: Optional[int] = None) -> None:
         self.out_dir = out_dir
         self.exit_after_epoch = exit_after_epoch
@@ -85,10 +86,14 @@ class DumpParamsHook(Hook):
         model = runner.model.module if is_model_wrapper(runner.model) \
             else runner.model
         state = dict(
-            params={k: v.detach().cpu().clone()
-                    for k, v in model.named_parameters()},
-            buffers={k: v.detach().cpu().clone()
-                     for k, v in model.named_buffers()},
+            params={
+                k: v.detach().cpu().clone()
+                for k, v in model.named_parameters()
+            },
+            buffers={
+                k: v.detach().cpu().clone()
+                for k, v in model.named_buffers()
+            },
             optimizer=copy.deepcopy(runner.optim_wrapper.state_dict()),
             iter=runner.iter,
             epoch=runner.epoch,
@@ -100,13 +105,18 @@ class DumpParamsHook(Hook):
     def before_train(self, runner) -> None:
         self._dump(runner, 'before_train')
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None) -> None:
         clips = []
         for track_sample in data_batch['data_samples']:
             clips.append([
-                dict(img_path=f.img_path, flip=bool(f.flip),
-                     scale_factor=tuple(f.scale_factor))
+                dict(
+                    img_path=f.img_path,
+                    flip=bool(f.flip),
+                    scale_factor=tuple(f.scale_factor))
                 for f in track_sample.video_data_samples
             ])
         self.clips.append(dict(iter=runner.iter, clips=clips))

@@ -74,15 +74,16 @@ def test_checkpoint_hook_writes_atomically(tmp_path):
     # and an ordinary save through mmengine's save_checkpoint works
     from mmengine.runner.checkpoint import save_checkpoint
     hook = Config.fromfile(RUNTIME_CFG).default_hooks.checkpoint
-    save_checkpoint({'state_dict': {'w': torch.zeros(2)}},
+    save_checkpoint({'state_dict': {
+        'w': torch.zeros(2)
+    }},
                     str(tmp_path / 'epoch_2.pth'),
                     backend_args=hook.backend_args)
     assert checkpoint_problem(str(tmp_path / 'epoch_2.pth')) is None
 
 
 def _save(path, value=1.0):
-    torch.save({'state_dict': {'w': torch.full((1000, ), value)}},
-               str(path))
+    torch.save({'state_dict': {'w': torch.full((1000, ), value)}}, str(path))
 
 
 def _truncate(path, keep=0.5):
@@ -101,7 +102,8 @@ def test_checkpoint_problem(tmp_path):
     assert checkpoint_problem(str(cut)) is not None
     assert 'not exist' in checkpoint_problem(str(tmp_path / 'none.pth'))
     legacy = tmp_path / 'legacy.pth'
-    torch.save({'w': torch.ones(2)}, str(legacy),
+    torch.save({'w': torch.ones(2)},
+               str(legacy),
                _use_new_zipfile_serialization=False)
     assert checkpoint_problem(str(legacy)) is None
     _truncate(legacy, 0.6)
@@ -131,8 +133,10 @@ def test_resume_skips_a_truncated_last_checkpoint(tmp_path, monkeypatch):
     assert find_resumable_checkpoint(str(work)) == str(work / 'epoch_1.pth')
     # nothing readable: an error naming every file
     _truncate(work / 'epoch_1.pth')
-    with pytest.raises(RuntimeError, match=r'epoch_1\.pth.*epoch_2\.pth|'
-                       r'epoch_3\.pth.*epoch_1\.pth'):
+    with pytest.raises(
+            RuntimeError,
+            match=r'epoch_1\.pth.*epoch_2\.pth|'
+            r'epoch_3\.pth.*epoch_1\.pth'):
         find_resumable_checkpoint(str(work))
 
 
@@ -153,9 +157,13 @@ def test_load_checkpoint_checked(tmp_path):
     assert ckpt['meta'] == {'x': 1}
     assert torch.equal(dst.head.weight, src.head.weight)
     # a DDP-saved checkpoint ("module." prefix) fits too
-    torch.save({'state_dict': {f'module.{k}': v
-                               for k, v in src.state_dict().items()}},
-               str(tmp_path / 'ddp.pth'))
+    torch.save(
+        {
+            'state_dict': {
+                f'module.{k}': v
+                for k, v in src.state_dict().items()
+            }
+        }, str(tmp_path / 'ddp.pth'))
     load_checkpoint_checked(Small(), str(tmp_path / 'ddp.pth'), 'cfg.py')
 
     # another model: a shape mismatch, a missing and an unexpected tensor
@@ -177,8 +185,11 @@ def test_load_checkpoint_checked(tmp_path):
     torch.save({'state_dict': part}, str(tmp_path / 'assoc.pth'))
     with pytest.raises(CheckpointMismatchError, match='2 missing'):
         load_checkpoint_checked(Small(), str(tmp_path / 'assoc.pth'), 'c')
-    load_checkpoint_checked(Small(), str(tmp_path / 'assoc.pth'), 'c',
-                            allow_missing=('detector.', ))
+    load_checkpoint_checked(
+        Small(),
+        str(tmp_path / 'assoc.pth'),
+        'c',
+        allow_missing=('detector.', ))
     # unreadable
     _truncate(path)
     with pytest.raises(ValueError, match='ok.pth cannot be read'):
@@ -198,9 +209,10 @@ def test_api_refuses_a_checkpoint_of_another_model(tmp_path):
     from scaletrack.apis import init_tracker
     ckpt = tmp_path / 'other.pth'
     _other_model_checkpoint(ckpt)
-    with pytest.raises(CheckpointMismatchError,
-                       match=r'other\.pth does not fit .*synthetic\.py.*'
-                       r'shape mismatches: track_head\.'):
+    with pytest.raises(
+            CheckpointMismatchError,
+            match=r'other\.pth does not fit .*synthetic\.py.*'
+            r'shape mismatches: track_head\.'):
         init_tracker(SYNTH_CFG, str(ckpt))
 
 
@@ -208,12 +220,21 @@ def test_tools_test_refuses_a_checkpoint_of_another_model(tmp_path):
     """Before: exit 0 and metrics after many "size mismatch" log lines."""
     ckpt = tmp_path / 'other.pth'
     _other_model_checkpoint(ckpt)
-    env = dict(os.environ, PYTHONPATH=ROOT, CUDA_VISIBLE_DEVICES='',
-               SCALETRACK_SYNTH_ROOT=str(tmp_path / 'no_data'))
-    res = subprocess.run(
-        [sys.executable, 'tools/test.py', SYNTH_CFG, str(ckpt),
-         '--work-dir', str(tmp_path / 'work')],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    env = dict(
+        os.environ,
+        PYTHONPATH=ROOT,
+        CUDA_VISIBLE_DEVICES='',
+        SCALETRACK_SYNTH_ROOT=str(tmp_path / 'no_data'))
+    res = subprocess.run([
+        sys.executable, 'tools/test.py', SYNTH_CFG,
+        str(ckpt), '--work-dir',
+        str(tmp_path / 'work')
+    ],
+                         cwd=ROOT,
+                         env=env,
+                         capture_output=True,
+                         text=True,
+                         timeout=300)
     assert res.returncode != 0
     assert 'other.pth does not fit the model of config' in res.stderr
     assert SYNTH_CFG in res.stderr and 'track_head.' in res.stderr
@@ -232,21 +253,35 @@ def test_tools_test_fitting_checkpoint_and_empty_frames(tmp_path):
 
     from scaletrack.datasets.synthetic import generate_benchmark
     data = tmp_path / 'data'
-    generate_benchmark(str(data), num_train_videos=1, num_val_videos=1,
-                       num_frames=6, height=96, width=128,
-                       splits=('tao_val', ))
+    generate_benchmark(
+        str(data),
+        num_train_videos=1,
+        num_val_videos=1,
+        num_frames=6,
+        height=96,
+        width=128,
+        splits=('tao_val', ))
     torch.manual_seed(0)
     model = MODELS.build(Config.fromfile(SYNTH_CFG).model)
     ckpt = tmp_path / 'epoch_1.pth'
     torch.save({'state_dict': model.state_dict(), 'meta': {}}, str(ckpt))
-    env = dict(os.environ, PYTHONPATH=ROOT, CUDA_VISIBLE_DEVICES='',
-               SCALETRACK_SYNTH_ROOT=str(data))
+    env = dict(
+        os.environ,
+        PYTHONPATH=ROOT,
+        CUDA_VISIBLE_DEVICES='',
+        SCALETRACK_SYNTH_ROOT=str(data))
     metrics = tmp_path / 'metrics.json'
-    res = subprocess.run(
-        [sys.executable, 'tools/test.py', SYNTH_CFG, str(ckpt),
-         '--work-dir', str(tmp_path / 'work'), '--metrics-out', str(metrics),
-         '--cfg-options', 'model.tracker.score_thr=0.95'],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    res = subprocess.run([
+        sys.executable, 'tools/test.py', SYNTH_CFG,
+        str(ckpt), '--work-dir',
+        str(tmp_path / 'work'), '--metrics-out',
+        str(metrics), '--cfg-options', 'model.tracker.score_thr=0.95'
+    ],
+                         cwd=ROOT,
+                         env=env,
+                         capture_output=True,
+                         text=True,
+                         timeout=600)
     assert res.returncode == 0, (res.stdout + res.stderr)[-4000:]
     assert 'does not fit' not in res.stdout + res.stderr
     got = json.load(open(metrics))

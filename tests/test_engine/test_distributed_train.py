@@ -39,8 +39,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-
-def tiny_cfg_options(max_epochs: int, size: int = FRAME_SIZE,
+def tiny_cfg_options(max_epochs: int,
+                     size: int = FRAME_SIZE,
                      clip_frames: int = CLIP_FRAMES):
     """--cfg-options that shrink the synthetic config's training run.
 
@@ -70,17 +70,23 @@ def write_single_object_video(ann_dir, src_id: str, new_id: str) -> None:
         if key.startswith('masklet_') and isinstance(value, list) \
                 and len(value) == n:
             ann[key] = value[:1]
-    ann.update(video_id=new_id, masklet_num=1,
-               masklet=[row[:1] for row in ann['masklet']])
+    ann.update(
+        video_id=new_id,
+        masklet_num=1,
+        masklet=[row[:1] for row in ann['masklet']])
     (ann_dir / f'{new_id}_manual.json').write_text(json.dumps(ann))
 
 
 def run_to_end(cmd, **kwargs):
     """Run ``cmd`` in its own process group; on timeout kill the group
     (torchrun and both ranks) and fail with the output so far."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True, **kwargs)
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        **kwargs)
     try:
         out, _ = proc.communicate(timeout=TIMEOUT_S)
     except subprocess.TimeoutExpired:
@@ -100,32 +106,44 @@ def test_dist_train_two_cpu_ranks_stay_in_sync(tmp_path):
     from scaletrack.datasets.synthetic import generate_benchmark
     data = tmp_path / 'data'
     videos = generate_benchmark(
-        str(data), num_train_videos=NUM_VIDEOS, num_frames=6,
-        height=FRAME_SIZE, width=FRAME_SIZE,
+        str(data),
+        num_train_videos=NUM_VIDEOS,
+        num_frames=6,
+        height=FRAME_SIZE,
+        width=FRAME_SIZE,
         splits=('sav_train', ))['sav_train']['video_ids']
     ann_dir = data / 'sav_train' / 'annotations'
     write_single_object_video(ann_dir, videos[0], 'sav_009999')
     dumps, work_dir = tmp_path / 'dumps', tmp_path / 'work'
     cfg = write_hook_config(tmp_path / 'dist_cfg.py', dumps)
-    env = dict(os.environ,
-               PYTHON=sys.executable,
-               PORT=str(free_port()),
-               SCALETRACK_SYNTH_ROOT=str(data),
-               PYTHONPATH=os.pathsep.join(
-                   [HOOK_DIR, os.environ.get('PYTHONPATH', '')]),
-               OMP_NUM_THREADS='1',  # one core per rank
-               # the CPU / gloo path, also on a GPU host
-               CUDA_VISIBLE_DEVICES='')
-    cmd = ['bash', osp.join(ROOT, 'tools/dist_train.sh'), cfg,
-           str(NUM_RANKS), '--work-dir', str(work_dir), '--cfg-options',
-           *tiny_cfg_options(max_epochs=1), 'default_hooks.checkpoint=None']
+    env = dict(
+        os.environ,
+        PYTHON=sys.executable,
+        PORT=str(free_port()),
+        SCALETRACK_SYNTH_ROOT=str(data),
+        PYTHONPATH=os.pathsep.join(
+            [HOOK_DIR, os.environ.get('PYTHONPATH', '')]),
+        OMP_NUM_THREADS='1',  # one core per rank
+        # the CPU / gloo path, also on a GPU host
+        CUDA_VISIBLE_DEVICES='')
+    cmd = [
+        'bash',
+        osp.join(ROOT, 'tools/dist_train.sh'), cfg,
+        str(NUM_RANKS), '--work-dir',
+        str(work_dir), '--cfg-options', *tiny_cfg_options(max_epochs=1),
+        'default_hooks.checkpoint=None'
+    ]
     rc, log = run_to_end(cmd, cwd=str(tmp_path), env=env)
     assert rc == 0, log[-6000:]
 
-    before = [torch.load(dumps / f'rank{r}_before_train.pth',
-                         weights_only=False) for r in range(NUM_RANKS)]
-    after = [torch.load(dumps / f'rank{r}_after_train.pth',
-                        weights_only=False) for r in range(NUM_RANKS)]
+    before = [
+        torch.load(dumps / f'rank{r}_before_train.pth', weights_only=False)
+        for r in range(NUM_RANKS)
+    ]
+    after = [
+        torch.load(dumps / f'rank{r}_after_train.pth', weights_only=False)
+        for r in range(NUM_RANKS)
+    ]
 
     # each rank ran NUM_VIDEOS / NUM_RANKS iterations of one clip
     per_rank = NUM_VIDEOS // NUM_RANKS
@@ -133,8 +151,12 @@ def test_dist_train_two_cpu_ranks_stay_in_sync(tmp_path):
         assert state['iter'] == per_rank and len(state['clips']) == per_rank
 
     # DistributedSampler: the ranks trained on disjoint videos covering all
-    seen = [{video_of(f) for it in s['clips'] for clip in it['clips']
-             for f in clip} for s in after]
+    seen = [{
+        video_of(f)
+        for it in s['clips']
+        for clip in it['clips']
+        for f in clip
+    } for s in after]
     assert all(len(s) == per_rank for s in seen), seen
     assert not seen[0] & seen[1], seen
     assert seen[0] | seen[1] == set(videos)
@@ -157,9 +179,11 @@ def test_dist_train_two_cpu_ranks_stay_in_sync(tmp_path):
         assert torch.equal(st0[k]['exp_avg'], st1[k]['exp_avg'])
 
     # training happened: every parameter moved
-    changed = {n for n in names
-               if not torch.equal(before[0]['params'][n],
-                                  after[0]['params'][n])}
+    changed = {
+        n
+        for n in names
+        if not torch.equal(before[0]['params'][n], after[0]['params'][n])
+    }
     # DDP (find_unused_parameters=False) requires a gradient for every
     # parameter, so AdamW moved every one of them
     assert changed == set(names), sorted(set(names) - changed)

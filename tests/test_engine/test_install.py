@@ -1,4 +1,5 @@
-"""The install issue: registration, mmdet config inheritance, resume on torch>=2.6."""
+"""The install issue: registration, mmdet config inheritance, resume on
+torch>=2.6."""
 import os.path as osp
 
 import pytest
@@ -7,8 +8,9 @@ from torch import nn
 
 
 def test_import_registers_modules_in_mmdet_registries():
-    import scaletrack  # noqa: F401
     from mmdet.registry import DATASETS, METRICS, MODELS, TRANSFORMS
+
+    import scaletrack  # noqa: F401
     for name in ('ScaleTrack', 'ScaleTrackTracker', 'ChainContrastiveLoss',
                  'DINOv2Backbone', 'DeformableEncoderAdapter',
                  'ScaleTrackEmbedHead'):
@@ -28,9 +30,9 @@ def test_register_all_modules_sets_mmdet_scope():
 
 
 def test_config_inheriting_stock_mmdet_detector_builds(tmp_path):
+    from mmdet.registry import MODELS
     from mmengine.config import Config
 
-    from mmdet.registry import MODELS
     from scaletrack.utils import register_all_modules
     register_all_modules()
     cfg_file = tmp_path / 'faster_rcnn_child.py'
@@ -112,8 +114,8 @@ def _runner(work_dir, max_iters, resume=False, load_from=None):
         optim_wrapper=dict(optimizer=dict(type='AdamW', lr=0.01)),
         train_cfg=dict(by_epoch=False, max_iters=max_iters),
         default_hooks=dict(
-            checkpoint=dict(
-                type='CheckpointHook', interval=2, by_epoch=False)),
+            checkpoint=dict(type='CheckpointHook', interval=2,
+                            by_epoch=False)),
         resume=resume,
         load_from=load_from,
         randomness=dict(seed=0),
@@ -141,8 +143,7 @@ def test_runner_checkpoint_loads_with_weights_only_and_resumes(tmp_path):
 
     # the optimizer state was restored at resume, not re-initialised: the
     # step count continues from the saved one
-    resumed = torch.load(osp.join(tmp_path, 'iter_4.pth'),
-                         weights_only=True)
+    resumed = torch.load(osp.join(tmp_path, 'iter_4.pth'), weights_only=True)
     assert int(resumed['optimizer']['state'][0]['step']) == 4
 
 
@@ -161,8 +162,9 @@ def test_unknown_globals_still_refused(tmp_path):
 
 
 def test_history_buffer_round_trip_keeps_statistics(tmp_path):
-    import scaletrack  # noqa: F401
     from mmengine.logging import HistoryBuffer
+
+    import scaletrack  # noqa: F401
     buf = HistoryBuffer()
     for v in (3.0, 1.0, 2.0):
         buf.update(v)

@@ -45,7 +45,6 @@ FRAME_SIZE = 128
 TIMEOUT_S = 400
 
 
-
 def deterministic_cfg_options():
     """A tiny 2-epoch run whose augmentation draws no random value that
     matters. Pipeline indices follow the config: 0 ClipFrameSample, 1 the
@@ -58,19 +57,29 @@ def deterministic_cfg_options():
         'train_dataloader.num_workers=0',
         'train_dataloader.persistent_workers=False',
         f'train_dataloader.dataset.pipeline.0.num_frames={CLIP_FRAMES}',
-        f'{t}.3.scale={s}', f'{t}.3.ratio_range=(1.0,1.0)',
-        f'{t}.4.crop_size={s}', f'{t}.5.prob=0.0', f'{t}.6.size={s}',
+        f'{t}.3.scale={s}',
+        f'{t}.3.ratio_range=(1.0,1.0)',
+        f'{t}.4.crop_size={s}',
+        f'{t}.5.prob=0.0',
+        f'{t}.6.size={s}',
         'randomness.seed=0',
         'default_hooks.logger.interval=1',
     ]
 
 
 def start_train(cfg, work_dir, env, *extra):
-    cmd = [sys.executable, osp.join(ROOT, 'tools/train.py'), cfg,
-           '--work-dir', str(work_dir), *extra, '--cfg-options',
-           *deterministic_cfg_options()]
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    cmd = [
+        sys.executable,
+        osp.join(ROOT, 'tools/train.py'), cfg, '--work-dir',
+        str(work_dir), *extra, '--cfg-options', *deterministic_cfg_options()
+    ]
+    return subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True)
 
 
 def finish(proc):
@@ -112,28 +121,34 @@ def clip_record(dump):
 def test_resume_after_kill_matches_uninterrupted_run(tmp_path):
     from scaletrack.datasets.synthetic import generate_benchmark
     data = tmp_path / 'data'
-    generate_benchmark(str(data), num_train_videos=NUM_VIDEOS,
-                       num_frames=CLIP_FRAMES, height=FRAME_SIZE,
-                       width=FRAME_SIZE, splits=('sav_train', ))
-    env = dict(os.environ,
-               SCALETRACK_SYNTH_ROOT=str(data),
-               PYTHONPATH=os.pathsep.join(
-                   [ROOT, HOOK_DIR, os.environ.get('PYTHONPATH', '')]),
-               # bitwise comparison across processes: same thread count,
-               # and A and B share the 2 cores
-               OMP_NUM_THREADS='1',
-               # CPU kernels are deterministic; CUDA scatter/index_add
-               # backward is not, so stay on CPU on GPU hosts too
-               CUDA_VISIBLE_DEVICES='')
+    generate_benchmark(
+        str(data),
+        num_train_videos=NUM_VIDEOS,
+        num_frames=CLIP_FRAMES,
+        height=FRAME_SIZE,
+        width=FRAME_SIZE,
+        splits=('sav_train', ))
+    env = dict(
+        os.environ,
+        SCALETRACK_SYNTH_ROOT=str(data),
+        PYTHONPATH=os.pathsep.join(
+            [ROOT, HOOK_DIR, os.environ.get('PYTHONPATH', '')]),
+        # bitwise comparison across processes: same thread count,
+        # and A and B share the 2 cores
+        OMP_NUM_THREADS='1',
+        # CPU kernels are deterministic; CUDA scatter/index_add
+        # backward is not, so stay on CPU on GPU hosts too
+        CUDA_VISIBLE_DEVICES='')
     dumps = {k: tmp_path / f'dumps_{k}' for k in 'ABC'}
     work = {k: tmp_path / f'work_{k}' for k in 'AB'}
 
     # A and B in parallel (one core each), then C
-    run_a = start_train(write_hook_config(tmp_path / 'a.py', dumps['A']),
-                        work['A'], env)
+    run_a = start_train(
+        write_hook_config(tmp_path / 'a.py', dumps['A']), work['A'], env)
     run_b = start_train(
-        write_hook_config(tmp_path / 'b.py', dumps['B'],
-                          exit_after_epoch=KILL_AFTER_EPOCH), work['B'], env)
+        write_hook_config(
+            tmp_path / 'b.py', dumps['B'], exit_after_epoch=KILL_AFTER_EPOCH),
+        work['B'], env)
     rc_a, out_a = finish(run_a)
     rc_b, out_b = finish(run_b)
     assert rc_a == 0, out_a[-5000:]
@@ -141,8 +156,9 @@ def test_resume_after_kill_matches_uninterrupted_run(tmp_path):
     assert (work['B'] / 'epoch_1.pth').is_file()
     assert not (work['B'] / 'epoch_2.pth').exists()
     rc_c, out_c = finish(
-        start_train(write_hook_config(tmp_path / 'c.py', dumps['C']),
-                    work['B'], env, '--resume'))
+        start_train(
+            write_hook_config(tmp_path / 'c.py', dumps['C']), work['B'], env,
+            '--resume'))
     assert rc_c == 0, out_c[-5000:]
 
     iters_per_epoch = NUM_VIDEOS
@@ -159,20 +175,21 @@ def test_resume_after_kill_matches_uninterrupted_run(tmp_path):
     # equal the checkpoint (AdamW step = k for every parameter)
     assert (c_start['epoch'], c_start['iter']) == (KILL_AFTER_EPOCH, k)
     assert_same_tensors(c_start['params'],
-                        {n: ckpt['state_dict'][n] for n in c_start['params']},
+                        {n: ckpt['state_dict'][n]
+                         for n in c_start['params']},
                         'resumed weights vs checkpoint')
     assert_same_tensors(c_start['params'], b_kill['params'],
                         'resumed weights vs killed run')
-    assert_same_adamw_state(c_start['optimizer']['state'],
-                            ckpt['optimizer']['state'], step=k)
+    assert_same_adamw_state(
+        c_start['optimizer']['state'], ckpt['optimizer']['state'], step=k)
     assert c_start['optimizer']['param_groups'] == \
         ckpt['optimizer']['param_groups']
 
     # C ends at the same iteration as A, with the optimizer's step counts
     # continued (not restarted at 0: that would end at total - k)
     assert a_end['iter'] == c_end['iter'] == total
-    assert_same_adamw_state(a_end['optimizer']['state'],
-                            c_end['optimizer']['state'], step=total)
+    assert_same_adamw_state(
+        a_end['optimizer']['state'], c_end['optimizer']['state'], step=total)
 
     # the same clips in the same order: B did A's first epoch, C its second
     a_clips = clip_record(a_end)

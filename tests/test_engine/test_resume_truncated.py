@@ -21,11 +21,19 @@ TIMEOUT_S = 400
 
 
 def train(work_dir, env, *extra, max_epochs):
-    cmd = [sys.executable, osp.join(ROOT, 'tools/train.py'), SYNTH_CFG,
-           '--work-dir', str(work_dir), *extra, '--cfg-options',
-           *deterministic_cfg_options(), f'train_cfg.max_epochs={max_epochs}']
-    res = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True,
-                         text=True, timeout=TIMEOUT_S)
+    cmd = [
+        sys.executable,
+        osp.join(ROOT, 'tools/train.py'), SYNTH_CFG, '--work-dir',
+        str(work_dir), *extra, '--cfg-options', *deterministic_cfg_options(),
+        f'train_cfg.max_epochs={max_epochs}'
+    ]
+    res = subprocess.run(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S)
     return res.returncode, res.stdout + res.stderr
 
 
@@ -38,10 +46,18 @@ def truncate(path, keep=0.5):
 def test_resume_skips_truncated_last_checkpoint(tmp_path):
     from scaletrack.datasets.synthetic import generate_benchmark
     data = tmp_path / 'data'
-    generate_benchmark(str(data), num_train_videos=1, num_frames=4,
-                       height=128, width=128, splits=('sav_train', ))
-    env = dict(os.environ, SCALETRACK_SYNTH_ROOT=str(data),
-               PYTHONPATH=ROOT, CUDA_VISIBLE_DEVICES='')
+    generate_benchmark(
+        str(data),
+        num_train_videos=1,
+        num_frames=4,
+        height=128,
+        width=128,
+        splits=('sav_train', ))
+    env = dict(
+        os.environ,
+        SCALETRACK_SYNTH_ROOT=str(data),
+        PYTHONPATH=ROOT,
+        CUDA_VISIBLE_DEVICES='')
     work = tmp_path / 'work'
     rc, out = train(work, env, max_epochs=1)
     assert rc == 0, out[-4000:]

@@ -21,14 +21,24 @@ PRED = osp.join(SAMPLE, 'track_predictions.json')
 CONFIG = osp.join(SAMPLE, 'box_track_configs.toml')
 
 # scalabel tests/eval/mot_test.py at commit 071d0735 (SOURCES.md)
-OFFICIAL = dict(IDF1=71.01073676416142, MOTA=64.20070762302991,
-                MOTP=87.16143945073146, FP=126, FN=942, IDSw=45, MT=62,
-                PT=47, ML=33, FM=66, mIDF1=32.24781943655838,
-                mMOTA=24.324204637536685, mMOTP=50.01285067174096)
+OFFICIAL = dict(
+    IDF1=71.01073676416142,
+    MOTA=64.20070762302991,
+    MOTP=87.16143945073146,
+    FP=126,
+    FN=942,
+    IDSw=45,
+    MT=62,
+    PT=47,
+    ML=33,
+    FM=66,
+    mIDF1=32.24781943655838,
+    mMOTA=24.324204637536685,
+    mMOTP=50.01285067174096)
 ROWS = ('pedestrian', 'rider', 'car', 'truck', 'bus', 'train', 'motorcycle',
         'bicycle', 'human', 'vehicle', 'bike', 'AVERAGE', 'OVERALL')
-OFFICIAL_MOTA = (36.12565445, 43.69747899, 71.27987664, 47.69230769, 0.0,
-                 -1, -4.20168067, -1, 39.03225806, 70.14925373, -4.20168067,
+OFFICIAL_MOTA = (36.12565445, 43.69747899, 71.27987664, 47.69230769, 0.0, -1,
+                 -4.20168067, -1, 39.03225806, 70.14925373, -4.20168067,
                  24.32420464, 64.20070762)  # NaN shown as -1
 TOL = 0.01  # the issue's tolerance
 
@@ -71,10 +81,12 @@ def test_folder_of_per_video_files_gives_the_same(tmp_path):
     (tmp_path / 'gt').mkdir()
     (tmp_path / 'pred').mkdir()
     (tmp_path / 'gt' / 'v.json').write_text(json.dumps(gt[::-1]))
-    (tmp_path / 'pred' / 'v.json').write_text(
-        json.dumps(dict(frames=pred)))
-    out = evaluate_bdd100k_mot(str(tmp_path / 'gt'), str(tmp_path / 'pred'),
-                               with_hota=False, with_teta=False)
+    (tmp_path / 'pred' / 'v.json').write_text(json.dumps(dict(frames=pred)))
+    out = evaluate_bdd100k_mot(
+        str(tmp_path / 'gt'),
+        str(tmp_path / 'pred'),
+        with_hota=False,
+        with_teta=False)
     assert_official(out)
 
 
@@ -87,8 +99,8 @@ def test_convert_then_evaluate_reproduces_official_figures(tmp_path):
         tao_results_to_scalabel, write_scalabel_results)
     from scaletrack.evaluation.functional.teta import evaluate_teta
     spec = importlib.util.spec_from_file_location(
-        '_bdd_conv', osp.join(ROOT, 'tools', 'dataset_converters',
-                              'bdd100k_to_cocovid.py'))
+        '_bdd_conv',
+        osp.join(ROOT, 'tools', 'dataset_converters', 'bdd100k_to_cocovid.py'))
     conv = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(conv)
     coco = conv.convert([GT])
@@ -99,18 +111,28 @@ def test_convert_then_evaluate_reproduces_official_figures(tmp_path):
     for fr in json.load(open(PRED)):
         for lab in fr['labels']:
             b = lab['box2d']
-            tao_res.append(dict(
-                image_id=img_of[f'{fr["videoName"]}/{fr["name"]}'],
-                video_id=1, category_id=cat_of[lab['category']],
-                bbox=[b['x1'], b['y1'], b['x2'] - b['x1'] + 1,
-                      b['y2'] - b['y1'] + 1],
-                score=lab['score'], track_id=int(lab['id'])))
-    write_scalabel_results(tao_results_to_scalabel(coco, tao_res),
-                           str(tmp_path / 'pred'))
+            tao_res.append(
+                dict(
+                    image_id=img_of[f'{fr["videoName"]}/{fr["name"]}'],
+                    video_id=1,
+                    category_id=cat_of[lab['category']],
+                    bbox=[
+                        b['x1'], b['y1'], b['x2'] - b['x1'] + 1,
+                        b['y2'] - b['y1'] + 1
+                    ],
+                    score=lab['score'],
+                    track_id=int(lab['id'])))
+    write_scalabel_results(
+        tao_results_to_scalabel(coco, tao_res), str(tmp_path / 'pred'))
     out = evaluate_bdd100k_mot(GT, str(tmp_path / 'pred'))
     assert_official(out)
-    teta = evaluate_teta(coco, tao_res, exhaustive=True, use_tcc=False,
-                         ignore_iscrowd=True, all_frames=True)
+    teta = evaluate_teta(
+        coco,
+        tao_res,
+        exhaustive=True,
+        use_tcc=False,
+        ignore_iscrowd=True,
+        all_frames=True)
     for k in ('TETA', 'LocA', 'AssocA', 'ClsA'):
         assert out['TETA'][k] == pytest.approx(teta[k], abs=1e-9), k
 
@@ -121,8 +143,8 @@ def test_published_coco_conversion_is_ground_truth(tmp_path):
     and gives the figures of the converter's file."""
     from scaletrack.evaluation.functional.teta import evaluate_teta
     spec = importlib.util.spec_from_file_location(
-        '_bdd_conv2', osp.join(ROOT, 'tools', 'dataset_converters',
-                               'bdd100k_to_cocovid.py'))
+        '_bdd_conv2',
+        osp.join(ROOT, 'tools', 'dataset_converters', 'bdd100k_to_cocovid.py'))
     conv = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(conv)
     coco = conv.convert([GT])
@@ -130,13 +152,19 @@ def test_published_coco_conversion_is_ground_truth(tmp_path):
     published = json.loads(json.dumps(coco))
     for a in published['annotations']:
         a['scalabel_id'] = str(a.pop('track_id'))
-    res = [dict(image_id=a['image_id'], video_id=1,
-                category_id=a['category_id'], bbox=a['bbox'], score=1.0,
-                # every track split in two halves: AssocA < 100
-                track_id=2 * a['instance_id'] + (a['image_id'] > 100))
-           for a in coco['annotations'] if not a['iscrowd']]
-    kw = dict(exhaustive=True, use_tcc=False, ignore_iscrowd=True,
-              all_frames=True)
+    res = [
+        dict(
+            image_id=a['image_id'],
+            video_id=1,
+            category_id=a['category_id'],
+            bbox=a['bbox'],
+            score=1.0,
+            # every track split in two halves: AssocA < 100
+            track_id=2 * a['instance_id'] + (a['image_id'] > 100))
+        for a in coco['annotations'] if not a['iscrowd']
+    ]
+    kw = dict(
+        exhaustive=True, use_tcc=False, ignore_iscrowd=True, all_frames=True)
     ref = evaluate_teta(coco, res, **kw)
     out = evaluate_teta(published, res, **kw)
     assert ref['AssocA'] < 100
@@ -146,11 +174,16 @@ def test_published_coco_conversion_is_ground_truth(tmp_path):
 
 def test_eval_bdd100k_cli(tmp_path):
     out_path = tmp_path / 'bdd.json'
-    proc = subprocess.run(
-        [sys.executable, osp.join(ROOT, 'tools', 'analysis_tools',
-                                  'eval_bdd100k.py'), GT, PRED, '--config',
-         CONFIG, '--out', str(out_path)],
-        capture_output=True, text=True, cwd=ROOT, timeout=300)
+    proc = subprocess.run([
+        sys.executable,
+        osp.join(ROOT, 'tools', 'analysis_tools', 'eval_bdd100k.py'), GT, PRED,
+        '--config', CONFIG, '--out',
+        str(out_path)
+    ],
+                          capture_output=True,
+                          text=True,
+                          cwd=ROOT,
+                          timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert 'OVERALL' in proc.stdout and 'mMOTA 24.32' in proc.stdout
     out = json.loads(out_path.read_text())
@@ -159,21 +192,29 @@ def test_eval_bdd100k_cli(tmp_path):
 
 
 def _frames(labels_per_frame, video='v'):
-    return [dict(name=f'{video}-{i}.jpg', videoName=video, frameIndex=i,
-                 labels=labs) for i, labs in enumerate(labels_per_frame)]
+    return [
+        dict(
+            name=f'{video}-{i}.jpg',
+            videoName=video,
+            frameIndex=i,
+            labels=labs) for i, labs in enumerate(labels_per_frame)
+    ]
 
 
 def _lab(id_, cat, x1, y1, x2, y2, **attrs):
-    return dict(id=id_, category=cat, attributes=attrs,
-                box2d=dict(x1=x1, y1=y1, x2=x2, y2=y2))
+    return dict(
+        id=id_,
+        category=cat,
+        attributes=attrs,
+        box2d=dict(x1=x1, y1=y1, x2=x2, y2=y2))
 
 
 def _eval(tmp_path, gt, pred, **kw):
     g, p = tmp_path / 'g.json', tmp_path / 'p.json'
     g.write_text(json.dumps(gt))
     p.write_text(json.dumps(pred))
-    return evaluate_bdd100k_mot(str(g), str(p), with_hota=False,
-                                with_teta=False, **kw)
+    return evaluate_bdd100k_mot(
+        str(g), str(p), with_hota=False, with_teta=False, **kw)
 
 
 def test_name_mapping_and_ignore_rules_by_hand(tmp_path):
@@ -181,12 +222,16 @@ def test_name_mapping_and_ignore_rules_by_hand(tmp_path):
     an "other vehicle" box (ignored) is dropped, not an FP; the van is
     missed and a car elsewhere is an FP: car MOTA = 1 - (1 + 1) / 1 = -100
     %, pedestrian 100 %."""
-    gt = _frames([[_lab('a', 'person', 0, 0, 9, 19),
-                   _lab('b', 'van', 100, 100, 149, 129),
-                   _lab('c', 'other vehicle', 300, 300, 399, 349)]])
-    pred = _frames([[_lab('1', 'pedestrian', 0, 0, 9, 19),
-                     _lab('2', 'car', 310, 310, 350, 340),
-                     _lab('3', 'car', 600, 600, 640, 640)]])
+    gt = _frames([[
+        _lab('a', 'person', 0, 0, 9, 19),
+        _lab('b', 'van', 100, 100, 149, 129),
+        _lab('c', 'other vehicle', 300, 300, 399, 349)
+    ]])
+    pred = _frames([[
+        _lab('1', 'pedestrian', 0, 0, 9, 19),
+        _lab('2', 'car', 310, 310, 350, 340),
+        _lab('3', 'car', 600, 600, 640, 640)
+    ]])
     out = _eval(tmp_path, gt, pred)
     rows = out['rows']
     assert rows['pedestrian']['MOTA'] == pytest.approx(100.0)
@@ -227,5 +272,4 @@ def test_mismatches_are_errors_or_counted(tmp_path):
     g, p = tmp_path / 'g.json', tmp_path / 'p.json'
     p.write_text('[{"name": "v-0.jpg", "videoName": "v", "frameInd')
     with pytest.raises(ValueError, match='p.json'):
-        evaluate_bdd100k_mot(str(g), str(p), with_hota=False,
-                             with_teta=False)
+        evaluate_bdd100k_mot(str(g), str(p), with_hota=False, with_teta=False)

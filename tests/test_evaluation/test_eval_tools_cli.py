@@ -23,23 +23,35 @@ def load_tool(name):
 
 
 def run_tool(name, *args):
-    return subprocess.run([sys.executable, osp.join(TOOLS, f'{name}.py'),
-                           *map(str, args)], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300)
+    return subprocess.run(
+        [sys.executable,
+         osp.join(TOOLS, f'{name}.py'), *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300)
 
 
 @pytest.fixture
 def teta_files(tmp_path, tao):
-    gt = tao.gt({1: [[(10, 1, [0, 0, 10, 10]), (11, 2, [50, 50, 20, 20])]
-                     for _ in range(3)]},
-                [(1, 'apple', 'f'), (2, 'bison', 'r')])
+    gt = tao.gt(
+        {
+            1: [[(10, 1, [0, 0, 10, 10]), (11, 2, [50, 50, 20, 20])]
+                for _ in range(3)]
+        }, [(1, 'apple', 'f'), (2, 'bison', 'r')])
     res = tao.perfect_results(gt)
     for r in res:
         if r['category_id'] == 2:
             r['bbox'] = [50, 50, 12, 20]  # IoU 0.6
     for im in gt['images']:  # an apple track far from everything
-        res.append(dict(image_id=im['id'], video_id=1, category_id=1,
-                        bbox=[300, 300, 5, 5], score=0.2, track_id=99))
+        res.append(
+            dict(
+                image_id=im['id'],
+                video_id=1,
+                category_id=1,
+                bbox=[300, 300, 5, 5],
+                score=0.2,
+                track_id=99))
     gt_path, res_path = tmp_path / 'gt.json', tmp_path / 'res.json'
     gt_path.write_text(json.dumps(gt))
     res_path.write_text(json.dumps(res))
@@ -71,15 +83,17 @@ def test_eval_teta_scores_as_given_unless_tcc(teta_files, tmp_path):
     say apple, apple, bison keeps the bison box (a ClsA error); only
     ``--tcc`` votes it to apple (MASA)."""
     gt, res, gt_path, res_path = teta_files
-    bison = next(r for r in res if r['category_id'] == 1
-                 and r['track_id'] == 10)
+    bison = next(r for r in res
+                 if r['category_id'] == 1 and r['track_id'] == 10)
     bison['category_id'] = 2
     res_path.write_text(json.dumps(res))
     tool = load_tool('eval_teta')
     given, voted = tmp_path / 'given.json', tmp_path / 'voted.json'
     assert tool.main([str(gt_path), str(res_path), '--out', str(given)]) == 0
-    assert tool.main([str(gt_path), str(res_path), '--tcc',
-                      '--out', str(voted)]) == 0
+    assert tool.main(
+        [str(gt_path),
+         str(res_path), '--tcc', '--out',
+         str(voted)]) == 0
     given = json.loads(given.read_text())
     voted = json.loads(voted.read_text())
     # as given: apple TPc 2 of 3 boxes, the bison box is an FNc for apple
@@ -110,13 +124,13 @@ def test_eval_teta_cli_errors(teta_files, tmp_path, capsys):
 
 def write_seq(root, res_dir, name, gt_rows, res_rows, length):
     (root / name / 'gt').mkdir(parents=True)
-    (root / name / 'gt' / 'gt.txt').write_text(
-        ''.join(','.join(map(str, r)) + '\n' for r in gt_rows))
+    (root / name / 'gt' / 'gt.txt').write_text(''.join(
+        ','.join(map(str, r)) + '\n' for r in gt_rows))
     (root / name / 'seqinfo.ini').write_text(
         f'[Sequence]\nname={name}\nimDir=img1\nframeRate=25\n'
         f'seqLength={length}\nimWidth=640\nimHeight=480\nimExt=.jpg\n')
-    (res_dir / f'{name}.txt').write_text(
-        ''.join(','.join(map(str, r)) + ',-1,-1,-1\n' for r in res_rows))
+    (res_dir / f'{name}.txt').write_text(''.join(
+        ','.join(map(str, r)) + ',-1,-1,-1\n' for r in res_rows))
 
 
 def test_eval_mot_cli_round_trip(tmp_path):
@@ -172,18 +186,27 @@ def test_eval_teta_cli_bdd_protocol(teta_files, tmp_path):
     and the exhaustive apple FPs of the round-trip test disappear."""
     gt, res, gt_path, res_path = teta_files
     img = gt['images'][0]
-    gt['annotations'].append(dict(
-        id=10 ** 6, image_id=img['id'], video_id=1, category_id=1,
-        bbox=[290, 290, 30, 30], area=900, iscrowd=1, ignore=1,
-        track_id=10 ** 6))
+    gt['annotations'].append(
+        dict(
+            id=10**6,
+            image_id=img['id'],
+            video_id=1,
+            category_id=1,
+            bbox=[290, 290, 30, 30],
+            area=900,
+            iscrowd=1,
+            ignore=1,
+            track_id=10**6))
     gt_path.write_text(json.dumps(gt))
     tool = load_tool('eval_teta')
     out_path = tmp_path / 'bdd.json'
-    assert tool.main([str(gt_path), str(res_path), '--bdd',
-                      '--out', str(out_path)]) == 0
+    assert tool.main(
+        [str(gt_path),
+         str(res_path), '--bdd', '--out',
+         str(out_path)]) == 0
     out = json.loads(out_path.read_text())
-    ref = evaluate_teta(gt, res, exhaustive=True, ignore_iscrowd=True,
-                        all_frames=True)
+    ref = evaluate_teta(
+        gt, res, exhaustive=True, ignore_iscrowd=True, all_frames=True)
     for k in TETA_KEYS:
         assert out[k] == pytest.approx(ref[k])
     # only the first frame has the ignore region: the far apple box there is
@@ -191,13 +214,15 @@ def test_eval_teta_cli_bdd_protocol(teta_files, tmp_path):
     assert out['base']['ClsA'] == pytest.approx(60.0)
 
 
-@pytest.mark.parametrize('where,line,msg', [
-    ('res', '4,7,500,400,50,5', 'columns'),  # results cut mid-line
-    ('gt', '4,1,10,10,50', 'at least'),  # gt.txt cut mid-line
-    ('res', '4,7,500,400,-50,50,0.9,-1,-1,-1', 'negative'),
-    ('res', '4,7,500,400,nan,50,0.9,-1,-1,-1', 'not finite'),
-    ('gt', '4,1,10,10,50,inf,1,1,1.0', 'not finite'),
-])
+@pytest.mark.parametrize(
+    'where,line,msg',
+    [
+        ('res', '4,7,500,400,50,5', 'columns'),  # results cut mid-line
+        ('gt', '4,1,10,10,50', 'at least'),  # gt.txt cut mid-line
+        ('res', '4,7,500,400,-50,50,0.9,-1,-1,-1', 'negative'),
+        ('res', '4,7,500,400,nan,50,0.9,-1,-1,-1', 'not finite'),
+        ('gt', '4,1,10,10,50,inf,1,1,1.0', 'not finite'),
+    ])
 def test_eval_mot_refuses_broken_lines(tmp_path, capsys, where, line, msg):
     """Before: a results file cut mid-line scored HOTA 0.925, NaN gave
     "matrix contains invalid numeric entries" without a file name."""
@@ -208,16 +233,16 @@ def test_eval_mot_refuses_broken_lines(tmp_path, capsys, where, line, msg):
     write_seq(gt_root, res_dir, 'MOT-A',
               [[f, 1, *box, 1, 1, 1.0] for f in range(1, 4)],
               [[f, 7, *box, 0.9] for f in range(1, 4)], 4)
-    path = (res_dir / 'MOT-A.txt' if where == 'res' else
-            gt_root / 'MOT-A' / 'gt' / 'gt.txt')
+    path = (
+        res_dir / 'MOT-A.txt' if where == 'res' else gt_root / 'MOT-A' / 'gt' /
+        'gt.txt')
     path.write_text(path.read_text() + line)  # no final newline, as cut
     assert tool.main([str(gt_root), str(res_dir)]) == 1
     err = capsys.readouterr().err
     assert msg in err and f'{path.name}:4' in err
 
 
-def test_eval_mot_refuses_mismatched_sequences_and_classes(tmp_path,
-                                                           capsys):
+def test_eval_mot_refuses_mismatched_sequences_and_classes(tmp_path, capsys):
     tool = load_tool('eval_mot')
     gt_root, res_dir = tmp_path / 'gt', tmp_path / 'res'
     res_dir.mkdir()
@@ -240,8 +265,11 @@ def test_eval_teta_refuses_bad_results(teta_files, tmp_path, capsys):
     gt, res, gt_path, res_path = teta_files
     tool = load_tool('eval_teta')
     bad = tmp_path / 'bad.json'
-    neg = [dict(r, bbox=[r['bbox'][0], r['bbox'][1], -r['bbox'][2],
-                         r['bbox'][3]]) for r in res]
+    neg = [
+        dict(
+            r, bbox=[r['bbox'][0], r['bbox'][1], -r['bbox'][2], r['bbox'][3]])
+        for r in res
+    ]
     bad.write_text(json.dumps(neg))
     assert tool.main([str(gt_path), str(bad)]) == 1
     err = capsys.readouterr().err
@@ -258,7 +286,7 @@ def test_eval_teta_refuses_bad_results(teta_files, tmp_path, capsys):
     assert tool.main([str(gt_path), str(bad)]) == 1
     assert 'category_id 77' in capsys.readouterr().err
     # NaN box
-    bad.write_text(json.dumps([dict(res[0], bbox=[1, 2, float('nan'), 4])]
-                              + res[1:]))
+    bad.write_text(
+        json.dumps([dict(res[0], bbox=[1, 2, float('nan'), 4])] + res[1:]))
     assert tool.main([str(gt_path), str(bad)]) == 1
     assert 'non-finite' in capsys.readouterr().err

@@ -22,26 +22,27 @@ def tud_campus_dir():
     spec = importlib.util.find_spec('motmetrics')
     if spec is None or not spec.submodule_search_locations:
         return None
-    path = osp.join(list(spec.submodule_search_locations)[0], 'data',
-                    'TUD-Campus')
+    path = osp.join(
+        list(spec.submodule_search_locations)[0], 'data', 'TUD-Campus')
     return path if osp.isdir(path) else None
 
 
-@pytest.mark.skipif(tud_campus_dir() is None,
-                    reason='motmetrics==1.4.0 (requirements/tests.txt) is '
-                    'not installed: its TUD-Campus files are the reference '
-                    'data of this test')
+@pytest.mark.skipif(
+    tud_campus_dir() is None,
+    reason='motmetrics==1.4.0 (requirements/tests.txt) is '
+    'not installed: its TUD-Campus files are the reference '
+    'data of this test')
 def test_tud_campus_matches_trackeval_figures(tmp_path):
     # published trackeval figures for motmetrics' TUD-Campus gt vs test
     src = tud_campus_dir()
     (tmp_path / 'gt' / 'TUD-Campus' / 'gt').mkdir(parents=True)
     (tmp_path / 'res').mkdir()
-    shutil.copy(osp.join(src, 'gt.txt'),
-                tmp_path / 'gt' / 'TUD-Campus' / 'gt' / 'gt.txt')
-    shutil.copy(osp.join(src, 'test.txt'), tmp_path / 'res' /
-                'TUD-Campus.txt')
-    seq = load_motchallenge_sequence(str(tmp_path / 'gt'), 'TUD-Campus',
-                                     str(tmp_path / 'res'))
+    shutil.copy(
+        osp.join(src, 'gt.txt'),
+        tmp_path / 'gt' / 'TUD-Campus' / 'gt' / 'gt.txt')
+    shutil.copy(osp.join(src, 'test.txt'), tmp_path / 'res' / 'TUD-Campus.txt')
+    seq = load_motchallenge_sequence(
+        str(tmp_path / 'gt'), 'TUD-Campus', str(tmp_path / 'res'))
     out = evaluate_mot([seq], ['pedestrian'])['combined']
     assert round(out['HOTA'], 3) == 0.391
     assert round(out['MOTA'], 3) == 0.526
@@ -52,11 +53,16 @@ def one_track_sequence(label=0, name='seq'):
     """Ground truth: id 1 at BOX in frames 0-3. Track 7 covers it exactly
     in frames 0-2 and is far away (a FP) in frame 3."""
     return MOTSequence(
-        name=name, num_frames=4,
-        gt_frame=[0, 1, 2, 3], gt_id=[1, 1, 1, 1], gt_box=[BOX] * 4,
+        name=name,
+        num_frames=4,
+        gt_frame=[0, 1, 2, 3],
+        gt_id=[1, 1, 1, 1],
+        gt_box=[BOX] * 4,
         gt_label=[label] * 4,
-        pr_frame=[0, 1, 2, 3], pr_id=[7] * 4,
-        pr_box=[BOX, BOX, BOX, FAR], pr_label=[label] * 4)
+        pr_frame=[0, 1, 2, 3],
+        pr_id=[7] * 4,
+        pr_box=[BOX, BOX, BOX, FAR],
+        pr_label=[label] * 4)
 
 
 def test_hand_computed_hota_mota_idf1():
@@ -89,18 +95,24 @@ def test_identity_switch_counts():
 
 def test_classes_are_averaged_and_combined():
     # class 'car' perfect (HOTA 1), class 'bus' the 0.6 case.
-    perfect = MOTSequence(name='a', num_frames=4, gt_frame=[0, 1, 2, 3],
-                          gt_id=[1] * 4, gt_box=[BOX] * 4, gt_label=[0] * 4,
-                          pr_frame=[0, 1, 2, 3], pr_id=[3] * 4,
-                          pr_box=[BOX] * 4, pr_label=[0] * 4)
-    out = evaluate_mot([perfect, one_track_sequence(label=1, name='b')],
-                       ['car', 'bus'])
+    perfect = MOTSequence(
+        name='a',
+        num_frames=4,
+        gt_frame=[0, 1, 2, 3],
+        gt_id=[1] * 4,
+        gt_box=[BOX] * 4,
+        gt_label=[0] * 4,
+        pr_frame=[0, 1, 2, 3],
+        pr_id=[3] * 4,
+        pr_box=[BOX] * 4,
+        pr_label=[0] * 4)
+    out = evaluate_mot(
+        [perfect, one_track_sequence(label=1, name='b')], ['car', 'bus'])
     assert out['per_class']['car']['HOTA'] == pytest.approx(1.0)
     assert out['mHOTA'] == pytest.approx((1.0 + 0.6) / 2)
     assert out['mIDF1'] == pytest.approx((1.0 + 0.75) / 2)
     # detection-combined: DetA = 7 / 9, AssA = (4 * 1 + 3 * 0.6) / 7
-    assert out['combined']['HOTA'] == pytest.approx(
-        math.sqrt(7 / 9 * 5.8 / 7))
+    assert out['combined']['HOTA'] == pytest.approx(math.sqrt(7 / 9 * 5.8 / 7))
 
 
 def test_empty_class_is_left_out_of_the_class_mean():
@@ -112,11 +124,15 @@ def with_ignore_region(seq, pred_box):
     """Adds an ignored box at frame 0 and a prediction of track 9 there."""
     region = [200.0, 200.0, 400.0, 400.0]
     return MOTSequence(
-        name=seq.name, num_frames=seq.num_frames,
-        gt_frame=np.r_[seq.gt_frame, 0], gt_id=np.r_[seq.gt_id, -1],
-        gt_box=np.r_[seq.gt_box, [region]], gt_label=np.r_[seq.gt_label, -1],
+        name=seq.name,
+        num_frames=seq.num_frames,
+        gt_frame=np.r_[seq.gt_frame, 0],
+        gt_id=np.r_[seq.gt_id, -1],
+        gt_box=np.r_[seq.gt_box, [region]],
+        gt_label=np.r_[seq.gt_label, -1],
         gt_ignore=np.r_[np.zeros(len(seq.gt_frame), bool), True],
-        pr_frame=np.r_[seq.pr_frame, 0], pr_id=np.r_[seq.pr_id, 9],
+        pr_frame=np.r_[seq.pr_frame, 0],
+        pr_id=np.r_[seq.pr_id, 9],
         pr_box=np.r_[seq.pr_box, [pred_box]],
         pr_label=np.r_[seq.pr_label, 0])
 
@@ -140,8 +156,13 @@ def test_ignore_rules():
 
 def test_frames_outside_the_sequence_are_rejected():
     with pytest.raises(ValueError, match='has 4 frames'):
-        MOTSequence(name='s', num_frames=4, pr_frame=[4], pr_id=[1],
-                    pr_box=[BOX], pr_label=[0])
+        MOTSequence(
+            name='s',
+            num_frames=4,
+            pr_frame=[4],
+            pr_id=[1],
+            pr_box=[BOX],
+            pr_label=[0])
 
 
 def test_duplicate_track_in_a_frame_is_rejected():
@@ -162,8 +183,8 @@ def test_results_text_round_trip(tmp_path):
     path = tmp_path / 'x.txt'
     path.write_text(text)
     rows = read_mot_txt(str(path), min_cols=6)
-    np.testing.assert_allclose(rows[:, :7], [[1, 3, 0, 0, 4, 8, 1],
-                                             [2, 5, 1, 2, 10, 20, 0.5]])
+    np.testing.assert_allclose(
+        rows[:, :7], [[1, 3, 0, 0, 4, 8, 1], [2, 5, 1, 2, 10, 20, 0.5]])
 
 
 def test_bad_line_is_named(tmp_path):

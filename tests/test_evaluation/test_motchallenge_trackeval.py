@@ -34,8 +34,10 @@ def make_sequence(rng, n_frames=30, n_objs=8):
                 continue
             jit = rng.normal(0, 6 if rng.random() < 0.2 else 1.5, 4)
             tid = o + 101 if not (o == 0 and f > n_frames // 2) else 999
-            res.append([f, tid, x + jit[0], y + jit[1], w + jit[2],
-                        h + jit[3], float(rng.uniform(0.3, 1.0))])
+            res.append([
+                f, tid, x + jit[0], y + jit[1], w + jit[2], h + jit[3],
+                float(rng.uniform(0.3, 1.0))
+            ])
         if rng.random() < 0.3:  # a false positive
             res.append([f, 500 + f, *rng.uniform(0, 500, 2), 40, 40, 0.4])
     return gt, res
@@ -64,30 +66,43 @@ def write_layout(tmp_path, seqs):
 def trackeval_reference(tmp_path, gt_root, names):
     """trackeval's Evaluator + MotChallenge2DBox on the files."""
     import trackeval
-    eval_cfg = dict(USE_PARALLEL=False, PRINT_RESULTS=False,
-                    PRINT_CONFIG=False, TIME_PROGRESS=False,
-                    OUTPUT_SUMMARY=False, OUTPUT_DETAILED=False,
-                    PLOT_CURVES=False, DISPLAY_LESS_PROGRESS=True,
-                    OUTPUT_EMPTY_CLASSES=False, BREAK_ON_ERROR=True)
-    ds_cfg = dict(GT_FOLDER=str(gt_root),
-                  TRACKERS_FOLDER=str(tmp_path / 'trackers'),
-                  BENCHMARK='MOT17', SPLIT_TO_EVAL='train',
-                  SKIP_SPLIT_FOL=True, TRACKERS_TO_EVAL=['ours'],
-                  SEQ_INFO={n: None for n in names}, PRINT_CONFIG=False,
-                  DO_PREPROC=True)
+    eval_cfg = dict(
+        USE_PARALLEL=False,
+        PRINT_RESULTS=False,
+        PRINT_CONFIG=False,
+        TIME_PROGRESS=False,
+        OUTPUT_SUMMARY=False,
+        OUTPUT_DETAILED=False,
+        PLOT_CURVES=False,
+        DISPLAY_LESS_PROGRESS=True,
+        OUTPUT_EMPTY_CLASSES=False,
+        BREAK_ON_ERROR=True)
+    ds_cfg = dict(
+        GT_FOLDER=str(gt_root),
+        TRACKERS_FOLDER=str(tmp_path / 'trackers'),
+        BENCHMARK='MOT17',
+        SPLIT_TO_EVAL='train',
+        SKIP_SPLIT_FOL=True,
+        TRACKERS_TO_EVAL=['ours'],
+        SEQ_INFO={n: None
+                  for n in names},
+        PRINT_CONFIG=False,
+        DO_PREPROC=True)
     metric_cfg = dict(THRESHOLD=0.5, PRINT_CONFIG=False)
     evaluator = trackeval.Evaluator(eval_cfg)
-    res, _ = evaluator.evaluate(
-        [trackeval.datasets.MotChallenge2DBox(ds_cfg)],
-        [trackeval.metrics.HOTA(metric_cfg),
-         trackeval.metrics.CLEAR(metric_cfg),
-         trackeval.metrics.Identity(metric_cfg)])
+    res, _ = evaluator.evaluate([trackeval.datasets.MotChallenge2DBox(ds_cfg)],
+                                [
+                                    trackeval.metrics.HOTA(metric_cfg),
+                                    trackeval.metrics.CLEAR(metric_cfg),
+                                    trackeval.metrics.Identity(metric_cfg)
+                                ])
     comb = res['MotChallenge2DBox']['ours']['COMBINED_SEQ']['pedestrian']
-    return dict(HOTA=float(np.mean(comb['HOTA']['HOTA'])),
-                MOTA=float(comb['CLEAR']['MOTA']),
-                IDF1=float(comb['Identity']['IDF1']),
-                IDSW=int(comb['CLEAR']['IDSW']),
-                CLR_FP=int(comb['CLEAR']['CLR_FP']))
+    return dict(
+        HOTA=float(np.mean(comb['HOTA']['HOTA'])),
+        MOTA=float(comb['CLEAR']['MOTA']),
+        IDF1=float(comb['Identity']['IDF1']),
+        IDSW=int(comb['CLEAR']['IDSW']),
+        CLR_FP=int(comb['CLEAR']['CLR_FP']))
 
 
 def compare(tmp_path, mot_metrics, motchallenge_io, seed=0):
@@ -98,10 +113,12 @@ def compare(tmp_path, mot_metrics, motchallenge_io, seed=0):
         seqs[f'MOT17-0{k + 2}-FRCNN'] = (gt, res, n_frames)
     gt_root, res_dir = write_layout(tmp_path, seqs)
     names = sorted(seqs)
-    loaded = [motchallenge_io.load_motchallenge_sequence(
-        str(gt_root), n, str(res_dir)) for n in names]
-    out = mot_metrics.evaluate_mot(loaded, ['pedestrian'],
-                                   ignore_rule='motchallenge')['combined']
+    loaded = [
+        motchallenge_io.load_motchallenge_sequence(
+            str(gt_root), n, str(res_dir)) for n in names
+    ]
+    out = mot_metrics.evaluate_mot(
+        loaded, ['pedestrian'], ignore_rule='motchallenge')['combined']
     ours = {k: out[k] for k in ('HOTA', 'MOTA', 'IDF1', 'IDSW', 'CLR_FP')}
     return ours, trackeval_reference(tmp_path, gt_root, names)
 
@@ -124,15 +141,22 @@ def test_zero_marked_ground_truth_keeps_its_predictions():
     from scaletrack.evaluation.functional.mot_metrics import (MOTSequence,
                                                               evaluate_mot)
     box = [[10, 10, 60, 60]]
-    common = dict(name='s', num_frames=1, gt_frame=[0], gt_id=[1],
-                  gt_box=box, gt_label=[0], pr_frame=[0], pr_id=[5],
-                  pr_box=box, pr_label=[0])
+    common = dict(
+        name='s',
+        num_frames=1,
+        gt_frame=[0],
+        gt_id=[1],
+        gt_box=box,
+        gt_label=[0],
+        pr_frame=[0],
+        pr_id=[5],
+        pr_box=box,
+        pr_label=[0])
     zero = MOTSequence(gt_ignore=[False], gt_considered=[False], **common)
     out = evaluate_mot([zero], ['pedestrian'], ('CLEAR', ),
                        ignore_rule='motchallenge')['combined']
     assert (out['CLR_TP'], out['CLR_FP'], out['CLR_FN']) == (0, 1, 0)
-    distractor = MOTSequence(gt_ignore=[True], gt_considered=[False],
-                             **common)
+    distractor = MOTSequence(gt_ignore=[True], gt_considered=[False], **common)
     out = evaluate_mot([distractor], ['pedestrian'], ('CLEAR', ),
                        ignore_rule='motchallenge')['combined']
     assert (out['CLR_TP'], out['CLR_FP'], out['CLR_FN']) == (0, 0, 0)
@@ -155,18 +179,27 @@ def test_mot_metric_with_gt_root_equals_trackeval(tmp_path):
     gt_root, _ = write_layout(tmp_path, {name: (gt, res, 30)})
     ref = trackeval_reference(tmp_path, gt_root, [name])
     # the same (rounded) predictions as the written file
-    rows = np.loadtxt(tmp_path / 'trackers' / 'ours' / 'data' /
-                      f'{name}.txt', delimiter=',')
-    evaluator = Evaluator([METRICS.build(dict(
-        type='MOTMetric', ignore_rule='motchallenge', gt_root=str(gt_root),
-        metric=['HOTA', 'CLEAR', 'Identity']))])
+    rows = np.loadtxt(
+        tmp_path / 'trackers' / 'ours' / 'data' / f'{name}.txt', delimiter=',')
+    evaluator = Evaluator([
+        METRICS.build(
+            dict(
+                type='MOTMetric',
+                ignore_rule='motchallenge',
+                gt_root=str(gt_root),
+                metric=['HOTA', 'CLEAR', 'Identity']))
+    ])
     evaluator.dataset_meta = dict(classes=('pedestrian', ))
     frames = []
     for f in range(1, 31):
         r = rows[rows[:, 0] == f]
-        s = DetDataSample(metainfo=dict(
-            img_id=f, video_id=1, frame_id=f - 1, ori_video_length=30,
-            img_path=f'/data/{name}/img1/{f:06d}.jpg'))
+        s = DetDataSample(
+            metainfo=dict(
+                img_id=f,
+                video_id=1,
+                frame_id=f - 1,
+                ori_video_length=30,
+                img_path=f'/data/{name}/img1/{f:06d}.jpg'))
         boxes = np.concatenate([r[:, 2:4], r[:, 2:4] + r[:, 4:6]], 1)
         s.pred_track_instances = InstanceData(
             bboxes=torch.tensor(boxes, dtype=torch.float64).reshape(-1, 4),

@@ -36,9 +36,13 @@ def mark_ignored(gt, track_id):
 
 
 def pred(gt, frame, track_id, box, cat=A):
-    return dict(image_id=gt['images'][frame]['id'], video_id=1,
-                category_id=cat, bbox=list(box), score=0.9,
-                track_id=track_id)
+    return dict(
+        image_id=gt['images'][frame]['id'],
+        video_id=1,
+        category_id=cat,
+        bbox=list(box),
+        score=0.9,
+        track_id=track_id)
 
 
 def test_parsed_ground_truth_keeps_the_ignore_flags(tao):
@@ -54,8 +58,8 @@ def test_prediction_inside_ignored_box_is_removed(tao):
     # frame: a real apple (track 10) and an ignored apple-class box (11).
     # Predictions: perfect on the real one; on the ignored one a box
     # [100, 100, 8, 20] wholly inside it (IoA = 1) with IoU 160/400 = 0.4.
-    gt = mark_ignored(tao.gt({1: [[(10, A, BOX_A), (11, A, BOX_B)]]},
-                             CATS[:1]), 11)
+    gt = mark_ignored(
+        tao.gt({1: [[(10, A, BOX_A), (11, A, BOX_B)]]}, CATS[:1]), 11)
     res = [pred(gt, 0, 1, BOX_A), pred(gt, 0, 2, [100.0, 100.0, 8.0, 20.0])]
     bdd = evaluate_teta(gt, res, **BDD)
     # only the real apple is ground truth and the inside box is gone:
@@ -72,9 +76,10 @@ def test_prediction_inside_ignored_box_is_removed(tao):
     # ... and the apple-labelled box outside the apple cluster is an
     # exhaustive FP: ClsA = 1 / (1 + 0 + 1) = 50
     assert tao_out['ClsA'] == pytest.approx(50.0)
-    assert figures(evaluate_teta(gt, res, exhaustive=True,
-                                 ignore_iscrowd=False,
-                                 all_frames=False)) == figures(tao_out)
+    assert figures(
+        evaluate_teta(
+            gt, res, exhaustive=True, ignore_iscrowd=False,
+            all_frames=False)) == figures(tao_out)
 
 
 def test_removed_box_leaves_its_track(tao):
@@ -86,11 +91,10 @@ def test_removed_box_leaves_its_track(tao):
     # AssocA = (1/(2+1-1) + 1/(2+1-1)) / 2 = 0.5, AssocPr = (1 + 1) / 2 = 1.
     # (Were the box kept with |1| = 2: AssocA = (1/3 + 1/2) / 2, AssocPr
     # = (1/2 + 1) / 2.)
-    gt = mark_ignored(tao.gt({1: [[(10, A, BOX_A)],
-                                  [(10, A, BOX_A), (11, A, BOX_B)]]},
-                             CATS[:1]), 11)
-    res = [pred(gt, 0, 1, BOX_A), pred(gt, 1, 1, BOX_B),
-           pred(gt, 1, 2, BOX_A)]
+    gt = mark_ignored(
+        tao.gt({1: [[(10, A, BOX_A)], [(10, A, BOX_A), (11, A, BOX_B)]]},
+               CATS[:1]), 11)
+    res = [pred(gt, 0, 1, BOX_A), pred(gt, 1, 1, BOX_B), pred(gt, 1, 2, BOX_A)]
     out = evaluate_teta(gt, res, **BDD)
     assert out['AssocA'] == pytest.approx(50.0)
     assert out['AssocRe'] == pytest.approx(50.0)
@@ -105,9 +109,9 @@ def test_inside_box_matched_to_real_ground_truth_stays(tao):
     # inside the ignored box (IoA = 1): the Hungarian gives the apple to one
     # of them, which stays (TP); the other is unmatched and removed (it
     # would be an overlapping FP: LocPr = 50). LocRe = LocPr = 100.
-    gt = mark_ignored(tao.gt({1: [[(10, A, BOX_A),
-                                   (11, A, [0.0, 0.0, 20.0, 20.0])]]},
-                             CATS[:1]), 11)
+    gt = mark_ignored(
+        tao.gt({1: [[(10, A, BOX_A), (11, A, [0.0, 0.0, 20.0, 20.0])]]},
+               CATS[:1]), 11)
     res = [pred(gt, 0, 1, BOX_A), pred(gt, 0, 2, BOX_A)]
     out = evaluate_teta(gt, res, **BDD)
     for k in TETA_KEYS:
@@ -125,9 +129,12 @@ def test_pairs_below_iou_0_5_cannot_save_an_inside_box(tao):
     # perfectly by track 1 (so track 1 is in the cluster either way).
     # Removed: TP = 1, FN = 1 at every threshold -> LocRe = 50, LocPr = 100.
     # (Kept, the 0.4 pair would count for a <= 0.40: LocRe = 72.5.)
-    gt = mark_ignored(tao.gt({1: [[(10, A, BOX_A),
-                                   (11, A, [0.0, 0.0, 20.0, 20.0])],
-                                  [(10, A, BOX_A)]]}, CATS[:1]), 11)
+    gt = mark_ignored(
+        tao.gt(
+            {
+                1: [[(10, A, BOX_A),
+                     (11, A, [0.0, 0.0, 20.0, 20.0])], [(10, A, BOX_A)]]
+            }, CATS[:1]), 11)
     res = [pred(gt, 0, 1, [0.0, 0.0, 10.0, 4.0]), pred(gt, 1, 1, BOX_A)]
     out = evaluate_teta(gt, res, **BDD)
     assert out['LocRe'] == pytest.approx(50.0)
@@ -139,8 +146,8 @@ def test_half_inside_is_not_inside(tao):
     # the rule is IoA > 0.5 (strict): a box exactly half inside the ignored
     # box stays and, overlapping no ground truth, is an exhaustive ClsA FP
     # of apple: ClsA = 1 / (1 + 0 + 1) = 50. A box 0.6 inside is removed.
-    gt = mark_ignored(tao.gt({1: [[(10, A, BOX_A), (11, A, BOX_B)]]},
-                             CATS[:1]), 11)
+    gt = mark_ignored(
+        tao.gt({1: [[(10, A, BOX_A), (11, A, BOX_B)]]}, CATS[:1]), 11)
     half = [pred(gt, 0, 1, BOX_A), pred(gt, 0, 2, [90.0, 100.0, 20.0, 20.0])]
     assert evaluate_teta(gt, half, **BDD)['ClsA'] == pytest.approx(50.0)
     more = [pred(gt, 0, 1, BOX_A), pred(gt, 0, 2, [92.0, 100.0, 20.0, 20.0])]
@@ -150,8 +157,8 @@ def test_half_inside_is_not_inside(tao):
 def test_ignore_regions_are_class_agnostic(tao):
     # the ignored box is a bison-class region; an apple-labelled prediction
     # inside it is removed all the same
-    gt = mark_ignored(tao.gt({1: [[(10, A, BOX_A), (11, B, BOX_B)]]}, CATS),
-                      11)
+    gt = mark_ignored(
+        tao.gt({1: [[(10, A, BOX_A), (11, B, BOX_B)]]}, CATS), 11)
     res = [pred(gt, 0, 1, BOX_A), pred(gt, 0, 2, BOX_B, cat=A)]
     out = evaluate_teta(gt, res, **BDD)
     assert list(out['per_class']) == ['apple']  # no bison ground truth
@@ -174,11 +181,12 @@ def test_prediction_on_unannotated_frame_counts_with_all_frames(tao):
     out = evaluate_teta(gt, res, **BDD)
     assert out['ClsA'] == pytest.approx(200 / 3)
     assert out['LocA'] == pytest.approx(100.0)
-    assert evaluate_teta(gt, res, exhaustive=True)['ClsA'] == pytest.approx(
-        100.0)
+    assert evaluate_teta(
+        gt, res, exhaustive=True)['ClsA'] == pytest.approx(100.0)
     # exhaustive without all_frames: the frame-2 box is ignored as before
-    assert evaluate_teta(gt, res, exhaustive=True,
-                         ignore_iscrowd=True)['ClsA'] == pytest.approx(100.0)
+    assert evaluate_teta(
+        gt, res, exhaustive=True,
+        ignore_iscrowd=True)['ClsA'] == pytest.approx(100.0)
 
 
 def test_unannotated_frames_lengthen_predicted_tracks(tao):
@@ -201,9 +209,15 @@ def test_all_frames_skips_videos_not_listed(tao):
     # images of a video missing from "videos" are no timesteps either way
     gt = tao.gt({1: [[(10, A, BOX_A)]], 2: [[]]}, CATS[:1])
     gt['videos'] = gt['videos'][:1]
-    res = tao.perfect_results(gt) + [dict(
-        image_id=gt['images'][1]['id'], video_id=2, category_id=A, bbox=FAR,
-        score=0.9, track_id=3)]
+    res = tao.perfect_results(gt) + [
+        dict(
+            image_id=gt['images'][1]['id'],
+            video_id=2,
+            category_id=A,
+            bbox=FAR,
+            score=0.9,
+            track_id=3)
+    ]
     assert evaluate_teta(gt, res, **BDD)['ClsA'] == pytest.approx(100.0)
 
 
@@ -215,8 +229,8 @@ def test_teta_metric_passes_the_bdd_options(tao, tmp_path):
     # ClsA = 1 / (1 + 0 + 1) = 50. TAO rules: the ignored box is an
     # unmatched apple (LocA = 50), frame 1 is skipped, the inside box is an
     # exhaustive FP (ClsA = 50 as well).
-    gt = mark_ignored(tao.gt({1: [[(10, A, BOX_A), (11, A, BOX_B)], []]},
-                             CATS[:1]), 11)
+    gt = mark_ignored(
+        tao.gt({1: [[(10, A, BOX_A), (11, A, BOX_B)], []]}, CATS[:1]), 11)
     ann_file = tmp_path / 'bdd.json'
     ann_file.write_text(json.dumps(gt))
     frames = [
@@ -225,8 +239,9 @@ def test_teta_metric_passes_the_bdd_options(tao, tmp_path):
         frame_sample(2, 1, 1, 2, [(5, 0, FAR)])
     ]
     cfg = dict(type='TETAMetric', ann_file=str(ann_file), exhaustive=True)
-    bdd = run(dict(cfg, ignore_iscrowd=True, all_frames=True), [frames],
-              classes=('apple', ))
+    bdd = run(
+        dict(cfg, ignore_iscrowd=True, all_frames=True), [frames],
+        classes=('apple', ))
     assert bdd['teta/LocA'] == pytest.approx(100.0)
     assert bdd['teta/ClsA'] == pytest.approx(50.0)
     plain = run(cfg, [frames], classes=('apple', ))
@@ -257,25 +272,45 @@ def bdd_case(seed):
         t, vid = images[im_id]['frame_index'], images[im_id]['video_id']
         ann_id += 1
         region = [150.0 + 4 * t, 20.0, 60.0, 50.0]
-        gt['annotations'].append(dict(
-            id=ann_id, image_id=im_id, video_id=vid, track_id=300,
-            category_id=int(rng.choice([1, 2, 3])), bbox=region,
-            iscrowd=1, ignore=1))
+        gt['annotations'].append(
+            dict(
+                id=ann_id,
+                image_id=im_id,
+                video_id=vid,
+                track_id=300,
+                category_id=int(rng.choice([1, 2, 3])),
+                bbox=region,
+                iscrowd=1,
+                ignore=1))
         for j in range(2):  # boxes 20-100 % inside the region
             dx = float(rng.uniform(-0.8, 0.2)) * 40
-            results.append(dict(
-                image_id=im_id, video_id=vid, score=0.5, track_id=80 + j,
-                category_id=int(rng.choice([1, 2, 3, 6])),
-                bbox=[region[0] + 10 + dx, 25.0 + 10 * j, 40.0, 30.0]))
+            results.append(
+                dict(
+                    image_id=im_id,
+                    video_id=vid,
+                    score=0.5,
+                    track_id=80 + j,
+                    category_id=int(rng.choice([1, 2, 3, 6])),
+                    bbox=[region[0] + 10 + dx, 25.0 + 10 * j, 40.0, 30.0]))
         # around the horse and rider of random_case
         ann_id += 1
-        gt['annotations'].append(dict(
-            id=ann_id, image_id=im_id, video_id=vid, track_id=301,
-            category_id=1, bbox=[290.0 + 5 * t, 285.0, 140.0, 110.0],
-            ignore=1))
-        results.append(dict(
-            image_id=im_id, video_id=vid, category_id=3, score=0.7,
-            track_id=90, bbox=[312.0 + 5 * t, 297.0, 100.0, 85.0]))
+        gt['annotations'].append(
+            dict(
+                id=ann_id,
+                image_id=im_id,
+                video_id=vid,
+                track_id=301,
+                category_id=1,
+                bbox=[290.0 + 5 * t, 285.0, 140.0, 110.0],
+                ignore=1))
+        results.append(
+            dict(
+                image_id=im_id,
+                video_id=vid,
+                category_id=3,
+                score=0.7,
+                track_id=90,
+                bbox=[312.0 + 5 * t, 297.0, 100.0, 85.0]))
     return gt, results
 
 
@@ -286,14 +321,16 @@ def bdd_case(seed):
 def test_bdd_rules_match_loop_rederivation(seed, ignore_iscrowd, all_frames,
                                            exhaustive):
     gt, results = bdd_case(seed)
-    kwargs = dict(exhaustive=exhaustive, ignore_iscrowd=ignore_iscrowd,
-                  all_frames=all_frames)
+    kwargs = dict(
+        exhaustive=exhaustive,
+        ignore_iscrowd=ignore_iscrowd,
+        all_frames=all_frames)
     fast = evaluate_teta(gt, results, **kwargs)
     slow = loop_teta(gt, results, **kwargs)
     assert 5 < slow['TETA'] < 95
     # the rules must change the figures for the comparison to mean anything
-    assert figures(fast) != figures(evaluate_teta(gt, results,
-                                                  exhaustive=exhaustive))
+    assert figures(fast) != figures(
+        evaluate_teta(gt, results, exhaustive=exhaustive))
     assert set(fast['per_class']) == set(slow['per_class'])
     for k in KEYS:
         assert fast[k] == pytest.approx(slow[k], abs=1e-6), k

@@ -62,8 +62,14 @@ def test_predictions_on_unannotated_objects_change_nothing(tao):
     base = evaluate_teta(gt, res)
     extra = copy.deepcopy(res)
     for im in gt['images']:  # a tracked but unannotated object of class A
-        extra.append(dict(image_id=im['id'], video_id=1, category_id=A,
-                          bbox=FAR, score=0.99, track_id=77))
+        extra.append(
+            dict(
+                image_id=im['id'],
+                video_id=1,
+                category_id=A,
+                bbox=FAR,
+                score=0.99,
+                track_id=77))
     out = evaluate_teta(gt, extra)
     assert base['LocA'] < 100
     assert figures(out) == figures(base)
@@ -151,8 +157,14 @@ def test_exhaustive_counts_class_predictions_outside_clusters(tao):
     gt = two_class_gt(tao)
     res = tao.perfect_results(gt)
     for im in gt['images']:
-        res.append(dict(image_id=im['id'], video_id=1, category_id=A,
-                        bbox=FAR, score=0.99, track_id=77))
+        res.append(
+            dict(
+                image_id=im['id'],
+                video_id=1,
+                category_id=A,
+                bbox=FAR,
+                score=0.99,
+                track_id=77))
     assert evaluate_teta(gt, res)['ClsA'] == pytest.approx(100.0)
     out = evaluate_teta(gt, res, exhaustive=True)
     assert out['ClsA'] == pytest.approx(75.0)
@@ -169,8 +181,14 @@ def test_max_dets_keeps_top_scoring_boxes_per_image(tao):
     gt = tao.gt({1: [[(10, A, BOX_A)] for _ in range(3)]}, CATS[:1])
     res = tao.perfect_results(gt)
     for im in gt['images']:
-        res.append(dict(image_id=im['id'], video_id=1, category_id=A,
-                        bbox=[0.0, 0.0, 10.0, 9.0], score=0.1, track_id=5))
+        res.append(
+            dict(
+                image_id=im['id'],
+                video_id=1,
+                category_id=A,
+                bbox=[0.0, 0.0, 10.0, 9.0],
+                score=0.1,
+                track_id=5))
     assert evaluate_teta(gt, res)['LocA'] == pytest.approx(50.0)
     assert evaluate_teta(gt, res, max_dets=1)['LocA'] == pytest.approx(100.)
     assert evaluate_teta(gt, res, max_dets=2)['LocA'] == pytest.approx(50.0)

@@ -55,8 +55,10 @@ def alignment(frames_gt, frames_pr, sims):
                     nm[g, k] += sim[i, j] / denom
         for k in k_ids:
             kcount[k] += 1
-    ga = {key: v / (gcount[key[0]] + kcount[key[1]] - v)
-          for key, v in nm.items()}
+    ga = {
+        key: v / (gcount[key[0]] + kcount[key[1]] - v)
+        for key, v in nm.items()
+    }
     return ga, gcount, kcount
 
 
@@ -122,23 +124,34 @@ def preprocess_results(gt, results, max_dets, use_tcc, merge):
         res = []
         for lst in per_image.values():
             if len(lst) > max_dets:
-                lst = sorted(lst, key=lambda r: r['score'],
-                             reverse=True)[:max_dets]
+                lst = sorted(
+                    lst, key=lambda r: r['score'], reverse=True)[:max_dets]
             res += lst
     for r in res:
         r['category_id'] = merge.get(r['category_id'], r['category_id'])
     return res
 
 
-def loop_teta(gt, results, exhaustive=False, max_dets=0, use_tcc=True,
-              ignore_iscrowd=False, all_frames=False):
-    merge = {m['id']: c['id'] for c in gt['categories']
-             for m in c.get('merged', [])}
-    all_anns = [dict(a, category_id=merge.get(a['category_id'],
-                                              a['category_id']))
-                for a in gt['annotations']]
-    is_ignored = [ignore_iscrowd and bool(a.get('iscrowd') or a.get('ignore'))
-                  for a in all_anns]
+def loop_teta(gt,
+              results,
+              exhaustive=False,
+              max_dets=0,
+              use_tcc=True,
+              ignore_iscrowd=False,
+              all_frames=False):
+    merge = {
+        m['id']: c['id']
+        for c in gt['categories']
+        for m in c.get('merged', [])
+    }
+    all_anns = [
+        dict(a, category_id=merge.get(a['category_id'], a['category_id']))
+        for a in gt['annotations']
+    ]
+    is_ignored = [
+        ignore_iscrowd and bool(a.get('iscrowd') or a.get('ignore'))
+        for a in all_anns
+    ]
     anns = [a for a, ig in zip(all_anns, is_ignored) if not ig]
     ignored = [a for a, ig in zip(all_anns, is_ignored) if ig]
     images = {im['id']: im for im in gt['images']}
@@ -146,39 +159,59 @@ def loop_teta(gt, results, exhaustive=False, max_dets=0, use_tcc=True,
 
     first_cat = {}
     for a in anns:
-        first_cat.setdefault((a['video_id'], a['track_id']),
-                             a['category_id'])
-    classes = [c['id'] for c in gt['categories']
-               if c['id'] in set(first_cat.values())]
+        first_cat.setdefault((a['video_id'], a['track_id']), a['category_id'])
+    classes = [
+        c['id'] for c in gt['categories'] if c['id'] in set(first_cat.values())
+    ]
     n_a = len(ALPHAS)
-    tot = {c: dict(Loc_TP=np.zeros(n_a), Loc_FN=np.zeros(n_a),
-                   Loc_FP=np.zeros(n_a), Cls_TP=np.zeros(10),
-                   Cls_FN=np.zeros(10), Cls_FP=np.zeros(10),
-                   AssocA=np.zeros(n_a), AssocRe=np.zeros(n_a),
-                   AssocPr=np.zeros(n_a)) for c in classes}
+    tot = {
+        c:
+        dict(
+            Loc_TP=np.zeros(n_a),
+            Loc_FN=np.zeros(n_a),
+            Loc_FP=np.zeros(n_a),
+            Cls_TP=np.zeros(10),
+            Cls_FN=np.zeros(10),
+            Cls_FP=np.zeros(10),
+            AssocA=np.zeros(n_a),
+            AssocRe=np.zeros(n_a),
+            AssocPr=np.zeros(n_a))
+        for c in classes
+    }
 
     for video in gt['videos']:
         vid = video['id']
         if all_frames:
-            frame_imgs = sorted((i for i, im in images.items()
-                                 if im['video_id'] == vid),
-                                key=lambda i: images[i]['frame_index'])
+            frame_imgs = sorted(
+                (i for i, im in images.items() if im['video_id'] == vid),
+                key=lambda i: images[i]['frame_index'])
         else:
-            frame_imgs = sorted({a['image_id'] for a in all_anns
-                                 if images[a['image_id']]['video_id'] == vid},
-                                key=lambda i: images[i]['frame_index'])
+            frame_imgs = sorted(
+                {
+                    a['image_id']
+                    for a in all_anns
+                    if images[a['image_id']]['video_id'] == vid
+                },
+                key=lambda i: images[i]['frame_index'])
         G = [[a for a in anns if a['image_id'] == i] for i in frame_imgs]
         P = [[r for r in res if r['image_id'] == i] for i in frame_imgs]
-        P = [remove_in_ignored([a['bbox'] for a in g], p,
-                               [a['bbox'] for a in ignored
-                                if a['image_id'] == i])
-             for g, p, i in zip(G, P, frame_imgs)]
-        sims = [iou_matrix([a['bbox'] for a in g], [r['bbox'] for r in p])
-                for g, p in zip(G, P)]
+        P = [
+            remove_in_ignored(
+                [a['bbox'] for a in g], p,
+                [a['bbox'] for a in ignored if a['image_id'] == i])
+            for g, p, i in zip(G, P, frame_imgs)
+        ]
+        sims = [
+            iou_matrix([a['bbox'] for a in g], [r['bbox'] for r in p])
+            for g, p in zip(G, P)
+        ]
 
         # class-agnostic global assignment
-        in_all = {P[t][j]['track'] for t in range(len(G))
-                  for j in range(len(P[t])) if (sims[t][:, j] >= 0.5).any()}
+        in_all = {
+            P[t][j]['track']
+            for t in range(len(G))
+            for j in range(len(P[t])) if (sims[t][:, j] >= 0.5).any()
+        }
         assignment = [dict() for _ in G]
         if in_all:
             cols = [[j for j, r in enumerate(p) if r['track'] in in_all]
@@ -200,23 +233,32 @@ def loop_teta(gt, results, exhaustive=False, max_dets=0, use_tcc=True,
             gmask = [[a['category_id'] == c for a in g] for g in G]
             overlap = []
             for t in range(len(G)):
-                out_tracks = {k for g, k in assignment[t].items()
-                              if g not in {a['track_id'] for a in G[t]
-                                           if a['category_id'] == c}}
+                out_tracks = {
+                    k
+                    for g, k in assignment[t].items() if g not in
+                    {a['track_id']
+                     for a in G[t] if a['category_id'] == c}
+                }
                 ov = set()
                 for j, r in enumerate(P[t]):
-                    if any(sims[t][i, j] >= 0.5
-                           for i in range(len(G[t])) if gmask[t][i]):
+                    if any(sims[t][i, j] >= 0.5 for i in range(len(G[t]))
+                           if gmask[t][i]):
                         ov.add(r['track'])
                 overlap.append(ov - out_tracks)
             cluster = set().union(*overlap) if overlap else set()
-            own = [{r['track'] for r in P[t] if r['category_id'] == c}
+            own = [{r['track']
+                    for r in P[t] if r['category_id'] == c}
                    for t in range(len(G))]
             n_own = sum(len(overlap[t] | own[t]) for t in range(len(G)))
-            r_c = dict(Loc_TP=np.zeros(n_a), Loc_FN=np.zeros(n_a),
-                       Loc_FP=np.zeros(n_a), Cls_TP=np.zeros(10),
-                       Cls_FN=np.zeros(10), AssocA=np.zeros(n_a),
-                       AssocRe=np.zeros(n_a), AssocPr=np.zeros(n_a))
+            r_c = dict(
+                Loc_TP=np.zeros(n_a),
+                Loc_FN=np.zeros(n_a),
+                Loc_FP=np.zeros(n_a),
+                Cls_TP=np.zeros(10),
+                Cls_FN=np.zeros(10),
+                AssocA=np.zeros(n_a),
+                AssocRe=np.zeros(n_a),
+                AssocPr=np.zeros(n_a))
             n_gt = sum(sum(m) for m in gmask)
             if sum(len(o) for o in overlap) == 0:
                 r_c['Loc_FN'][:] = n_gt
@@ -232,9 +274,11 @@ def loop_teta(gt, results, exhaustive=False, max_dets=0, use_tcc=True,
                      for t in range(len(G))]
             k_cls = [[P[t][j]['category_id'] for j in cols[t]]
                      for t in range(len(G))]
-            sub = [sims[t][np.array(gmask[t], bool)][:, cols[t]]
-                   if len(G[t]) else np.zeros((0, len(cols[t])))
-                   for t in range(len(G))]
+            sub = [
+                sims[t][np.array(gmask[t], bool)][:, cols[t]]
+                if len(G[t]) else np.zeros((0, len(cols[t])))
+                for t in range(len(G))
+            ]
             ga, gcount, kcount = alignment(g_ids, k_ids, sub)
             mcount = [Counter() for _ in ALPHAS]
             for t in range(len(G)):
@@ -282,26 +326,28 @@ def loop_teta(gt, results, exhaustive=False, max_dets=0, use_tcc=True,
         t = tot[c]
         tp, fn, fp = t['Loc_TP'], t['Loc_FN'], t['Loc_FP']
         ctp, cfn, cfp = t['Cls_TP'], t['Cls_FN'], t['Cls_FP']
-        f = dict(LocA=tp / np.maximum(1, tp + fn + fp),
-                 LocRe=tp / np.maximum(1, tp + fn),
-                 LocPr=tp / np.maximum(1, tp + fp),
-                 AssocA=t['AssocA'] / np.maximum(1, tp),
-                 AssocRe=t['AssocRe'] / np.maximum(1, tp),
-                 AssocPr=t['AssocPr'] / np.maximum(1, tp),
-                 ClsA=np.mean(ctp / np.maximum(1, ctp + cfn + cfp)),
-                 ClsRe=np.mean(ctp / np.maximum(1, ctp + cfn)),
-                 ClsPr=np.mean(ctp / np.maximum(1, ctp + cfp)))
+        f = dict(
+            LocA=tp / np.maximum(1, tp + fn + fp),
+            LocRe=tp / np.maximum(1, tp + fn),
+            LocPr=tp / np.maximum(1, tp + fp),
+            AssocA=t['AssocA'] / np.maximum(1, tp),
+            AssocRe=t['AssocRe'] / np.maximum(1, tp),
+            AssocPr=t['AssocPr'] / np.maximum(1, tp),
+            ClsA=np.mean(ctp / np.maximum(1, ctp + cfn + cfp)),
+            ClsRe=np.mean(ctp / np.maximum(1, ctp + cfn)),
+            ClsPr=np.mean(ctp / np.maximum(1, ctp + cfp)))
         f['TETA'] = (f['LocA'] + f['AssocA'] + f['ClsA']) / 3
         per_class[c] = {k: 100 * float(np.mean(f[k])) for k in KEYS}
-    out = {k: float(np.mean([per_class[c][k] for c in classes]))
-           for k in KEYS}
+    out = {k: float(np.mean([per_class[c][k] for c in classes])) for k in KEYS}
     names = {c['id']: c['name'] for c in gt['categories']}
     freq = {c['id']: c.get('frequency') for c in gt['categories']}
     out['per_class'] = {names[c]: v for c, v in per_class.items()}
     for group, fs in (('base', ('c', 'f')), ('novel', ('r', ))):
         members = [c for c in classes if freq[c] in fs]
-        out[group] = {k: float(np.mean([per_class[c][k] for c in members]))
-                      for k in KEYS}
+        out[group] = {
+            k: float(np.mean([per_class[c][k] for c in members]))
+            for k in KEYS
+        }
     return out
 
 
@@ -309,13 +355,18 @@ def random_case(seed):
     """A small TAO-like input with every difficulty of the metric."""
     rng = np.random.default_rng(seed)
     # category 5 is merged into 1; category 6 never has ground truth
-    categories = [dict(id=1, name='cat', frequency='f',
-                       merged=[dict(id=5, name='kitten')]),
-                  dict(id=2, name='dog', frequency='c'),
-                  dict(id=3, name='yak', frequency='r'),
-                  dict(id=4, name='emu', frequency='r'),
-                  dict(id=5, name='kitten', frequency='r'),
-                  dict(id=6, name='unused', frequency='c')]
+    categories = [
+        dict(
+            id=1,
+            name='cat',
+            frequency='f',
+            merged=[dict(id=5, name='kitten')]),
+        dict(id=2, name='dog', frequency='c'),
+        dict(id=3, name='yak', frequency='r'),
+        dict(id=4, name='emu', frequency='r'),
+        dict(id=5, name='kitten', frequency='r'),
+        dict(id=6, name='unused', frequency='c')
+    ]
     gt = dict(videos=[], images=[], annotations=[], categories=categories)
     results, img_id, ann_id = [], 0, 0
     for vid in range(1, 4):
@@ -329,8 +380,7 @@ def random_case(seed):
         clutter = rng.uniform(0, 300, (3, 2))
         for t in range(n_frames):
             img_id += 1
-            gt['images'].append(dict(id=img_id, video_id=vid,
-                                     frame_index=t))
+            gt['images'].append(dict(id=img_id, video_id=vid, frame_index=t))
             annotated = t != 2  # frame 2 has no annotation
             for k in range(n_tracks):
                 if rng.random() < 0.15:
@@ -339,26 +389,39 @@ def random_case(seed):
                 box = [*xy, *size[k]]
                 if annotated and rng.random() > 0.1:
                     ann_id += 1
-                    gt['annotations'].append(dict(
-                        id=ann_id, image_id=img_id, video_id=vid,
-                        track_id=100 + k, category_id=int(gcat[k]),
-                        bbox=[float(v) for v in box]))
+                    gt['annotations'].append(
+                        dict(
+                            id=ann_id,
+                            image_id=img_id,
+                            video_id=vid,
+                            track_id=100 + k,
+                            category_id=int(gcat[k]),
+                            bbox=[float(v) for v in box]))
                 if rng.random() < 0.15:
                     continue  # the tracker misses it
                 noise = rng.normal(0, 6, 4)
-                pbox = [box[0] + noise[0], box[1] + noise[1],
-                        max(box[2] + noise[2], 1), max(box[3] + noise[3], 1)]
+                pbox = [
+                    box[0] + noise[0], box[1] + noise[1],
+                    max(box[2] + noise[2], 1),
+                    max(box[3] + noise[3], 1)
+                ]
                 tid = k + (10 if t >= 3 and k == 0 else 0)  # id switch
                 pcat = int(gcat[k]) if rng.random() > 0.25 else int(
                     rng.choice([1, 2, 3, 4, 5, 6]))
-                results.append(dict(image_id=img_id, video_id=vid,
-                                    category_id=pcat, score=float(
-                                        rng.uniform(0.3, 1)),
-                                    bbox=[float(v) for v in pbox],
-                                    track_id=tid))
+                results.append(
+                    dict(
+                        image_id=img_id,
+                        video_id=vid,
+                        category_id=pcat,
+                        score=float(rng.uniform(0.3, 1)),
+                        bbox=[float(v) for v in pbox],
+                        track_id=tid))
                 if rng.random() < 0.2:  # an exact duplicate, other track
-                    results.append(dict(results[-1], track_id=tid + 50,
-                                        score=float(rng.uniform(0.3, 1))))
+                    results.append(
+                        dict(
+                            results[-1],
+                            track_id=tid + 50,
+                            score=float(rng.uniform(0.3, 1))))
             if annotated:
                 # a rider on a horse: two ground-truth boxes of different
                 # classes overlapping each other (IoU ~0.7), so that the
@@ -369,37 +432,55 @@ def random_case(seed):
                 rider = [310.0 + 5 * t, 295.0, 100.0, 85.0]
                 for tid, cat, box in ((200, 2, horse), (201, 3, rider)):
                     ann_id += 1
-                    gt['annotations'].append(dict(
-                        id=ann_id, image_id=img_id, video_id=vid,
-                        track_id=tid, category_id=cat, bbox=box))
+                    gt['annotations'].append(
+                        dict(
+                            id=ann_id,
+                            image_id=img_id,
+                            video_id=vid,
+                            track_id=tid,
+                            category_id=cat,
+                            bbox=box))
                     noise = rng.normal(0, 3, 4)
-                    results.append(dict(
-                        image_id=img_id, video_id=vid, category_id=cat,
-                        score=0.8, track_id=tid,
-                        bbox=[float(b + n) for b, n in zip(box, noise)]))
+                    results.append(
+                        dict(
+                            image_id=img_id,
+                            video_id=vid,
+                            category_id=cat,
+                            score=0.8,
+                            track_id=tid,
+                            bbox=[float(b + n) for b, n in zip(box, noise)]))
             # a wanderer: on an annotated object in frame 1 only, far away
             # otherwise (its other boxes are zero columns of the matching)
             k0 = start[0] + t * vel[0]
-            wbox = [*(k0 + 2), *size[0]] if t == 1 else [500.0 + t, 20.0,
-                                                         30.0, 30.0]
-            results.append(dict(image_id=img_id, video_id=vid,
-                                category_id=int(gcat[0]), score=0.6,
-                                track_id=40, bbox=[float(v) for v in wbox]))
+            wbox = [*(k0 + 2), *size[0]
+                    ] if t == 1 else [500.0 + t, 20.0, 30.0, 30.0]
+            results.append(
+                dict(
+                    image_id=img_id,
+                    video_id=vid,
+                    category_id=int(gcat[0]),
+                    score=0.6,
+                    track_id=40,
+                    bbox=[float(v) for v in wbox]))
             for j in range(3):  # clutter tracks, some unannotated objects
                 xy = clutter[j] + t * 3
-                results.append(dict(
-                    image_id=img_id, video_id=vid,
-                    category_id=int(rng.choice([1, 2, 3, 6])),
-                    score=float(rng.uniform(0, 0.5)),
-                    bbox=[float(xy[0]), float(xy[1]), 40.0, 40.0],
-                    track_id=20 + j))
+                results.append(
+                    dict(
+                        image_id=img_id,
+                        video_id=vid,
+                        category_id=int(rng.choice([1, 2, 3, 6])),
+                        score=float(rng.uniform(0, 0.5)),
+                        bbox=[float(xy[0]),
+                              float(xy[1]), 40.0, 40.0],
+                        track_id=20 + j))
     return gt, results
 
 
 @pytest.mark.parametrize('seed', [0, 1, 2, 3])
-@pytest.mark.parametrize('exhaustive,max_dets,use_tcc',
-                         [(False, 0, True), (True, 0, False),
-                          (True, 4, True), (False, 3, False)])
+@pytest.mark.parametrize('exhaustive,max_dets,use_tcc', [(False, 0, True),
+                                                         (True, 0, False),
+                                                         (True, 4, True),
+                                                         (False, 3, False)])
 def test_vectorised_matches_loop_rederivation(seed, exhaustive, max_dets,
                                               use_tcc):
     gt, results = random_case(seed)
@@ -412,8 +493,8 @@ def test_vectorised_matches_loop_rederivation(seed, exhaustive, max_dets,
     for k in KEYS:
         assert fast[k] == pytest.approx(slow[k], abs=1e-6), k
         for group in ('base', 'novel'):
-            assert fast[group][k] == pytest.approx(slow[group][k],
-                                                   abs=1e-6), (group, k)
+            assert fast[group][k] == pytest.approx(
+                slow[group][k], abs=1e-6), (group, k)
         for name in slow['per_class']:
             assert fast['per_class'][name][k] == pytest.approx(
                 slow['per_class'][name][k], abs=1e-6), (name, k)

@@ -68,8 +68,7 @@ def test_policy_needs_cuda_tensor_and_cuda_build(monkeypatch):
     # mmcv built without CUDA (as here): even a CUDA tensor is gathered
     assert not device_policy.use_mmcv_kernel(cuda_like)
     device_policy._mmcv_cuda_ops.cache_clear()
-    monkeypatch.setattr(mmcv.ops, 'get_compiling_cuda_version',
-                        lambda: '12.1')
+    monkeypatch.setattr(mmcv.ops, 'get_compiling_cuda_version', lambda: '12.1')
     assert device_policy.use_mmcv_kernel(cuda_like)
     assert not device_policy.use_mmcv_kernel(torch.zeros(1))
     device_policy._mmcv_cuda_ops.cache_clear()
@@ -77,8 +76,8 @@ def test_policy_needs_cuda_tensor_and_cuda_build(monkeypatch):
 
 def test_level_map_gives_back_each_level():
     gen = torch.Generator().manual_seed(0)
-    maps = (torch.randn(2, 3, 4, 5, generator=gen),
-            torch.randn(2, 3, 2, 3, generator=gen))
+    maps = (torch.randn(2, 3, 4, 5,
+                        generator=gen), torch.randn(2, 3, 2, 3, generator=gen))
     flat = FlatFeatureMap(maps)
     assert torch.equal(flat.level_map(0), maps[0])
     assert torch.equal(flat.level_map(-1), maps[1])
@@ -91,7 +90,11 @@ def test_deformable_attention_branches_agree(monkeypatch, ref_dims):
     gen = torch.Generator().manual_seed(1)
     torch.manual_seed(1)
     attn = GatherMultiScaleDeformableAttention(
-        embed_dims=D, num_heads=4, num_levels=2, num_points=3, dropout=0.0,
+        embed_dims=D,
+        num_heads=4,
+        num_levels=2,
+        num_points=3,
+        dropout=0.0,
         batch_first=True)
     with torch.no_grad():  # random offsets: points also leave the maps
         attn.sampling_offsets.weight.normal_(0, 0.5, generator=gen)
@@ -120,8 +123,8 @@ def test_deformable_attention_branches_agree(monkeypatch, ref_dims):
 
 def test_box_cross_attention_branches_agree(monkeypatch):
     gen = torch.Generator().manual_seed(2)
-    attn = BoxDeformableCrossAttention(D, num_heads=4, num_levels=2,
-                                       num_points=3)
+    attn = BoxDeformableCrossAttention(
+        D, num_heads=4, num_levels=2, num_points=3)
     with torch.no_grad():
         attn.sampling_offsets.weight.normal_(0, 0.3, generator=gen)
         attn.attention_weights.weight.normal_(0, 0.3, generator=gen)
@@ -129,8 +132,8 @@ def test_box_cross_attention_branches_agree(monkeypatch):
     feats = (torch.randn(3, D, 6, 7, generator=gen),
              torch.randn(3, D, 3, 4, generator=gen))
     # image 1 has no box: mmcv is called for images 0 and 2 only
-    rois = make_rois(gen, 9, (84, 98), batch=2) * torch.tensor(
-        [2., 1., 1., 1., 1.])
+    rois = make_rois(
+        gen, 9, (84, 98), batch=2) * torch.tensor([2., 1., 1., 1., 1.])
     query = torch.randn(9, D, generator=gen)
     outs = []
     for mmcv_branch in (False, True):
@@ -140,8 +143,7 @@ def test_box_cross_attention_branches_agree(monkeypatch):
         attn.zero_grad()
         q = query.clone().requires_grad_()
         maps = [f.clone().requires_grad_() for f in feats]
-        out = attn(q, rois, rois[:, 0].long(), FlatFeatureMap(maps),
-                   (14, 28))
+        out = attn(q, rois, rois[:, 0].long(), FlatFeatureMap(maps), (14, 28))
         (out * torch.arange(D)).sum().backward()
         outs.append((out, q.grad, maps[0].grad, maps[1].grad,
                      attn.value_proj.weight.grad.clone(),
@@ -154,12 +156,14 @@ def test_box_cross_attention_branches_agree(monkeypatch):
 @pytest.mark.parametrize('level', [0, -1])
 def test_roi_cells_branches_agree_with_mmcv_roi_align(monkeypatch, level):
     gen = torch.Generator().manual_seed(3)
-    maps = (torch.randn(2, 6, 5, 7, generator=gen),
-            torch.randn(2, 6, 3, 4, generator=gen))
+    maps = (torch.randn(2, 6, 5, 7,
+                        generator=gen), torch.randn(2, 6, 3, 4, generator=gen))
     rois = make_rois(gen, 10, (5 * 14, 7 * 14), batch=2)
     # boxes over the borders: mmcv's clamping rule
-    rois = torch.cat([rois, torch.tensor([[0., -20., -10., 30., 40.],
-                                          [1., 61., 40., 123., 95.]])])
+    rois = torch.cat([
+        rois,
+        torch.tensor([[0., -20., -10., 30., 40.], [1., 61., 40., 123., 95.]])
+    ])
     expected = roi_align(maps[level], rois, (3, 3), 1 / STRIDE, 2, 'avg',
                          True).flatten(2).transpose(1, 2)
     args = (rois, rois[:, 0].long(), STRIDE, 3, 2, level)
@@ -176,14 +180,23 @@ def test_neck_and_head_branches_agree(monkeypatch):
     """The whole sampling stack (encoder, RoI cells, decoder) both ways."""
     gen = torch.Generator().manual_seed(4)
     torch.manual_seed(4)
-    neck = DeformableEncoderAdapter(in_channels=(8, 8), embed_dims=D,
-                                    num_layers=1, num_heads=4,
-                                    num_points=2, feedforward_channels=64,
-                                    num_groups=8).eval()
+    neck = DeformableEncoderAdapter(
+        in_channels=(8, 8),
+        embed_dims=D,
+        num_layers=1,
+        num_heads=4,
+        num_points=2,
+        feedforward_channels=64,
+        num_groups=8).eval()
     neck.init_weights()
-    head = ScaleTrackEmbedHead(featmap_strides=(14, 28), embed_dims=D,
-                               out_channels=16, num_heads=4, num_points=2,
-                               feedforward_channels=64, dropout=0.0).eval()
+    head = ScaleTrackEmbedHead(
+        featmap_strides=(14, 28),
+        embed_dims=D,
+        out_channels=16,
+        num_heads=4,
+        num_points=2,
+        feedforward_channels=64,
+        dropout=0.0).eval()
     backbone = (torch.randn(2, 8, 6, 7, generator=gen),
                 torch.randn(2, 8, 3, 4, generator=gen))
     rois = make_rois(gen, 6, (84, 98), batch=2)

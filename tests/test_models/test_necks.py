@@ -11,9 +11,14 @@ D = 32  # tiny width for speed (default 256)
 
 
 def tiny_neck(in_channels=(24, 24), **kwargs):
-    cfg = dict(type='DeformableEncoderAdapter', in_channels=list(in_channels),
-               embed_dims=D, num_heads=4, num_points=2,
-               feedforward_channels=64, num_groups=8)
+    cfg = dict(
+        type='DeformableEncoderAdapter',
+        in_channels=list(in_channels),
+        embed_dims=D,
+        num_heads=4,
+        num_points=2,
+        feedforward_channels=64,
+        num_groups=8)
     cfg.update(kwargs)
     neck = MODELS.build(cfg)
     neck.init_weights()
@@ -28,8 +33,7 @@ def test_levels_are_projected_and_encoded_independently():
     out = neck(feats)
     assert [o.shape for o in out] == [(2, D, 5, 6), (2, D, 3, 4)]
     # Eq. 3: M_l depends on F_l only
-    changed = (feats[0] + torch.randn(feats[0].shape, generator=gen),
-               feats[1])
+    changed = (feats[0] + torch.randn(feats[0].shape, generator=gen), feats[1])
     out2 = neck(changed)
     assert torch.allclose(out2[1], out[1])
     assert not torch.allclose(out2[0], out[0])
@@ -43,8 +47,8 @@ def test_levels_are_projected_and_encoded_independently():
 
 def test_flatten_is_the_spatial_concatenation_of_eq3():
     gen = torch.Generator().manual_seed(1)
-    maps = (torch.randn(2, D, 2, 3, generator=gen),
-            torch.randn(2, D, 1, 2, generator=gen))
+    maps = (torch.randn(2, D, 2, 3,
+                        generator=gen), torch.randn(2, D, 1, 2, generator=gen))
     flat = DeformableEncoderAdapter.flatten(maps)
     assert flat.shape == (2, 6 + 2, D)
     # token (level 0, y=1, x=2) is row 5; token (level 1, y=0, x=1) is row 7
@@ -94,10 +98,18 @@ def test_gather_attention_matches_mmcv(ref_dims):
     gen = torch.Generator().manual_seed(4)
     torch.manual_seed(4)
     ours = GatherMultiScaleDeformableAttention(
-        embed_dims=D, num_heads=4, num_levels=2, num_points=3,
-        dropout=0.0, batch_first=True)
+        embed_dims=D,
+        num_heads=4,
+        num_levels=2,
+        num_points=3,
+        dropout=0.0,
+        batch_first=True)
     mmcv = MultiScaleDeformableAttention(
-        embed_dims=D, num_heads=4, num_levels=2, num_points=3, dropout=0.0,
+        embed_dims=D,
+        num_heads=4,
+        num_levels=2,
+        num_points=3,
+        dropout=0.0,
         batch_first=True)
     with torch.no_grad():  # random offsets: points also leave the maps
         ours.sampling_offsets.weight.normal_(0, 0.5, generator=gen)
@@ -115,9 +127,13 @@ def test_gather_attention_matches_mmcv(ref_dims):
     for module in (ours, mmcv):
         q = query.clone().requires_grad_()
         v = value.clone().requires_grad_()
-        out = module(q, value=v, reference_points=ref,
-                     spatial_shapes=shapes, level_start_index=starts,
-                     key_padding_mask=mask)
+        out = module(
+            q,
+            value=v,
+            reference_points=ref,
+            spatial_shapes=shapes,
+            level_start_index=starts,
+            key_padding_mask=mask)
         (out * torch.arange(D)).sum().backward()
         outs.append((out, q.grad, v.grad))
     for a, b in zip(*outs):

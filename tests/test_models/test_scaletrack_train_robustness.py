@@ -17,12 +17,11 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
+from mmdet.registry import MODELS
+from mmdet.structures import DetDataSample, TrackDataSample
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.structures import InstanceData
-
-from mmdet.registry import MODELS
-from mmdet.structures import DetDataSample, TrackDataSample
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SYNTH_CONFIG = osp.join(
@@ -54,14 +53,17 @@ def frame_proposals(t):
     """Proposals of frame ``t`` with the IoU each has to its nearest GT box
     worked out by hand (GT boxes are 30x30, 30x40, 40x40)."""
     g = frame_gt(t)
-    return np.array([
-        g[0] + [1, 1, 1, 1],      # GT0 moved 1 px: IoU 841/959 = 0.88, drop
-        [95, 95, 125, 125],       # background, IoU 0, keep
-        g[1] + [0, 0, 0, -20],    # top half of GT1: IoU 600/1200 = 0.5, drop
-        g[2] + [20, 0, 20, 0],    # GT2 moved by half its width: IoU 1/3, keep
-        [50, 50, 50, 80],         # zero width: invalid, drop
-        g[1] + [0, 0, -15, -22],  # quarter-ish of GT1: IoU 270/1200, keep
-    ], np.float32)
+    return np.array(
+        [
+            g[0] + [1, 1, 1, 1],  # GT0 moved 1 px: IoU 841/959 = 0.88, drop
+            [95, 95, 125, 125],  # background, IoU 0, keep
+            g[1] + [0, 0, 0, -20],  # top half of GT1: IoU 600/1200 = 0.5, drop
+            g[2] +
+            [20, 0, 20, 0],  # GT2 moved by half its width: IoU 1/3, keep
+            [50, 50, 50, 80],  # zero width: invalid, drop
+            g[1] + [0, 0, -15, -22],  # quarter-ish of GT1: IoU 270/1200, keep
+        ],
+        np.float32)
 
 
 def np_iou(a, b):
@@ -78,13 +80,20 @@ def make_batch(num_frames=3, seed=0):
     ``PackClipInputs``'s output): uint8 ``[T, 3, H, W]`` and a
     ``TrackDataSample`` with ``gt_instances`` and ``proposals`` per frame."""
     g = torch.Generator().manual_seed(seed)
-    imgs = torch.randint(0, 256, (num_frames, 3, IMG_SIZE, IMG_SIZE),
-                         generator=g, dtype=torch.uint8)
+    imgs = torch.randint(
+        0,
+        256, (num_frames, 3, IMG_SIZE, IMG_SIZE),
+        generator=g,
+        dtype=torch.uint8)
     frames = []
     for t in range(num_frames):
-        ds = DetDataSample(metainfo=dict(
-            img_id=t, frame_id=t, img_shape=(IMG_SIZE, IMG_SIZE),
-            ori_shape=(IMG_SIZE, IMG_SIZE), scale_factor=(1.0, 1.0)))
+        ds = DetDataSample(
+            metainfo=dict(
+                img_id=t,
+                frame_id=t,
+                img_shape=(IMG_SIZE, IMG_SIZE),
+                ori_shape=(IMG_SIZE, IMG_SIZE),
+                scale_factor=(1.0, 1.0)))
         ds.gt_instances = InstanceData(
             bboxes=torch.from_numpy(frame_gt(t)),
             labels=torch.zeros(len(GT_IDS), dtype=torch.long),
@@ -92,8 +101,9 @@ def make_batch(num_frames=3, seed=0):
         ds.proposals = InstanceData(
             bboxes=torch.from_numpy(frame_proposals(t)))
         frames.append(ds)
-    return dict(inputs=[imgs],
-                data_samples=[TrackDataSample(video_data_samples=frames)])
+    return dict(
+        inputs=[imgs],
+        data_samples=[TrackDataSample(video_data_samples=frames)])
 
 
 def tiny_detector_cfg(name):
@@ -158,8 +168,10 @@ def test_non_finite_loss_raises_before_the_update(bad, monkeypatch):
     monkeypatch.setattr(model.track_head.loss_track, 'forward', real_forward)
     log_vars = model.train_step(make_batch(), optim)
     assert torch.isfinite(log_vars['loss'])
-    changed = [k for k, v in param_snapshot(model).items()
-               if not torch.equal(before[k], v)]
+    changed = [
+        k for k, v in param_snapshot(model).items()
+        if not torch.equal(before[k], v)
+    ]
     assert any(k.startswith('track_head.') for k in changed)
 
 
@@ -179,8 +191,10 @@ def test_attached_detector_stays_frozen(detector, monkeypatch):
         model.detector, 'extract_feat',
         lambda *a, **k: calls.append(1) or real_extract(*a, **k))
     det_before = snapshot(model.detector)
-    assoc_before = {k: v for k, v in snapshot(model).items()
-                    if not k.startswith('detector.')}
+    assoc_before = {
+        k: v
+        for k, v in snapshot(model).items() if not k.startswith('detector.')
+    }
     for seed in range(2):
         model.train_step(make_batch(seed=seed), optim)
     assert calls == [], 'training must not run the detector'
@@ -195,8 +209,8 @@ def test_attached_detector_stays_frozen(detector, monkeypatch):
 
 
 @pytest.mark.parametrize('max_props', [100, 2])
-def test_training_embeds_gt_and_filtered_proposals_only(max_props,
-                                                        monkeypatch):
+def test_training_embeds_gt_and_filtered_proposals_only(
+        max_props, monkeypatch):
     model, optim = build()
     model.track_head.max_proposals_per_frame = max_props
     seen = []

@@ -35,12 +35,18 @@ KINDS = ('valid', 'valid', 'valid', 'nan', 'inf', 'huge', 'zero', 'dup',
          'outside')
 
 # bounded, reproducible runs: ~40 tracker streams and ~25 model streams
-TRACKER_SETTINGS = settings(max_examples=40, deadline=None,
-                            derandomize=True, database=None,
-                            suppress_health_check=list(HealthCheck))
-MODEL_SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
-                          database=None,
-                          suppress_health_check=list(HealthCheck))
+TRACKER_SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck))
+MODEL_SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck))
 
 
 @st.composite
@@ -50,13 +56,17 @@ def frames(draw, max_frames=5, max_boxes=MAX_BOXES):
     num_frames = draw(st.integers(1, max_frames))
     video = []
     for _ in range(num_frames):
-        n = draw(st.one_of(st.just(0), st.integers(0, 8),
-                           st.integers(0, max_boxes)))
+        n = draw(
+            st.one_of(
+                st.just(0), st.integers(0, 8), st.integers(0, max_boxes)))
         kinds = draw(st.lists(st.sampled_from(KINDS), min_size=n,
                               max_size=n)) if n <= 8 else None
         video.append(
-            dict(n=n, kinds=kinds, seed=draw(st.integers(0, 2**16)),
-                 wild_scores=draw(st.booleans())))
+            dict(
+                n=n,
+                kinds=kinds,
+                seed=draw(st.integers(0, 2**16)),
+                wild_scores=draw(st.booleans())))
     return video
 
 
@@ -91,20 +101,23 @@ def make_boxes(frame, num_objects, size):
 @given(video=frames())
 def test_tracker_properties(video):
     tracker = ScaleTrackTracker(num_frames_retain=2)
-    protos = torch.linalg.qr(torch.randn(
-        EMBED, EMBED, generator=torch.Generator().manual_seed(0)))[0]
+    protos = torch.linalg.qr(
+        torch.randn(EMBED, EMBED,
+                    generator=torch.Generator().manual_seed(0)))[0]
     owner = {}  # track id -> object index
     issued = -1
     for t, frame in enumerate(video):
         boxes, scores, obj = make_boxes(frame, EMBED, 1000)
         dets = InstanceData(
-            bboxes=torch.from_numpy(boxes), scores=torch.from_numpy(scores),
+            bboxes=torch.from_numpy(boxes),
+            scores=torch.from_numpy(scores),
             labels=torch.from_numpy(obj % 3).long(),
             obj=torch.from_numpy(obj).long())
         kept = tracker.select_detections(dets)
         assert len(kept) <= tracker.max_per_frame
         noise = 0.05 * torch.randn(
-            len(kept), EMBED,
+            len(kept),
+            EMBED,
             generator=torch.Generator().manual_seed(frame['seed']))
         emb = protos[kept.obj] + noise if len(kept) else torch.zeros(0, 3)
         live = set(tracker.ids)
@@ -121,8 +134,10 @@ def test_tracker_properties(video):
                 issued = i
             assert owner.setdefault(i, o) == o, 'id moved to another object'
     # and NaN boxes straight into track() are refused, not stored
-    bad = InstanceData(bboxes=torch.tensor([[0., 0., float('nan'), 1.]]),
-                       scores=torch.ones(1), labels=torch.zeros(1).long())
+    bad = InstanceData(
+        bboxes=torch.tensor([[0., 0., float('nan'), 1.]]),
+        scores=torch.ones(1),
+        labels=torch.zeros(1).long())
     with pytest.raises(ValueError, match='NaN'):
         tracker.associate(len(video), bad, torch.ones(1, EMBED))
 
@@ -142,13 +157,14 @@ def model():
 
 
 @MODEL_SETTINGS
-@given(video=frames(max_frames=4),
-       bad_label=st.sampled_from([None, None, None, -1, 3, 99]),
-       scale=st.sampled_from([1.0, 0.5, 2.0]))
+@given(
+    video=frames(max_frames=4),
+    bad_label=st.sampled_from([None, None, None, -1, 3, 99]),
+    scale=st.sampled_from([1.0, 0.5, 2.0]))
 def test_model_properties(model, video, bad_label, scale):
     ori = (int(IMG / scale), int(IMG / scale))
-    img = torch.rand(1, 1, 3, IMG, IMG,
-                     generator=torch.Generator().manual_seed(1))
+    img = torch.rand(
+        1, 1, 3, IMG, IMG, generator=torch.Generator().manual_seed(1))
     issued = -1
     for t, frame in enumerate(video):
         boxes, scores, obj = make_boxes(frame, 5, ori[0])
@@ -156,11 +172,16 @@ def test_model_properties(model, video, bad_label, scale):
         invalid = bad_label is not None and len(labels) > 0
         if invalid:
             labels[-1] = bad_label
-        ds = DetDataSample(metainfo=dict(
-            frame_id=t, img_id=t, img_shape=(IMG, IMG), ori_shape=ori,
-            scale_factor=(scale, scale)))
+        ds = DetDataSample(
+            metainfo=dict(
+                frame_id=t,
+                img_id=t,
+                img_shape=(IMG, IMG),
+                ori_shape=ori,
+                scale_factor=(scale, scale)))
         ds.public_instances = InstanceData(
-            bboxes=torch.from_numpy(boxes), scores=torch.from_numpy(scores),
+            bboxes=torch.from_numpy(boxes),
+            scores=torch.from_numpy(scores),
             labels=torch.from_numpy(labels).long())
         sample = TrackDataSample()
         sample.video_data_samples = [ds]

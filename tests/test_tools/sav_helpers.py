@@ -121,10 +121,9 @@ def tiny_detector(tmp_dir: str, img_scale=(128, 96)) -> tuple:
     """A RetinaNet-R18 config of mmdet at a small test size, and a
     checkpoint of its random weights (COCO's 80 classes)."""
     import torch
+    from mmdet.registry import MODELS
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
-
-    from mmdet.registry import MODELS
     cfg_path = osp.join(tmp_dir, 'retinanet_tiny.py')
     with open(cfg_path, 'w') as f:
         f.write(f'''_base_ = 'mmdet::retinanet/retinanet_r18_fpn_1x_coco.py'

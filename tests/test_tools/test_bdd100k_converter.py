@@ -9,8 +9,9 @@ import pytest
 
 from scaletrack.datasets import BDD100K_MOT_CLASSES, BDD100KMOTDataset
 
-SCRIPT = osp.join(osp.dirname(__file__), '..', '..', 'tools',
-                  'dataset_converters', 'bdd100k_to_cocovid.py')
+SCRIPT = osp.join(
+    osp.dirname(__file__), '..', '..', 'tools', 'dataset_converters',
+    'bdd100k_to_cocovid.py')
 
 
 @pytest.fixture(scope='module')
@@ -22,39 +23,42 @@ def conv():
 
 
 def _label(id_, cat, x1, y1, x2, y2, **attrs):
-    return dict(id=id_,
-                category=cat,
-                attributes=dict(
-                    dict(occluded=False, truncated=False, crowd=False),
-                    **attrs),
-                box2d=dict(x1=x1, y1=y1, x2=x2, y2=y2))
+    return dict(
+        id=id_,
+        category=cat,
+        attributes=dict(
+            dict(occluded=False, truncated=False, crowd=False), **attrs),
+        box2d=dict(x1=x1, y1=y1, x2=x2, y2=y2))
 
 
 def _write(tmp_path):
     d = tmp_path / 'labels'
     d.mkdir()
     v1 = [  # frames listed out of order
-        dict(name='v1-0000002.jpg',
-             videoName='v1',
-             frameIndex=1,
-             labels=[
-                 _label('1', 'pedestrian', 10, 20, 19, 59),
-                 _label('2', 'car', 100, 100, 199, 149),
-                 _label('3', 'other person', 300, 300, 309, 339),
-                 _label('4', 'trailer', 400, 100, 499, 199),
-                 _label('5', 'car', 500, 500, 599, 549, crowd=True),
-                 _label('6', 'traffic light', 600, 10, 609, 29)
-             ]),
-        dict(name='v1-0000001.jpg',
-             videoName='v1',
-             frameIndex=0,
-             labels=[_label('1', 'pedestrian', 12, 20, 21, 59)]),
+        dict(
+            name='v1-0000002.jpg',
+            videoName='v1',
+            frameIndex=1,
+            labels=[
+                _label('1', 'pedestrian', 10, 20, 19, 59),
+                _label('2', 'car', 100, 100, 199, 149),
+                _label('3', 'other person', 300, 300, 309, 339),
+                _label('4', 'trailer', 400, 100, 499, 199),
+                _label('5', 'car', 500, 500, 599, 549, crowd=True),
+                _label('6', 'traffic light', 600, 10, 609, 29)
+            ]),
+        dict(
+            name='v1-0000001.jpg',
+            videoName='v1',
+            frameIndex=0,
+            labels=[_label('1', 'pedestrian', 12, 20, 21, 59)]),
     ]
     v2 = [
-        dict(name='v2-0000001.jpg',
-             videoName='v2',
-             frameIndex=0,
-             labels=[_label('1', 'bicycle', 50, 60, 69, 99)])
+        dict(
+            name='v2-0000001.jpg',
+            videoName='v2',
+            frameIndex=0,
+            labels=[_label('1', 'bicycle', 50, 60, 69, 99)])
     ]
     (d / 'v1.json').write_text(json.dumps(v1))
     (d / 'v2.json').write_text(json.dumps(v2))
@@ -105,8 +109,9 @@ def test_cli_output_read_by_dataset(tmp_path, conv):
         data_prefix=dict(img_path='imgs'),
         test_mode=True,
         pipeline=[
-            dict(type='TransformBroadcaster',
-                 transforms=[dict(type='LoadTrackAnnotations')]),
+            dict(
+                type='TransformBroadcaster',
+                transforms=[dict(type='LoadTrackAnnotations')]),
             dict(type='PackClipInputs')
         ])
     assert ds.metainfo['classes'] == BDD100K_MOT_CLASSES and len(ds) == 2
@@ -180,26 +185,28 @@ def test_published_coco_conversion_read_by_dataset(tmp_path):
     ann = dict(
         videos=[dict(id=1, name='v1')],
         images=[
-            dict(id=i + 1,
-                 video_id=1,
-                 frame_id=i,
-                 width=1280,
-                 height=720,
-                 file_name=f'v1/v1-{i + 1:07d}.jpg') for i in range(2)
+            dict(
+                id=i + 1,
+                video_id=1,
+                frame_id=i,
+                width=1280,
+                height=720,
+                file_name=f'v1/v1-{i + 1:07d}.jpg') for i in range(2)
         ],
         categories=[
             dict(id=i + 1, name=n) for i, n in enumerate(BDD100K_MOT_CLASSES)
         ],
         annotations=[
-            dict(id=k + 1,
-                 image_id=img,
-                 category_id=3,
-                 instance_id=iid,
-                 scalabel_id=sid,
-                 iscrowd=0,
-                 ignore=0,
-                 bbox=[10.0 * iid, 10.0, 20.0, 20.0],
-                 area=400.0)
+            dict(
+                id=k + 1,
+                image_id=img,
+                category_id=3,
+                instance_id=iid,
+                scalabel_id=sid,
+                iscrowd=0,
+                ignore=0,
+                bbox=[10.0 * iid, 10.0, 20.0, 20.0],
+                area=400.0)
             for k, (img, iid,
                     sid) in enumerate([(1, 5,
                                         'a1'), (1, 9,
@@ -208,10 +215,11 @@ def test_published_coco_conversion_read_by_dataset(tmp_path):
         ])
     path = tmp_path / 'published.json'
     path.write_text(json.dumps(ann))
-    ds = BDD100KMOTDataset(ann_file=str(path),
-                           data_prefix=dict(img_path=''),
-                           test_mode=True,
-                           pipeline=[])
+    ds = BDD100KMOTDataset(
+        ann_file=str(path),
+        data_prefix=dict(img_path=''),
+        test_mode=True,
+        pipeline=[])
     frames = ds.get_data_info(0)['images']
     by_x = [{
         i['bbox'][0]: i['instance_id']

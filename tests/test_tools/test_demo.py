@@ -28,13 +28,17 @@ def video(tmp_path_factory):
     """A synthetic TAO-style video: frames folder and its public dets."""
     from scaletrack.datasets.synthetic import generate_benchmark
     root = tmp_path_factory.mktemp('synth')
-    generate_benchmark(str(root / 'data'), num_train_videos=1,
-                       num_val_videos=1, num_frames=6, height=96, width=128,
-                       splits=('tao_val', ))
+    generate_benchmark(
+        str(root / 'data'),
+        num_train_videos=1,
+        num_val_videos=1,
+        num_frames=6,
+        height=96,
+        width=128,
+        splits=('tao_val', ))
     base = osp.join(str(root / 'data'), 'tao_val')
     name = sorted(os.listdir(osp.join(base, 'frames')))[0]
-    return (osp.join(base, 'frames', name),
-            osp.join(base, 'detections', name))
+    return (osp.join(base, 'frames', name), osp.join(base, 'detections', name))
 
 
 @pytest.fixture
@@ -66,8 +70,8 @@ def test_bad_arguments_fail_before_tracking(no_tracking, video, tmp_path,
                                             capsys, extra, msg):
     frames, dets = video
     extra = [a.format(d=tmp_path / 'out') for a in extra]
-    rc = no_tracking.main([frames, '--config', SYNTH_CFG, '--public-dets',
-                           dets] + extra)
+    rc = no_tracking.main(
+        [frames, '--config', SYNTH_CFG, '--public-dets', dets] + extra)
     assert rc == 2
     import re
     assert re.search(msg, capsys.readouterr().err)
@@ -75,15 +79,17 @@ def test_bad_arguments_fail_before_tracking(no_tracking, video, tmp_path,
         os.listdir(tmp_path / 'out') == []  # no 0-byte output
 
 
-def test_unwritable_output_folder_fails_before_tracking(no_tracking, video,
-                                                        tmp_path, capsys):
+def test_unwritable_output_folder_fails_before_tracking(
+        no_tracking, video, tmp_path, capsys):
     """A folder that cannot be created (a file is in the way; chmod would
     not stop root) is reported before the video is tracked."""
     frames, dets = video
     blocker = tmp_path / 'file'
     blocker.write_text('x')
-    rc = no_tracking.main([frames, '--config', SYNTH_CFG, '--public-dets',
-                           dets, '--out-mot', str(blocker / 'sub/r.txt')])
+    rc = no_tracking.main([
+        frames, '--config', SYNTH_CFG, '--public-dets', dets, '--out-mot',
+        str(blocker / 'sub/r.txt')
+    ])
     assert rc == 2
     assert 'cannot write into' in capsys.readouterr().err
 
@@ -99,16 +105,19 @@ def test_empty_frames_track_through(video, tmp_path):
     reader = MASADetections(root=dets, img_root=frames)
     names = sorted(os.listdir(frames))
     best = [
-        float(max(reader.get(osp.join(frames, n), None, i, None)['scores'],
-                  default=0)) for i, n in enumerate(names)
+        float(
+            max(reader.get(osp.join(frames, n), None, i, None)['scores'],
+                default=0)) for i, n in enumerate(names)
     ]
     first = next(i for i, s in enumerate(best) if s >= 0.95)
     assert any(s < 0.95 for s in best[first + 1:]), best
     out = tmp_path / 'o'
     rc = load_demo().main([
-        frames, '--config', SYNTH_CFG, '--public-dets', dets,
-        '--score-thr', '0.95', '--out', str(out / 'v.mp4'), '--out-json',
-        str(out / 'r.json'), '--out-mot', str(out / 'r.txt')
+        frames, '--config', SYNTH_CFG, '--public-dets', dets, '--score-thr',
+        '0.95', '--out',
+        str(out / 'v.mp4'), '--out-json',
+        str(out / 'r.json'), '--out-mot',
+        str(out / 'r.txt')
     ])
     assert rc == 0
     rows = json.load(open(out / 'r.json'))
@@ -121,18 +130,30 @@ def test_cli_exit_codes(video, tmp_path):
     another model) exits 1 with a one-line error, no traceback."""
     frames, dets = video
     env = dict(os.environ, PYTHONPATH=ROOT, CUDA_VISIBLE_DEVICES='')
-    base = [sys.executable, 'demo/video_demo.py', frames, '--config',
-            SYNTH_CFG, '--public-dets', dets]
-    res = subprocess.run(base + ['--out', str(tmp_path / 'x.json')],
-                         cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=300)
+    base = [
+        sys.executable, 'demo/video_demo.py', frames, '--config', SYNTH_CFG,
+        '--public-dets', dets
+    ]
+    res = subprocess.run(
+        base + ['--out', str(tmp_path / 'x.json')],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300)
     assert res.returncode == 2 and 'must end with' in res.stderr
     ckpt = tmp_path / 'other.pth'
     torch.save({'state_dict': {'foo.weight': torch.ones(1)}}, str(ckpt))
     res = subprocess.run(
-        base + ['--checkpoint', str(ckpt), '--out-json',
-                str(tmp_path / 'r.json')],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        base +
+        ['--checkpoint',
+         str(ckpt), '--out-json',
+         str(tmp_path / 'r.json')],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300)
     assert res.returncode == 1
     assert 'other.pth does not fit' in res.stderr
     assert 'Traceback' not in res.stderr

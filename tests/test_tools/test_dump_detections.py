@@ -109,9 +109,9 @@ def test_masa_files_are_read_back_by_the_proposal_and_detection_loaders(
 @pytest.mark.slow  # two runs and mmdet's inference: 40 s on 2 busy cores
 def test_tao_json_and_mot_det_txt_are_read_back(tmp_path, tool, detector,
                                                 reference):
+    import torch
     from mmdet.datasets import CocoDataset
     from mmdet.structures.bbox import bbox_overlaps
-    import torch
 
     from scaletrack.datasets import MOTDetDetections, TAOResultDetections
     img_root = tmp_path / 'train'

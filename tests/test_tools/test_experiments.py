@@ -26,8 +26,13 @@ def _load(name):
 kit = _load('experiment_kit')
 make_report = _load('make_report')
 
-TINY = kit.Setting('tiny', num_train_videos=3, num_val_videos=2, frames=4,
-                   epochs=2, scaling_sizes=(1, 3))
+TINY = kit.Setting(
+    'tiny',
+    num_train_videos=3,
+    num_val_videos=2,
+    frames=4,
+    epochs=2,
+    scaling_sizes=(1, 3))
 
 
 # ------------------------------------------------------------- fixtures
@@ -35,21 +40,41 @@ def _tao_gt(num_frames=4):
     """Two videos, one object each, perfect boxes (TAO format)."""
     videos, images, anns, tracks = [], [], [], []
     for v in (1, 2):
-        videos.append(dict(id=v, name=f'video_{v}', width=100, height=100,
-                           neg_category_ids=[],
-                           not_exhaustive_category_ids=[]))
+        videos.append(
+            dict(
+                id=v,
+                name=f'video_{v}',
+                width=100,
+                height=100,
+                neg_category_ids=[],
+                not_exhaustive_category_ids=[]))
         tracks.append(dict(id=v, category_id=1, video_id=v))
         for t in range(num_frames):
             img_id = 100 * v + t
-            images.append(dict(id=img_id, video_id=v, width=100, height=100,
-                               file_name=f'v{v}/{t}.jpg', frame_index=t))
-            anns.append(dict(id=img_id, image_id=img_id, video_id=v,
-                             track_id=v, category_id=1,
-                             bbox=[10 + 5 * t, 20, 30, 30], area=900,
-                             iscrowd=0))
-    return dict(videos=videos, images=images, annotations=anns,
-                tracks=tracks,
-                categories=[dict(id=1, name='object', frequency='f')])
+            images.append(
+                dict(
+                    id=img_id,
+                    video_id=v,
+                    width=100,
+                    height=100,
+                    file_name=f'v{v}/{t}.jpg',
+                    frame_index=t))
+            anns.append(
+                dict(
+                    id=img_id,
+                    image_id=img_id,
+                    video_id=v,
+                    track_id=v,
+                    category_id=1,
+                    bbox=[10 + 5 * t, 20, 30, 30],
+                    area=900,
+                    iscrowd=0))
+    return dict(
+        videos=videos,
+        images=images,
+        annotations=anns,
+        tracks=tracks,
+        categories=[dict(id=1, name='object', frequency='f')])
 
 
 def _results(gt, switch_video):
@@ -58,9 +83,14 @@ def _results(gt, switch_video):
     for a in gt['annotations']:
         t = a['image_id'] % 100
         tid = 1 if a['video_id'] != switch_video or t < 2 else 2
-        out.append(dict(image_id=a['image_id'], video_id=a['video_id'],
-                        category_id=1, bbox=list(a['bbox']), score=0.9,
-                        track_id=tid))
+        out.append(
+            dict(
+                image_id=a['image_id'],
+                video_id=a['video_id'],
+                category_id=1,
+                bbox=list(a['bbox']),
+                score=0.9,
+                track_id=tid))
     return out
 
 
@@ -74,12 +104,13 @@ def _fake_data(work_dir, num_videos=3):
     data = osp.join(work_dir, 'data')
     os.makedirs(osp.join(data, 'sav_train'), exist_ok=True)
     with open(osp.join(data, 'sav_train', 'sav_train.txt'), 'w') as f:
-        f.write('# synthetic ids\n' + ''.join(
-            f'sav_{i:06d}\n' for i in range(1, num_videos + 1)))
-    _write_json(osp.join(data, 'tao_val', 'annotations', 'validation.json'),
-                _tao_gt())
-    _write_json(osp.join(data, 'manifest.json'),
-                dict(args=TINY.data_args(), complete=True))
+        f.write('# synthetic ids\n' +
+                ''.join(f'sav_{i:06d}\n' for i in range(1, num_videos + 1)))
+    _write_json(
+        osp.join(data, 'tao_val', 'annotations', 'validation.json'), _tao_gt())
+    _write_json(
+        osp.join(data, 'manifest.json'),
+        dict(args=TINY.data_args(), complete=True))
 
 
 class FakeRunner:
@@ -100,18 +131,24 @@ class FakeRunner:
         if tool == 'tools/train.py':
             if self.fail_train:
                 raise RuntimeError('killed')
-            opts = dict(o.split('=', 1)
-                        for o in cmd[cmd.index('--cfg-options') + 1:])
+            opts = dict(
+                o.split('=', 1) for o in cmd[cmd.index('--cfg-options') + 1:])
             wd = self._opt(cmd, '--work-dir')
             os.makedirs(wd, exist_ok=True)
-            open(osp.join(wd, f'epoch_{opts["train_cfg.max_epochs"]}.pth'),
-                 'w').close()
+            open(
+                osp.join(wd, f'epoch_{opts["train_cfg.max_epochs"]}.pth'),
+                'w').close()
         elif tool == 'tools/test.py':
             gt = _tao_gt()
-            _write_json(self._opt(cmd, '--metrics-out'),
-                        {'teta/AssocA': 75.0, 'mot/HOTA': 0.5})
-            _write_json(osp.join(self._opt(cmd, '--out'), 'TETAMetric',
-                                 'tao_track.json'), _results(gt, 2))
+            _write_json(
+                self._opt(cmd, '--metrics-out'), {
+                    'teta/AssocA': 75.0,
+                    'mot/HOTA': 0.5
+                })
+            _write_json(
+                osp.join(
+                    self._opt(cmd, '--out'), 'TETAMetric', 'tao_track.json'),
+                _results(gt, 2))
 
 
 # ------------------------------------------------------------ the kit
@@ -142,8 +179,8 @@ def test_per_video_assoca_matches_hand_computation(tmp_path):
     gt = _tao_gt()
     _write_json(str(tmp_path / 'gt.json'), gt)
     _write_json(str(tmp_path / 'res.json'), _results(gt, switch_video=2))
-    per_video = kit.per_video_teta(str(tmp_path / 'gt.json'),
-                                   str(tmp_path / 'res.json'))
+    per_video = kit.per_video_teta(
+        str(tmp_path / 'gt.json'), str(tmp_path / 'res.json'))
     assert per_video == pytest.approx({'video_1': 100.0, 'video_2': 50.0})
 
 
@@ -183,16 +220,20 @@ def test_run_trains_once_evaluates_once_then_reuses(tmp_path):
     assert open(subset.split('=', 1)[1]).read().split() == ['sav_000001']
     assert '--resume' in train_cmd
     assert test_cmd[3].endswith('epoch_2.pth')  # the trained checkpoint
-    assert res['per_video'] == pytest.approx({'video_1': 100.0,
-                                              'video_2': 50.0})
+    assert res['per_video'] == pytest.approx({
+        'video_1': 100.0,
+        'video_2': 50.0
+    })
     # a second call (another experiment sharing the run) runs nothing
     runner.cmds.clear()
     again = ws.run(spec)
     assert runner.cmds == []
     assert again['metrics'] == res['metrics']
     # the same name with another meaning in the same folder is refused
-    other = kit.Workspace(str(tmp_path), kit.Setting(
-        **dict(kit.asdict(TINY), epochs=3)), runner=runner)
+    other = kit.Workspace(
+        str(tmp_path),
+        kit.Setting(**dict(kit.asdict(TINY), epochs=3)),
+        runner=runner)
     with pytest.raises(RuntimeError, match='another run'):
         other.run(spec)
 
@@ -200,8 +241,7 @@ def test_run_trains_once_evaluates_once_then_reuses(tmp_path):
 def test_seed_repeat_trains_and_evaluates_with_its_own_seed(tmp_path):
     _fake_data(str(tmp_path))
     runner = FakeRunner()
-    spec = kit.RunSpec('chain_n3_seed2', kit.BASE_CONFIG, num_videos=3,
-                       seed=2)
+    spec = kit.RunSpec('chain_n3_seed2', kit.BASE_CONFIG, num_videos=3, seed=2)
     kit.Workspace(str(tmp_path), TINY, runner=runner).run(spec)
     for cmd in runner.cmds:
         assert 'randomness.seed=2' in cmd and 'randomness.seed=0' not in cmd
@@ -213,8 +253,8 @@ def test_interrupted_training_is_resumed_not_skipped(tmp_path):
     _fake_data(str(tmp_path))
     spec = kit.RunSpec('pairwise_n3', kit.BASE_CONFIG, num_videos=3)
     with pytest.raises(RuntimeError, match='killed'):
-        kit.Workspace(str(tmp_path), TINY,
-                      runner=FakeRunner(fail_train=True)).run(spec)
+        kit.Workspace(
+            str(tmp_path), TINY, runner=FakeRunner(fail_train=True)).run(spec)
     runner = FakeRunner()
     kit.Workspace(str(tmp_path), TINY, runner=runner).run(spec)
     assert [c[1] for c in runner.cmds] == ['tools/train.py', 'tools/test.py']
@@ -238,21 +278,29 @@ def test_last_checkpoint_reads_the_record_else_the_highest_epoch(tmp_path):
 def test_untrained_run_evaluates_without_checkpoint(tmp_path):
     _fake_data(str(tmp_path))
     runner = FakeRunner()
-    kit.Workspace(str(tmp_path), TINY, runner=runner).run(
-        kit.RunSpec('untrained', kit.BASE_CONFIG, train=False))
+    kit.Workspace(
+        str(tmp_path), TINY, runner=runner).run(
+            kit.RunSpec('untrained', kit.BASE_CONFIG, train=False))
     (cmd, ) = runner.cmds
     assert cmd[1] == 'tools/test.py' and cmd[3] == '--work-dir'
 
 
 def test_setting_requires_the_largest_size_to_be_the_training_set():
     with pytest.raises(ValueError, match='largest scaling size'):
-        kit.Setting('bad', num_train_videos=8, num_val_videos=1, frames=4,
-                    epochs=1, scaling_sizes=(2, 4))
+        kit.Setting(
+            'bad',
+            num_train_videos=8,
+            num_val_videos=1,
+            frames=4,
+            epochs=1,
+            scaling_sizes=(2, 4))
 
 
 def test_bar_plot_writes_a_png_atomically(tmp_path):
-    rows = [dict(label='a', metrics=dict(AssocA=40.0, TETA=30.0)),
-            dict(label='b', metrics=dict(AssocA=45.0, TETA=31.0))]
+    rows = [
+        dict(label='a', metrics=dict(AssocA=40.0, TETA=30.0)),
+        dict(label='b', metrics=dict(AssocA=45.0, TETA=31.0))
+    ]
     path = str(tmp_path / 'plot.png')
     kit.bar_plot(rows, ('AssocA', 'TETA'), path, 'test')
     with open(path, 'rb') as f:
@@ -286,13 +334,15 @@ def _flatten(d, prefix=''):
 ])
 def test_ablation_config_changes_only_its_switch(name, allowed):
     from mmengine.config import Config
-    base = _flatten(Config.fromfile(osp.join(ROOT, kit.BASE_CONFIG))
-                    .to_dict())
+    base = _flatten(Config.fromfile(osp.join(ROOT, kit.BASE_CONFIG)).to_dict())
     path = osp.join(ROOT, kit.ABLATION_DIR,
                     f'scaletrack_tiny-r18_{name}_1xb1-6e_synthetic.py')
     var = _flatten(Config.fromfile(path).to_dict())
-    changed = {k for k in set(base) | set(var)
-               if base.get(k, '<absent>') != var.get(k, '<absent>')}
+    changed = {
+        k
+        for k in set(base) | set(var)
+        if base.get(k, '<absent>') != var.get(k, '<absent>')
+    }
     assert changed, f'{name} changes nothing'
     assert all(k.startswith(allowed) for k in changed), changed
 
@@ -301,12 +351,12 @@ def test_ablation_configs_set_the_intended_values():
     from mmengine.config import Config
 
     def cfg(name):
-        return Config.fromfile(osp.join(
-            ROOT, kit.ABLATION_DIR,
-            f'scaletrack_tiny-r18_{name}_1xb1-6e_synthetic.py'))
+        return Config.fromfile(
+            osp.join(ROOT, kit.ABLATION_DIR,
+                     f'scaletrack_tiny-r18_{name}_1xb1-6e_synthetic.py'))
 
-    assert cfg('chain-length-5').train_dataloader.dataset.pipeline[0][
-        'num_frames'] == 5
+    assert cfg('chain-length-5'
+               ).train_dataloader.dataset.pipeline[0]['num_frames'] == 5
     no_prop = cfg('no-pseudo-negatives')
     assert 'LoadTrackProposals' not in [
         t['type'] for t in no_prop.train_dataloader.dataset.pipeline[1]
@@ -321,12 +371,14 @@ def test_ablation_configs_set_the_intended_values():
 
 # -------------------------------------------------------------- report
 def _row(label, assoca, per_video, run=None, **fields):
-    return dict(label=label, run=run or f'{label}-{fields.get("num_videos")}',
-                metrics=dict(AssocA=assoca, TETA=assoca - 5,
-                             IDF1=assoca + 5),
-                per_video_AssocA=per_video,
-                wall_s=dict(train=120.0, eval=60.0),
-                cpu_s=dict(train=100.0, eval=20.0), **fields)
+    return dict(
+        label=label,
+        run=run or f'{label}-{fields.get("num_videos")}',
+        metrics=dict(AssocA=assoca, TETA=assoca - 5, IDF1=assoca + 5),
+        per_video_AssocA=per_video,
+        wall_s=dict(train=120.0, eval=60.0),
+        cpu_s=dict(train=100.0, eval=20.0),
+        **fields)
 
 
 def _videos(base, n=8, delta=0.0):
@@ -344,26 +396,39 @@ def test_make_report_fills_blocks_with_verdicts(tmp_path):
                     (64, 48.0, 45.0)]:
         rows.append(_row('Chain (ours)', a, _videos(a), num_videos=n))
         rows.append(_row('Pairwise', p, _videos(p), num_videos=n))
-        rows.append(_row('Broken chain', a + 1, _videos(a + 1),
-                         num_videos=n))
-    _write_json(str(tables / 'scaling.json'),
-                dict(experiment='scaling', setting=kit.asdict(TINY),
-                     rows=rows))
-    pn = [_row('w/o', 40.0, _videos(40.0), proposals=False),
-          _row('w/', 43.0, _videos(40.0, delta=-1.0) | {'v0': 99.0},
-               run='Chain (ours)-64', proposals=True)]
-    _write_json(str(tables / 'pseudo_negatives.json'),
-                dict(experiment='pseudo_negatives',
-                     setting=kit.asdict(TINY), rows=pn))
+        rows.append(_row('Broken chain', a + 1, _videos(a + 1), num_videos=n))
+    _write_json(
+        str(tables / 'scaling.json'),
+        dict(experiment='scaling', setting=kit.asdict(TINY), rows=rows))
+    pn = [
+        _row('w/o', 40.0, _videos(40.0), proposals=False),
+        _row(
+            'w/',
+            43.0,
+            _videos(40.0, delta=-1.0) | {'v0': 99.0},
+            run='Chain (ours)-64',
+            proposals=True)
+    ]
+    _write_json(
+        str(tables / 'pseudo_negatives.json'),
+        dict(experiment='pseudo_negatives', setting=kit.asdict(TINY), rows=pn))
     # seed-to-seed range 2.5 AssocA points: the 3-point chain-pairwise gap
     # is above it, the 1-point chain-broken gap below
-    seeds = [_row(f'seed {k}', 47.0 + 1.25 * k, _videos(47.0), seed=k,
-                  run='Chain (ours)-64' if k == 0 else None)
-             for k in range(3)]
-    _write_json(str(tables / 'seed_noise.json'),
-                dict(experiment='seed_noise', setting=kit.asdict(TINY),
-                     rows=seeds, spread=dict(AssocA=dict(
-                         mean=48.25, std=1.25, range=2.5))))
+    seeds = [
+        _row(
+            f'seed {k}',
+            47.0 + 1.25 * k,
+            _videos(47.0),
+            seed=k,
+            run='Chain (ours)-64' if k == 0 else None) for k in range(3)
+    ]
+    _write_json(
+        str(tables / 'seed_noise.json'),
+        dict(
+            experiment='seed_noise',
+            setting=kit.asdict(TINY),
+            rows=seeds,
+            spread=dict(AssocA=dict(mean=48.25, std=1.25, range=2.5))))
     report = tmp_path / 'results.md'
     template = open(osp.join(ROOT, 'docs', 'results.md')).read()
     report.write_text(template)
@@ -371,15 +436,16 @@ def test_make_report_fills_blocks_with_verdicts(tmp_path):
     out = report.read_text()
     scaling = out.split('<!-- BEGIN scaling -->')[1].split('<!-- END')[0]
     lines = {ln for ln in scaling.splitlines() if ln.startswith('* ')}
-    assert any(ln.startswith('* **reproduced**: Fig. 1b: chain contrast '
-                             'has a higher AssocA than Pairwise') and
-               'higher on 8/8' in ln and 'consistent across videos' in ln
-               for ln in lines)
+    assert any(
+        ln.startswith('* **reproduced**: Fig. 1b: chain contrast '
+                      'has a higher AssocA than Pairwise')
+        and 'higher on 8/8' in ln and 'consistent across videos' in ln
+        for ln in lines)
     assert any('**reproduced**: Fig. 1b: chain contrast scales best' in ln
                and 'Chain (ours) +2.00' in ln and 'Pairwise +1.00' in ln
                for ln in lines)
-    assert any('**NOT reproduced**: Fig. 3b: the chain beats the broken'
-               in ln and '-1.0 points' in ln and 'seed-to-seed range (2.5 '
+    assert any('**NOT reproduced**: Fig. 3b: the chain beats the broken' in ln
+               and '-1.0 points' in ln and 'seed-to-seed range (2.5 '
                'points): within seed noise' in ln for ln in lines)
     assert not any('than Pairwise' in ln and 'seed noise' in ln
                    for ln in lines)
@@ -407,8 +473,7 @@ def test_make_report_names_a_missing_block(tmp_path):
     report = tmp_path / 'results.md'
     report.write_text('# no blocks\n')
     with pytest.raises(SystemExit, match='BEGIN scaling'):
-        make_report.main(['--tables', str(tmp_path), '--report',
-                          str(report)])
+        make_report.main(['--tables', str(tmp_path), '--report', str(report)])
 
 
 # ------------------------------------------------------------ end to end
@@ -416,8 +481,13 @@ def test_make_report_names_a_missing_block(tmp_path):
 def test_pseudo_negatives_experiment_end_to_end(tmp_path):
     """Real data generation, training and evaluation on a tiny setting."""
     pseudo_negatives = _load('pseudo_negatives')
-    setting = kit.Setting('e2e', num_train_videos=2, num_val_videos=1,
-                          frames=4, epochs=1, scaling_sizes=(2, ))
+    setting = kit.Setting(
+        'e2e',
+        num_train_videos=2,
+        num_val_videos=1,
+        frames=4,
+        epochs=1,
+        scaling_sizes=(2, ))
     work, out = tmp_path / 'work', tmp_path / 'tables'
     argv = ['--work-dir', str(work), '--out-dir', str(out)]
     rows = pseudo_negatives.main(argv, setting)
@@ -432,13 +502,12 @@ def test_pseudo_negatives_experiment_end_to_end(tmp_path):
         out / 'pseudo_negatives.md').read_text()
     assert (out / 'pseudo_negatives.png').read_bytes()[:4] == b'\x89PNG'
     # the two runs really differ: one config loads no proposals
-    logs = [(work / 'runs' / r['run'] / 'train.log').read_text()
-            for r in rows]
+    logs = [(work / 'runs' / r['run'] / 'train.log').read_text() for r in rows]
     assert 'LoadTrackProposals' not in logs[0]
     assert 'LoadTrackProposals' in logs[1]
     # re-running reuses everything
-    ws = kit.Workspace(str(work), setting,
-                       runner=lambda *a: pytest.fail(f'ran {a[0]}'))
+    ws = kit.Workspace(
+        str(work), setting, runner=lambda *a: pytest.fail(f'ran {a[0]}'))
     assert ws.run(kit.base_run(setting))['metrics'] == json.loads(
         (work / 'runs' / 'chain_n2' / 'eval' / 'metrics.json').read_text())
 
@@ -454,8 +523,10 @@ def test_long_videos_reuses_the_loss_and_chain_length_runs():
         scaling_sizes=(64, ))
     entries = long_videos.entries(TINY)
     runs = [spec.name for _, spec, _ in entries]
-    assert runs == ['chain_n3', 'pairwise_n3', 'global_n3', 'broken_n3',
-                    'chainlen2_n3', 'chainlen5_n3']
+    assert runs == [
+        'chain_n3', 'pairwise_n3', 'global_n3', 'broken_n3', 'chainlen2_n3',
+        'chainlen5_n3'
+    ]
     assert [f['chain_length'] for _, _, f in entries] == [10] * 4 + [2, 5]
     configs = [spec.config for _, spec, _ in entries]
     assert configs[0] == kit.BASE_CONFIG
@@ -470,10 +541,10 @@ def asdict_without(setting, *keys):
 def test_training_length_runs_three_losses_on_the_full_data():
     training_length = _load('training_length')
     s = training_length.LONG_TRAINING
-    assert (s.frames, s.num_train_videos, s.num_val_videos, s.seed) == (
-        kit.FULL.frames, kit.FULL.num_train_videos, kit.FULL.num_val_videos,
-        kit.FULL.seed)
+    assert (s.frames, s.num_train_videos, s.num_val_videos,
+            s.seed) == (kit.FULL.frames, kit.FULL.num_train_videos,
+                        kit.FULL.num_val_videos, kit.FULL.seed)
     assert s.epochs == 4 * kit.FULL.epochs
     entries = training_length.entries(TINY)
-    assert [spec.name for _, spec, _ in entries] == [
-        'chain_n3', 'global_n3', 'broken_n3']
+    assert [spec.name for _, spec, _ in entries
+            ] == ['chain_n3', 'global_n3', 'broken_n3']

@@ -31,12 +31,14 @@ def load_tool():
 
 def official_state_dict(gen, swiglu=False, hidden=64):
     """Random tensors in the released DINOv2 checkpoint layout."""
+
     def rand(*shape, scale=0.2):
         return torch.randn(*shape, generator=gen) * scale
 
     tokens = (IMG // PATCH)**2 + 1
     sd = OrderedDict(
-        cls_token=rand(1, 1, DIM), pos_embed=rand(1, tokens, DIM),
+        cls_token=rand(1, 1, DIM),
+        pos_embed=rand(1, tokens, DIM),
         mask_token=rand(1, DIM))
     sd['patch_embed.proj.weight'] = rand(DIM, 3, PATCH, PATCH, scale=0.05)
     sd['patch_embed.proj.bias'] = rand(DIM)
@@ -70,8 +72,11 @@ def official_state_dict(gen, swiglu=False, hidden=64):
 def reference_forward(sd, img, out_blocks, swiglu=False):
     """DINOv2's ViT written out from the official tensors (pre-norm blocks
     with layer scale, final norm applied to every returned block)."""
-    x = F.conv2d(img, sd['patch_embed.proj.weight'],
-                 sd['patch_embed.proj.bias'], stride=PATCH)
+    x = F.conv2d(
+        img,
+        sd['patch_embed.proj.weight'],
+        sd['patch_embed.proj.bias'],
+        stride=PATCH)
     b, _, h, w = x.shape
     x = x.flatten(2).transpose(1, 2)
     x = torch.cat([sd['cls_token'].expand(b, -1, -1), x], 1) + sd['pos_embed']
@@ -79,37 +84,41 @@ def reference_forward(sd, img, out_blocks, swiglu=False):
     outs = []
     for i in range(DEPTH):
         p = f'blocks.{i}.'
-        y = F.layer_norm(x, (DIM, ), sd[p + 'norm1.weight'],
-                         sd[p + 'norm1.bias'], eps=1e-6)
+        y = F.layer_norm(
+            x, (DIM, ), sd[p + 'norm1.weight'], sd[p + 'norm1.bias'], eps=1e-6)
         qkv = F.linear(y, sd[p + 'attn.qkv.weight'], sd[p + 'attn.qkv.bias'])
-        q, k, v = qkv.view(b, n, 3, HEADS, DIM // HEADS).permute(2, 0, 3, 1,
-                                                                 4)
+        q, k, v = qkv.view(b, n, 3, HEADS, DIM // HEADS).permute(2, 0, 3, 1, 4)
         attn = (q @ k.transpose(-2, -1) * (DIM // HEADS)**-0.5).softmax(-1)
         y = (attn @ v).transpose(1, 2).reshape(b, n, DIM)
         y = F.linear(y, sd[p + 'attn.proj.weight'], sd[p + 'attn.proj.bias'])
         x = x + sd[p + 'ls1.gamma'] * y
-        y = F.layer_norm(x, (DIM, ), sd[p + 'norm2.weight'],
-                         sd[p + 'norm2.bias'], eps=1e-6)
+        y = F.layer_norm(
+            x, (DIM, ), sd[p + 'norm2.weight'], sd[p + 'norm2.bias'], eps=1e-6)
         if swiglu:
             a, g = F.linear(y, sd[p + 'mlp.w12.weight'],
                             sd[p + 'mlp.w12.bias']).chunk(2, -1)
-            y = F.linear(F.silu(a) * g, sd[p + 'mlp.w3.weight'],
-                         sd[p + 'mlp.w3.bias'])
+            y = F.linear(
+                F.silu(a) * g, sd[p + 'mlp.w3.weight'], sd[p + 'mlp.w3.bias'])
         else:
-            y = F.linear(F.gelu(F.linear(y, sd[p + 'mlp.fc1.weight'],
-                                         sd[p + 'mlp.fc1.bias'])),
-                         sd[p + 'mlp.fc2.weight'], sd[p + 'mlp.fc2.bias'])
+            y = F.linear(
+                F.gelu(
+                    F.linear(y, sd[p + 'mlp.fc1.weight'],
+                             sd[p + 'mlp.fc1.bias'])),
+                sd[p + 'mlp.fc2.weight'], sd[p + 'mlp.fc2.bias'])
         x = x + sd[p + 'ls2.gamma'] * y
         if i in out_blocks:
-            z = F.layer_norm(x, (DIM, ), sd['norm.weight'], sd['norm.bias'],
-                             eps=1e-6)
+            z = F.layer_norm(
+                x, (DIM, ), sd['norm.weight'], sd['norm.bias'], eps=1e-6)
             outs.append(z[:, 1:].transpose(1, 2).reshape(b, DIM, h, w))
     return outs
 
 
 def tiny_arch(swiglu=False):
-    arch = dict(embed_dims=DIM, num_layers=DEPTH, num_heads=HEADS,
-                feedforward_channels=FFN)
+    arch = dict(
+        embed_dims=DIM,
+        num_layers=DEPTH,
+        num_heads=HEADS,
+        feedforward_channels=FFN)
     if swiglu:
         arch['ffn_type'] = 'swiglu_fused'  # mmpretrain: hidden 96*2/3 = 64
     return arch
@@ -126,14 +135,16 @@ def test_convert_load_and_forward_match_official_layout(tmp_path, swiglu):
 
     converted = torch.load(dst, weights_only=True)['state_dict']
     backbone = DINOv2Backbone(
-        arch=tiny_arch(swiglu), img_size=IMG, out_indices=(0, 2),
+        arch=tiny_arch(swiglu),
+        img_size=IMG,
+        out_indices=(0, 2),
         init_cfg=dict(type='Pretrained', checkpoint=str(dst)))
     backbone.init_weights()
     # every tensor of the backbone comes from the checkpoint, nothing is left
     own = backbone.state_dict()
     assert set(own) == set(converted)
-    fresh = DINOv2Backbone(arch=tiny_arch(swiglu), img_size=IMG,
-                           out_indices=(0, 2))
+    fresh = DINOv2Backbone(
+        arch=tiny_arch(swiglu), img_size=IMG, out_indices=(0, 2))
     result = fresh.load_state_dict(converted, strict=True)
     assert not result.missing_keys and not result.unexpected_keys
     for key, value in converted.items():

@@ -47,8 +47,9 @@ def _write(path, k):
     elif variant == 2:  # lists
         obj = dict(det_bboxes=dets.tolist(), det_labels=labels.tolist())
     elif variant == 3:  # tensors, N x 4 with labels
-        obj = dict(det_bboxes=torch.from_numpy(dets[:, :4].copy()),
-                   det_labels=torch.from_numpy(labels))
+        obj = dict(
+            det_bboxes=torch.from_numpy(dets[:, :4].copy()),
+            det_labels=torch.from_numpy(labels))
         dets[:, 4] = 1.0
     else:  # a torch.save (zip) file under the same name
         torch.save(dict(det_bboxes=dets, det_labels=labels), path)
@@ -61,9 +62,14 @@ def _write(path, k):
 def _setup(tmp_path):
     from scaletrack.datasets.synthetic import generate_benchmark
     data = tmp_path / 'data'
-    generate_benchmark(str(data), num_train_videos=1, num_val_videos=1,
-                       num_frames=5, height=HEIGHT, width=WIDTH,
-                       splits=('tao_val', ))
+    generate_benchmark(
+        str(data),
+        num_train_videos=1,
+        num_val_videos=1,
+        num_frames=5,
+        height=HEIGHT,
+        width=WIDTH,
+        splits=('tao_val', ))
     root = data / 'tao_val'
     ann = json.loads((root / 'annotations' / 'validation.json').read_text())
     cat_ids = [c['id'] for c in ann['categories']]  # file order = labels
@@ -76,22 +82,37 @@ def _setup(tmp_path):
         dets, labels = _write(str(path), k)
         expected[img['id']] = sorted(
             (round(float(x1), 2), round(float(y1), 2),
-             round(float(x2 - x1), 2), round(float(y2 - y1), 2),
-             cat_ids[lab], round(float(s), 4))
+             round(float(x2 - x1), 2), round(float(y2 - y1), 2), cat_ids[lab],
+             round(float(s), 4))
             for (x1, y1, x2, y2, s), lab in zip(dets.tolist(), labels))
     return data, root, images, expected
 
 
 def _run_test(data, out, *extra):
-    env = dict(os.environ, SCALETRACK_SYNTH_ROOT=str(data),
-               PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    env = dict(
+        os.environ,
+        SCALETRACK_SYNTH_ROOT=str(data),
+        PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
     return subprocess.run(
-        [sys.executable, 'tools/test.py', CFG, '--work-dir', str(out / 'wd'),
-         '--out', str(out / 'res'), '--cfg-options',
-         # labels are reliable here: associate within a class, so that every
-         # track's majority class is its detections' class
-         'model.tracker.class_aware=True', *extra],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            'tools/test.py',
+            CFG,
+            '--work-dir',
+            str(out / 'wd'),
+            '--out',
+            str(out / 'res'),
+            '--cfg-options',
+            # labels are reliable here: associate within a class, so that every
+            # track's majority class is its detections' class
+            'model.tracker.class_aware=True',
+            *extra
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600)
 
 
 @pytest.mark.slow
@@ -105,8 +126,9 @@ def test_tools_test_on_masa_pickles(tmp_path):
     for r in results:
         x, y, w, h = r['bbox']
         got.setdefault(r['image_id'], []).append(
-            (round(x, 2), round(y, 2), round(w, 2), round(h, 2),
-             r['category_id'], round(r['score'], 4)))
+            (round(x, 2), round(y, 2), round(w, 2), round(h,
+                                                          2), r['category_id'],
+             round(r['score'], 4)))
     assert {k: sorted(v) for k, v in got.items()} == expected
 
     # a box file that would run code: refused, named, not run
@@ -127,11 +149,13 @@ def test_tools_test_on_masa_pickles(tmp_path):
     assert not marker.exists()
 
     # a label outside the class list (num_classes of the reader)
-    num_classes = len(json.loads(
-        (root / 'annotations' / 'validation.json').read_text())['categories'])
+    num_classes = len(
+        json.loads((root / 'annotations' /
+                    'validation.json').read_text())['categories'])
     with open(evil, 'wb') as f:
-        pickle.dump(dict(det_bboxes=_boxes(2),
-                         det_labels=np.array([0, num_classes])), f)
+        pickle.dump(
+            dict(det_bboxes=_boxes(2), det_labels=np.array([0, num_classes])),
+            f)
     proc = _run_test(
         data, tmp_path / 'label', 'test_dataloader.dataset.pipeline.0.'
         f'transforms.1.num_classes={num_classes}')

@@ -13,11 +13,15 @@ ROWS = ('ScaleTrack (ours, trained on synthetic SA-V-style)',
 
 
 def _quickstart(work):
-    return subprocess.run(
-        [sys.executable, '-m', 'tools.misc.quickstart', '--work-dir',
-         str(work), '--num-train-videos', '2', '--num-val-videos', '1',
-         '--epochs', '1'],
-        cwd=ROOT, capture_output=True, text=True, timeout=800)
+    return subprocess.run([
+        sys.executable, '-m', 'tools.misc.quickstart', '--work-dir',
+        str(work), '--num-train-videos', '2', '--num-val-videos', '1',
+        '--epochs', '1'
+    ],
+                          cwd=ROOT,
+                          capture_output=True,
+                          text=True,
+                          timeout=800)
 
 
 @pytest.mark.slow
@@ -28,7 +32,8 @@ def test_quickstart_writes_table_checkpoint_and_demo(tmp_path):
     table = (work / 'results.md').read_text()
     assert 'SYNTHETIC' in table
     for row in ROWS:
-        line = next(l for l in table.splitlines() if l.startswith(f'| {row} |'))
+        line = next(ln for ln in table.splitlines()
+                    if ln.startswith(f'| {row} |'))
         values = line.strip('|').split('|')[1:]
         assert len(values) == 7
         # every metric is a number in [0, 100]

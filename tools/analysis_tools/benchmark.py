@@ -48,8 +48,11 @@ def time_pair(fn_a: Callable[[], object], fn_b: Callable[[], object],
     return statistics.median(times_a), statistics.median(times_b)
 
 
-def benchmark(model_cfg: dict, shape: int = 518, num_boxes: int = 100,
-              device: str = 'cpu', warmup: int = 2,
+def benchmark(model_cfg: dict,
+              shape: int = 518,
+              num_boxes: int = 100,
+              device: str = 'cpu',
+              warmup: int = 2,
               iters: int = 5) -> Dict[str, float]:
     """Seconds per frame of the backbone and of the association step."""
     backbone, neck, head = build_parts(model_cfg)
@@ -66,25 +69,37 @@ def benchmark(model_cfg: dict, shape: int = 518, num_boxes: int = 100,
         t_backbone, t_step = time_pair(lambda: backbone(img),
                                        lambda: step(img, rois, past), device,
                                        warmup, iters)
-    return dict(backbone_s=t_backbone, step_s=t_step,
-                backbone_fps=1 / t_backbone, step_fps=1 / t_step,
-                ratio=t_step / t_backbone)
+    return dict(
+        backbone_s=t_backbone,
+        step_s=t_step,
+        backbone_fps=1 / t_backbone,
+        step_fps=1 / t_step,
+        ratio=t_step / t_backbone)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Backbone vs. association-step speed')
-    parser.add_argument('model', nargs='?', default='scaletrack-s',
-                        help=f'one of {sorted(MODEL_CONFIGS)} or a config '
-                        'file')
+    parser.add_argument(
+        'model',
+        nargs='?',
+        default='scaletrack-s',
+        help=f'one of {sorted(MODEL_CONFIGS)} or a config '
+        'file')
     parser.add_argument('--shape', type=int, default=518)
     parser.add_argument('--num-boxes', type=int, default=100)
     parser.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
-    parser.add_argument('--threads', type=int, default=None,
-                        help='torch CPU threads (default: torch default)')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=None,
+        help='torch CPU threads (default: torch default)')
     parser.add_argument('--warmup', type=int, default=2)
-    parser.add_argument('--iters', type=int, default=5,
-                        help='timed runs of each; the medians are reported')
+    parser.add_argument(
+        '--iters',
+        type=int,
+        default=5,
+        help='timed runs of each; the medians are reported')
     parser.add_argument('--out', help='also write the numbers to this JSON')
     return parser.parse_args(argv)
 
@@ -95,8 +110,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         torch.set_num_threads(args.threads)
     if args.device == 'cuda' and not torch.cuda.is_available():
         raise SystemExit('--device cuda requested but CUDA is not available')
-    result = benchmark(load_model_cfg(args.model), args.shape, args.num_boxes,
-                       args.device, args.warmup, args.iters)
+    result = benchmark(
+        load_model_cfg(args.model), args.shape, args.num_boxes, args.device,
+        args.warmup, args.iters)
     print(f'{args.model}: {args.shape}x{args.shape}, {args.num_boxes} boxes, '
           f'{args.device}, {torch.get_num_threads()} threads')
     print(f'backbone alone:   {result["backbone_s"]:.3f} s/frame '
@@ -106,10 +122,14 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     print(f'ratio step / backbone: {result["ratio"]:.3f}')
     if args.out:
         from scaletrack.utils.file_io import dump_json_atomic
-        dump_json_atomic(dict(model=args.model, shape=args.shape,
-                               num_boxes=args.num_boxes, device=args.device,
-                               threads=torch.get_num_threads(), **result),
-                          args.out)
+        dump_json_atomic(
+            dict(
+                model=args.model,
+                shape=args.shape,
+                num_boxes=args.num_boxes,
+                device=args.device,
+                threads=torch.get_num_threads(),
+                **result), args.out)
 
 
 if __name__ == '__main__':

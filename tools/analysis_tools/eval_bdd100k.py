@@ -20,25 +20,30 @@ options). ``--out`` writes every figure to a JSON file. Rules and sources:
 import argparse
 import sys
 
-from scaletrack.utils.file_io import dump_json_atomic
-from scaletrack.evaluation.functional.bdd100k_mot import (
-    evaluate_bdd100k_mot, load_category_tree)
+from scaletrack.evaluation.functional.bdd100k_mot import (evaluate_bdd100k_mot,
+                                                          load_category_tree)
 from scaletrack.evaluation.functional.tables import bdd100k_table
+from scaletrack.utils.file_io import dump_json_atomic
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='BDD100K MOT metrics of Scalabel-format predictions.')
     parser.add_argument('gt', help='Scalabel ground truth: folder or file')
-    parser.add_argument('predictions', help='Scalabel predictions: folder '
-                        'or file')
-    parser.add_argument('--config', help='category tree TOML (default: '
-                        "bdd100k's box_track.toml tree)")
-    parser.add_argument('--ignore-unknown-cats', action='store_true',
-                        help='skip (and count) labels of categories outside '
-                        'the tree instead of stopping')
-    parser.add_argument('--no-hota', action='store_true',
-                        help='skip HOTA / mHOTA')
+    parser.add_argument(
+        'predictions', help='Scalabel predictions: folder '
+        'or file')
+    parser.add_argument(
+        '--config',
+        help='category tree TOML (default: '
+        "bdd100k's box_track.toml tree)")
+    parser.add_argument(
+        '--ignore-unknown-cats',
+        action='store_true',
+        help='skip (and count) labels of categories outside '
+        'the tree instead of stopping')
+    parser.add_argument(
+        '--no-hota', action='store_true', help='skip HOTA / mHOTA')
     parser.add_argument('--no-teta', action='store_true', help='skip TETA')
     parser.add_argument('--out', help='write all figures to this JSON file')
     return parser.parse_args(argv)
@@ -49,9 +54,12 @@ def main(argv=None) -> int:
     try:
         tree = load_category_tree(args.config) if args.config else None
         out = evaluate_bdd100k_mot(
-            args.gt, args.predictions, category_tree=tree,
+            args.gt,
+            args.predictions,
+            category_tree=tree,
             ignore_unknown=args.ignore_unknown_cats,
-            with_hota=not args.no_hota, with_teta=not args.no_teta)
+            with_hota=not args.no_hota,
+            with_teta=not args.no_teta)
     except (FileNotFoundError, ValueError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 1

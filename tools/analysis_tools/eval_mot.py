@@ -23,13 +23,13 @@ import os
 import os.path as osp
 import sys
 
-from scaletrack.utils.file_io import dump_json_atomic
 from scaletrack.evaluation.functional.mot_metrics import (MOT_METRICS,
                                                           evaluate_mot)
 from scaletrack.evaluation.functional.motchallenge_io import (
     MOTCHALLENGE_CLASSES, MOTCHALLENGE_DISTRACTORS, list_motchallenge_seqs,
     load_motchallenge_sequence)
 from scaletrack.evaluation.functional.tables import mot_table
+from scaletrack.utils.file_io import dump_json_atomic
 
 
 def result_seqs(results_dir: str):
@@ -45,15 +45,21 @@ def parse_args(argv=None):
         description='HOTA / CLEAR / Identity of MOTChallenge results.')
     parser.add_argument('gt_root', help='folder of <seq>/gt/gt.txt')
     parser.add_argument('results_dir', help='folder of <seq>.txt results')
-    parser.add_argument('--classes', nargs='+', default=['pedestrian'],
-                        choices=sorted(MOTCHALLENGE_CLASSES),
-                        help='MOTChallenge classes to evaluate')
-    parser.add_argument('--metrics', nargs='+', default=list(MOT_METRICS),
-                        choices=MOT_METRICS)
-    parser.add_argument('--distractors', nargs='*', type=int,
-                        default=list(MOTCHALLENGE_DISTRACTORS),
-                        help='ground-truth class ids whose matched '
-                        'predictions are removed (MOT20: add 6)')
+    parser.add_argument(
+        '--classes',
+        nargs='+',
+        default=['pedestrian'],
+        choices=sorted(MOTCHALLENGE_CLASSES),
+        help='MOTChallenge classes to evaluate')
+    parser.add_argument(
+        '--metrics', nargs='+', default=list(MOT_METRICS), choices=MOT_METRICS)
+    parser.add_argument(
+        '--distractors',
+        nargs='*',
+        type=int,
+        default=list(MOTCHALLENGE_DISTRACTORS),
+        help='ground-truth class ids whose matched '
+        'predictions are removed (MOT20: add 6)')
     parser.add_argument('--out', help='write all figures to this JSON file')
     return parser.parse_args(argv)
 
@@ -73,8 +79,8 @@ def main(argv=None) -> int:
                                        args.classes, args.distractors)
             for s in names
         ]
-        out = evaluate_mot(seqs, args.classes, args.metrics,
-                           ignore_rule='motchallenge')
+        out = evaluate_mot(
+            seqs, args.classes, args.metrics, ignore_rule='motchallenge')
     except (FileNotFoundError, ValueError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 1

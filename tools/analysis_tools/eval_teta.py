@@ -23,9 +23,9 @@ GT from tools/dataset_converters/bdd100k_to_cocovid.py).
 import argparse
 import sys
 
-from scaletrack.utils.file_io import dump_json_atomic, load_json_file
 from scaletrack.evaluation.functional.tables import teta_table
 from scaletrack.evaluation.functional.teta import evaluate_teta
+from scaletrack.utils.file_io import dump_json_atomic, load_json_file
 
 
 def parse_args(argv=None):
@@ -34,27 +34,42 @@ def parse_args(argv=None):
     parser.add_argument('gt_json', help='TAO-format ground truth')
     parser.add_argument('results_json', help='TAO-format tracking results')
     parser.add_argument('--out', help='write the figures to this JSON file')
-    parser.add_argument('--exhaustive', action='store_true',
-                        help='count class predictions outside every local '
-                        'cluster as ClsA FPs (BDD100K, COCO-VID)')
-    parser.add_argument('--max-dets', type=int, default=0,
-                        help='keep the top N boxes per image by score '
-                        '(0: all, the default)')
-    parser.add_argument('--tcc', action='store_true',
-                        help='give every box the majority class of its '
-                        'track before scoring (MASA); default: score the '
-                        'classes as given, as the reference does')
-    parser.add_argument('--ignore-iscrowd', action='store_true',
-                        help='iscrowd/ignore annotations are ignore regions, '
-                        'not ground truth (BDD100K)')
-    parser.add_argument('--all-frames', action='store_true',
-                        help='every image of a video is a timestep, also '
-                        'those without annotations (BDD100K)')
-    parser.add_argument('--bdd', action='store_true',
-                        help='BDD100K protocol: --exhaustive --ignore-iscrowd '
-                        '--all-frames')
-    parser.add_argument('--per-class', action='store_true',
-                        help='also print and write per-class figures')
+    parser.add_argument(
+        '--exhaustive',
+        action='store_true',
+        help='count class predictions outside every local '
+        'cluster as ClsA FPs (BDD100K, COCO-VID)')
+    parser.add_argument(
+        '--max-dets',
+        type=int,
+        default=0,
+        help='keep the top N boxes per image by score '
+        '(0: all, the default)')
+    parser.add_argument(
+        '--tcc',
+        action='store_true',
+        help='give every box the majority class of its '
+        'track before scoring (MASA); default: score the '
+        'classes as given, as the reference does')
+    parser.add_argument(
+        '--ignore-iscrowd',
+        action='store_true',
+        help='iscrowd/ignore annotations are ignore regions, '
+        'not ground truth (BDD100K)')
+    parser.add_argument(
+        '--all-frames',
+        action='store_true',
+        help='every image of a video is a timestep, also '
+        'those without annotations (BDD100K)')
+    parser.add_argument(
+        '--bdd',
+        action='store_true',
+        help='BDD100K protocol: --exhaustive --ignore-iscrowd '
+        '--all-frames')
+    parser.add_argument(
+        '--per-class',
+        action='store_true',
+        help='also print and write per-class figures')
     return parser.parse_args(argv)
 
 
@@ -69,13 +84,19 @@ def main(argv=None) -> int:
         print(f'error: {err}', file=sys.stderr)
         return 1
     try:
-        out = evaluate_teta(gt, results, exhaustive=args.exhaustive,
-                            max_dets=args.max_dets, use_tcc=args.tcc,
-                            ignore_iscrowd=args.ignore_iscrowd,
-                            all_frames=args.all_frames)
+        out = evaluate_teta(
+            gt,
+            results,
+            exhaustive=args.exhaustive,
+            max_dets=args.max_dets,
+            use_tcc=args.tcc,
+            ignore_iscrowd=args.ignore_iscrowd,
+            all_frames=args.all_frames)
     except ValueError as err:  # names the entry; add the files
-        print(f'error: {args.results_json} scored against {args.gt_json}: '
-              f'{err}', file=sys.stderr)
+        print(
+            f'error: {args.results_json} scored against {args.gt_json}: '
+            f'{err}',
+            file=sys.stderr)
         return 1
     print(teta_table(out, per_class=args.per_class))
     if args.out:

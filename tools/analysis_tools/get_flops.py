@@ -31,8 +31,8 @@ import torch
 from mmengine.config import DictAction
 from torch import Tensor, nn
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+ROOT = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _MODELS = 'configs/_base_/models'
 #: Short name -> (model config, ``--cfg-options`` of a variant that has no
 #: config of its own). The Table 15 models are ScaleTrack-S and -R50; the
@@ -83,13 +83,14 @@ def load_model_cfg(model: str, cfg_options: Optional[dict] = None) -> dict:
 def build_parts(model_cfg: dict) -> Tuple[nn.Module, nn.Module, nn.Module]:
     """Build backbone, neck and head from mmdet's MODELS registry."""
     import mmdet.models  # noqa: F401  (registers ResNet, ...)
-    import scaletrack  # noqa: F401  (registers ScaleTrack's modules)
     from mmdet.registry import MODELS
     from mmengine.registry import DefaultScope
+
+    import scaletrack  # noqa: F401  (registers ScaleTrack's modules)
     if DefaultScope.get_current_instance() is None:
         DefaultScope.get_instance('scaletrack_analysis', scope_name='mmdet')
-    return tuple(MODELS.build(model_cfg[k])
-                 for k in ('backbone', 'neck', 'track_head'))
+    return tuple(
+        MODELS.build(model_cfg[k]) for k in ('backbone', 'neck', 'track_head'))
 
 
 class AssociationStep(nn.Module):
@@ -105,7 +106,9 @@ class AssociationStep(nn.Module):
         super().__init__()
         self.backbone, self.neck, self.head = backbone, neck, head
 
-    def forward(self, img: Tensor, rois: Tensor,
+    def forward(self,
+                img: Tensor,
+                rois: Tensor,
                 past_maps: Optional[Tensor] = None) -> Tensor:
         feats = self.neck(self.backbone(img))
         temporal = None
@@ -121,12 +124,14 @@ class _HeadOnly(nn.Module):
         super().__init__()
         self.head = head
 
-    def forward(self, rois: Tensor, temporal: Optional[Tensor],
-                *feats: Tensor) -> Tensor:
+    def forward(self, rois: Tensor, temporal: Optional[Tensor], *feats:
+                Tensor) -> Tensor:
         return self.head(feats, rois, temporal)[-1]
 
 
-def make_inputs(shape: int, num_boxes: int, device: str = 'cpu',
+def make_inputs(shape: int,
+                num_boxes: int,
+                device: str = 'cpu',
                 seed: int = 0) -> Tuple[Tensor, Tensor]:
     """A random image ``[1, 3, s, s]`` and ``num_boxes`` valid random rois."""
     gen = torch.Generator().manual_seed(seed)
@@ -138,7 +143,8 @@ def make_inputs(shape: int, num_boxes: int, device: str = 'cpu',
     return img.to(device), rois.to(device)
 
 
-def count(model: nn.Module, inputs: tuple,
+def count(model: nn.Module,
+          inputs: tuple,
           verbose: bool = False) -> Dict[str, float]:
     """``{'params': ..., 'flops': ...}`` of ``model(*inputs)``."""
     from mmengine.analysis import get_model_complexity_info
@@ -148,14 +154,16 @@ def count(model: nn.Module, inputs: tuple,
     if not verbose:  # the counter warns about every op without a handle
         logger.setLevel('ERROR')
     try:
-        info = get_model_complexity_info(model, inputs=inputs,
-                                         show_table=False, show_arch=False)
+        info = get_model_complexity_info(
+            model, inputs=inputs, show_table=False, show_arch=False)
     finally:
         logger.setLevel(level)
     return dict(params=float(info['params']), flops=float(info['flops']))
 
 
-def complexity(model_cfg: dict, shape: int = 518, num_boxes: int = 100,
+def complexity(model_cfg: dict,
+               shape: int = 518,
+               num_boxes: int = 100,
                device: str = 'cpu') -> Dict[str, Dict[str, float]]:
     """Params and FLOPs of every part and of the whole step (eval mode)."""
     backbone, neck, head = build_parts(model_cfg)
@@ -175,34 +183,46 @@ def complexity(model_cfg: dict, shape: int = 518, num_boxes: int = 100,
             backbone=count(backbone, (img, )),
             neck=count(neck, (tuple(levels), )),
             head=count(_HeadOnly(head), (rois, temporal) + tuple(feats)),
-            total=count(AssociationStep(backbone, neck, head),
-                        (img, rois, past)))
+            total=count(
+                AssociationStep(backbone, neck, head), (img, rois, past)))
     return out
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Params/GFLOPs of the association network')
-    parser.add_argument('model', nargs='?', default='scaletrack-s',
-                        help=f'one of {sorted(MODEL_CONFIGS)} or a config '
-                        'file')
-    parser.add_argument('--shape', type=int, default=518,
-                        help='square input size (Table 15: 518)')
-    parser.add_argument('--num-boxes', type=int, default=100,
-                        help='boxes per frame (Appendix A keeps up to 100)')
+    parser.add_argument(
+        'model',
+        nargs='?',
+        default='scaletrack-s',
+        help=f'one of {sorted(MODEL_CONFIGS)} or a config '
+        'file')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        default=518,
+        help='square input size (Table 15: 518)')
+    parser.add_argument(
+        '--num-boxes',
+        type=int,
+        default=100,
+        help='boxes per frame (Appendix A keeps up to 100)')
     parser.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
     parser.add_argument('--out', help='also write the numbers to this JSON')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings of the model config, '
-                        'e.g. model.neck.num_layers=1')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the model config, '
+        'e.g. model.neck.num_layers=1')
     return parser.parse_args(argv)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
-    result = complexity(load_model_cfg(args.model, args.cfg_options),
-                        args.shape,
-                        args.num_boxes, args.device)
+    result = complexity(
+        load_model_cfg(args.model, args.cfg_options), args.shape,
+        args.num_boxes, args.device)
     print(f'{args.model}: {args.shape}x{args.shape} input, '
           f'{args.num_boxes} boxes')
     print(f'{"part":<10}{"params (M)":>12}{"GFLOPs":>10}')
@@ -211,8 +231,12 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
               f'{val["flops"] / 1e9:>10.2f}')
     if args.out:
         from scaletrack.utils.file_io import dump_json_atomic
-        dump_json_atomic(dict(model=args.model, shape=args.shape,
-                               num_boxes=args.num_boxes, **result), args.out)
+        dump_json_atomic(
+            dict(
+                model=args.model,
+                shape=args.shape,
+                num_boxes=args.num_boxes,
+                **result), args.out)
 
 
 if __name__ == '__main__':

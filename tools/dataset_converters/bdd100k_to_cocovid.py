@@ -66,11 +66,12 @@ def convert(label_files: List[str],
             height: int = BDD100K_HEIGHT) -> dict:
     """Scalabel per-video label files -> a COCO-VID dict."""
     cat_ids = {name: i + 1 for i, name in enumerate(BDD100K_MOT_CLASSES)}
-    out = dict(categories=[dict(id=i, name=n) for n, i in cat_ids.items()],
-               videos=[],
-               images=[],
-               annotations=[],
-               tracks=[])
+    out = dict(
+        categories=[dict(id=i, name=n) for n, i in cat_ids.items()],
+        videos=[],
+        images=[],
+        annotations=[],
+        tracks=[])
     instance_ids: Dict[tuple, int] = {}
     dropped = Counter()
     video_ids: Dict[str, int] = {}
@@ -90,13 +91,14 @@ def convert(label_files: List[str],
                 out['videos'].append(dict(id=video_ids[vname], name=vname))
             img_id = len(out['images']) + 1
             out['images'].append(
-                dict(id=img_id,
-                     video_id=video_ids[vname],
-                     file_name=f'{vname}/{name}',
-                     frame_id=frame_index,
-                     frame_index=frame_index,
-                     width=width,
-                     height=height))
+                dict(
+                    id=img_id,
+                    video_id=video_ids[vname],
+                    file_name=f'{vname}/{name}',
+                    frame_id=frame_index,
+                    frame_index=frame_index,
+                    width=width,
+                    height=height))
             for label in frame.get('labels') or []:
                 cat = label.get('category')
                 box = label.get('box2d')
@@ -116,22 +118,24 @@ def convert(label_files: List[str],
                 if key not in instance_ids:
                     instance_ids[key] = len(instance_ids) + 1
                     out['tracks'].append(
-                        dict(id=instance_ids[key],
-                             category_id=cat_ids[cat],
-                             video_id=video_ids[vname]))
+                        dict(
+                            id=instance_ids[key],
+                            category_id=cat_ids[cat],
+                            video_id=video_ids[vname]))
                 out['annotations'].append(
-                    dict(id=len(out['annotations']) + 1,
-                         image_id=img_id,
-                         video_id=video_ids[vname],
-                         category_id=cat_ids[cat],
-                         instance_id=instance_ids[key],
-                         track_id=instance_ids[key],
-                         bbox=[x1, y1, w, h],
-                         area=w * h,
-                         iscrowd=int(ignore),
-                         ignore=int(ignore),
-                         occluded=bool(attrs.get('occluded', False)),
-                         truncated=bool(attrs.get('truncated', False))))
+                    dict(
+                        id=len(out['annotations']) + 1,
+                        image_id=img_id,
+                        video_id=video_ids[vname],
+                        category_id=cat_ids[cat],
+                        instance_id=instance_ids[key],
+                        track_id=instance_ids[key],
+                        bbox=[x1, y1, w, h],
+                        area=w * h,
+                        iscrowd=int(ignore),
+                        ignore=int(ignore),
+                        occluded=bool(attrs.get('occluded', False)),
+                        truncated=bool(attrs.get('truncated', False))))
     out['dropped'] = dict(dropped)
     return out
 
@@ -147,14 +151,13 @@ def find_label_files(path: str) -> List[str]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('-i',
-                        '--input',
-                        required=True,
-                        help='folder of per-video Scalabel JSONs, or one JSON')
-    parser.add_argument('-o',
-                        '--output',
-                        required=True,
-                        help='COCO-VID JSON to write')
+    parser.add_argument(
+        '-i',
+        '--input',
+        required=True,
+        help='folder of per-video Scalabel JSONs, or one JSON')
+    parser.add_argument(
+        '-o', '--output', required=True, help='COCO-VID JSON to write')
     parser.add_argument('--width', type=int, default=BDD100K_WIDTH)
     parser.add_argument('--height', type=int, default=BDD100K_HEIGHT)
     args = parser.parse_args(argv)
@@ -166,10 +169,9 @@ def main(argv=None) -> int:
     dropped = out.pop('dropped')
     dump_json_atomic(out, args.output)
     n_ignored = sum(a['iscrowd'] for a in out['annotations'])
-    print(
-        f'{len(out["videos"])} videos, {len(out["images"])} images, '
-        f'{len(out["annotations"])} boxes ({n_ignored} '
-        f'ignored), dropped: {dropped or "none"} -> {args.output}')
+    print(f'{len(out["videos"])} videos, {len(out["images"])} images, '
+          f'{len(out["annotations"])} boxes ({n_ignored} '
+          f'ignored), dropped: {dropped or "none"} -> {args.output}')
     return 0
 
 

@@ -31,8 +31,7 @@ def entries(setting):
     for length, cfg in CHAIN_LENGTHS.items():
         spec = kit.base_run(setting) if cfg is None else kit.RunSpec(
             f'chainlen{length}_n{n}', kit.ablation_config(cfg), num_videos=n)
-        out.append((f'chain length {length}', spec,
-                    dict(chain_length=length)))
+        out.append((f'chain length {length}', spec, dict(chain_length=length)))
     return out
 
 
@@ -40,7 +39,10 @@ def main(argv=None, setting=None):
     args = kit.parse_args(__doc__.split('\n\n')[0], argv)
     ws, out_dir = kit.workspace_from_args(args, setting)
     return kit.run_table_experiment(
-        ws, out_dir, 'chain_length', 'Chain length (Table 5)',
+        ws,
+        out_dir,
+        'chain_length',
+        'Chain length (Table 5)',
         entries(ws.setting), ('AssocA', 'TETA', 'IDF1'),
         notes=[
             f'Chain loss on all {ws.setting.num_train_videos} training '

@@ -28,8 +28,7 @@ ROWS = [
      dict(spatial_pool=True, cross_attn=False, temporal=False), 'spool'),
     ('+ cross attention',
      'scaletrack_tiny-r18_spatial-pool_cross-attn_1xb1-6e_synthetic.py',
-     dict(spatial_pool=True, cross_attn=True, temporal=False),
-     'spool-xattn'),
+     dict(spatial_pool=True, cross_attn=True, temporal=False), 'spool-xattn'),
     ('+ temporal fusion (full model)', None,
      dict(spatial_pool=True, cross_attn=True, temporal=True), None),
 ]
@@ -43,8 +42,11 @@ def untrained_run():
 def entries(setting):
     n = setting.num_train_videos
     out = [('no training (random init)', untrained_run(),
-            dict(trained=False, spatial_pool=True, cross_attn=True,
-                 temporal=True))]
+            dict(
+                trained=False,
+                spatial_pool=True,
+                cross_attn=True,
+                temporal=True))]
     for label, cfg, switches, stem in ROWS:
         spec = kit.base_run(setting) if cfg is None else kit.RunSpec(
             f'comp-{stem}_n{n}', kit.ablation_config(cfg), num_videos=n)
@@ -58,7 +60,10 @@ def main(argv=None, setting=None):
     mark = [('trained', 'trained'), ('spatial pool', 'spatial_pool'),
             ('cross attn', 'cross_attn'), ('temporal', 'temporal')]
     return kit.run_table_experiment(
-        ws, out_dir, 'components', 'Model components (Table 7)',
+        ws,
+        out_dir,
+        'components',
+        'Model components (Table 7)',
         entries(ws.setting), ('AssocA', 'TETA', 'IDF1'),
         notes=[
             'Cumulative, as in Table 7. Modulation (Eq. 8) is switched '

@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from scaletrack.utils.file_io import (atomic_write, dump_json_atomic,
-                                     load_json_file, write_text_atomic)
+                                      load_json_file, write_text_atomic)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 BASE_CONFIG = ('configs/scaletrack/synthetic/'
@@ -93,9 +93,11 @@ class Setting:
                              'be >= 1')
 
     def data_args(self) -> dict:
-        return dict(num_train_videos=self.num_train_videos,
-                    num_val_videos=self.num_val_videos, frames=self.frames,
-                    seed=self.seed)
+        return dict(
+            num_train_videos=self.num_train_videos,
+            num_val_videos=self.num_val_videos,
+            frames=self.frames,
+            seed=self.seed)
 
 
 #: Full mode, sized to stay within 60-90 min on 2 shared CPU cores. Idle
@@ -109,12 +111,22 @@ class Setting:
 #: iterations would leave the model at its initialisation; the largest runs
 #: get 192 iterations, the quickstart's training length), 16 held-out videos
 #: of 24 frames (twice the quickstart's 8: evaluation noise matters here).
-FULL = Setting('full', num_train_videos=64, num_val_videos=16, frames=24,
-               epochs=3, scaling_sizes=(4, 8, 16, 32, 64))
+FULL = Setting(
+    'full',
+    num_train_videos=64,
+    num_val_videos=16,
+    frames=24,
+    epochs=3,
+    scaling_sizes=(4, 8, 16, 32, 64))
 #: Quick mode: a smoke run of every code path in a few minutes; its numbers
 #: mean nothing (2-4 training videos, one epoch).
-QUICK = Setting('quick', num_train_videos=4, num_val_videos=2, frames=8,
-                epochs=1, scaling_sizes=(2, 4))
+QUICK = Setting(
+    'quick',
+    num_train_videos=4,
+    num_val_videos=2,
+    frames=8,
+    epochs=1,
+    scaling_sizes=(2, 4))
 
 
 @dataclass(frozen=True)
@@ -192,13 +204,17 @@ def _read_text(path: str) -> str:
 
 def save_figure_atomic(fig, path: str) -> None:
     """Save a matplotlib figure as PNG, atomically."""
-    atomic_write(path, lambda f: fig.savefig(
-        f, format='png', dpi=120, bbox_inches='tight'), binary=True)
+    atomic_write(
+        path,
+        lambda f: fig.savefig(f, format='png', dpi=120, bbox_inches='tight'),
+        binary=True)
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
-    lines = ['| ' + ' | '.join(str(h) for h in header) + ' |',
-             '|' + '---|' * len(header)]
+    lines = [
+        '| ' + ' | '.join(str(h) for h in header) + ' |',
+        '|' + '---|' * len(header)
+    ]
     lines += ['| ' + ' | '.join(str(c) for c in r) + ' |' for r in rows]
     return '\n'.join(lines)
 
@@ -210,16 +226,17 @@ def filter_tao_video(gt: dict, results: List[dict], video_id: int):
     sub = dict(gt)
     sub['videos'] = [v for v in gt['videos'] if v['id'] == video_id]
     sub['images'] = [im for im in gt['images'] if im['id'] in img_ids]
-    sub['annotations'] = [a for a in gt['annotations']
-                          if a['image_id'] in img_ids]
+    sub['annotations'] = [
+        a for a in gt['annotations'] if a['image_id'] in img_ids
+    ]
     if 'tracks' in gt:
-        sub['tracks'] = [t for t in gt['tracks']
-                         if t['video_id'] == video_id]
+        sub['tracks'] = [t for t in gt['tracks'] if t['video_id'] == video_id]
     res = [r for r in results if r['image_id'] in img_ids]
     return sub, res
 
 
-def per_video_teta(gt_file: str, results_file: str,
+def per_video_teta(gt_file: str,
+                   results_file: str,
                    key: str = 'AssocA') -> Dict[str, float]:
     """TETA figure ``key`` (percent) of every video that has ground truth,
     computed by ``scaletrack.evaluation`` on that video alone; the basis of
@@ -252,8 +269,8 @@ def sign_test(a: Dict[str, float], b: Dict[str, float]) -> dict:
     losses = sum(a[v] < b[v] for v in common)
     n = wins + losses
     p = binomtest(wins, n, 0.5, alternative='greater').pvalue if n else 1.0
-    return dict(wins=wins, losses=losses, ties=len(common) - n,
-                p_value=float(p))
+    return dict(
+        wins=wins, losses=losses, ties=len(common) - n, p_value=float(p))
 
 
 # ---------------------------------------------------------------- running
@@ -279,8 +296,9 @@ def last_checkpoint(train_dir: str) -> Optional[str]:
         ckpt = _read_text(record).strip()
         if osp.isfile(ckpt):
             return ckpt
-    ckpts = sorted(glob.glob(osp.join(train_dir, 'epoch_*.pth')),
-                   key=lambda p: int(p.rsplit('_', 1)[1][:-len('.pth')]))
+    ckpts = sorted(
+        glob.glob(osp.join(train_dir, 'epoch_*.pth')),
+        key=lambda p: int(p.rsplit('_', 1)[1][:-len('.pth')]))
     return ckpts[-1] if ckpts else None
 
 
@@ -311,7 +329,8 @@ class Workspace:
         self.work_dir = osp.abspath(self.work_dir)
         self.data_root = osp.join(self.work_dir, 'data')
         self.env = dict(
-            os.environ, SCALETRACK_SYNTH_ROOT=self.data_root,
+            os.environ,
+            SCALETRACK_SYNTH_ROOT=self.data_root,
             PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
         if self.runner is None:
             self.runner = self._subprocess
@@ -320,7 +339,9 @@ class Workspace:
     def log(self, msg: str) -> None:
         print(f'[{self.tag}] {msg}', flush=True)
 
-    def _subprocess(self, cmd: List[str], env: dict,
+    def _subprocess(self,
+                    cmd: List[str],
+                    env: dict,
                     log_file: Optional[str] = None) -> None:
         """Run ``cmd`` from the repository root; its output goes to
         ``log_file`` (the console when None). A failure raises
@@ -336,8 +357,8 @@ class Workspace:
         os.makedirs(osp.dirname(log_file), exist_ok=True)
         self.log(f'  (output: {log_file})')
         with open(log_file, 'a', encoding='utf-8') as log:
-            proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=log,
-                                  stderr=subprocess.STDOUT)
+            proc = subprocess.run(
+                cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         if proc.returncode != 0:
             with open(log_file, encoding='utf-8', errors='replace') as f:
                 tail = f.readlines()[-LOG_TAIL_LINES:]
@@ -355,8 +376,9 @@ class Workspace:
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         # CPU time does not depend on other load on the machine the way
         # wall time does: the basis of the duration estimates
-        self.last_cpu_s = (after.ru_utime - before.ru_utime +
-                           after.ru_stime - before.ru_stime)
+        self.last_cpu_s = (
+            after.ru_utime - before.ru_utime + after.ru_stime -
+            before.ru_stime)
 
     @property
     def gt_file(self) -> str:
@@ -378,9 +400,11 @@ class Workspace:
         t = time.time()
         self.execute([
             self.python, 'tools/misc/generate_synthetic_data.py',
-            self.data_root, '--num-train-videos', str(s.num_train_videos),
-            '--num-val-videos', str(s.num_val_videos), '--frames',
-            str(s.frames), '--seed', str(s.seed)
+            self.data_root, '--num-train-videos',
+            str(s.num_train_videos), '--num-val-videos',
+            str(s.num_val_videos), '--frames',
+            str(s.frames), '--seed',
+            str(s.seed)
         ], osp.join(self.work_dir, 'generate_data.log'))
         self.timings['data'] = time.time() - t
 
@@ -391,8 +415,9 @@ class Workspace:
                 f'{path} not found: the synthetic training set is missing '
                 '(prepare_data() generates it)')
         with open(path, encoding='utf-8') as f:
-            return [ln.strip() for ln in f
-                    if ln.strip() and not ln.startswith('#')]
+            return [
+                ln.strip() for ln in f if ln.strip() and not ln.startswith('#')
+            ]
 
     def subset_file(self, n: int) -> str:
         """``WORK/subsets/first_N.txt``: the first ``n`` training videos
@@ -417,8 +442,8 @@ class Workspace:
 
     def _record(self, spec: RunSpec) -> dict:
         s = self.setting
-        rec = dict(spec=asdict(spec), seed=self.seed_of(spec),
-                   data=s.data_args())
+        rec = dict(
+            spec=asdict(spec), seed=self.seed_of(spec), data=s.data_args())
         if spec.train:
             rec.update(epochs=s.epochs)
         return rec
@@ -473,7 +498,10 @@ class Workspace:
                 'log there')
         return ckpt
 
-    def train(self, config: str, train_dir: str, cfg_options: List[str],
+    def train(self,
+              config: str,
+              train_dir: str,
+              cfg_options: List[str],
               log_file: Optional[str] = None) -> Optional[str]:
         """tools/train.py on ``config`` into ``train_dir`` unless its
         `DONE_FLAG` exists (an interrupted training resumes); returns the
@@ -481,16 +509,19 @@ class Workspace:
         done = osp.join(train_dir, DONE_FLAG)
         if not osp.isfile(done):
             self.execute([
-                self.python, 'tools/train.py', config, '--work-dir',
-                train_dir, '--resume', '--cfg-options'
+                self.python, 'tools/train.py', config, '--work-dir', train_dir,
+                '--resume', '--cfg-options'
             ] + list(cfg_options), log_file)
             if self.dry_run:
                 return None
             write_text_atomic(done, (last_checkpoint(train_dir) or '') + '\n')
         return last_checkpoint(train_dir)
 
-    def evaluate(self, config: str, checkpoint: Optional[str],
-                 eval_dir: str, cfg_options: Sequence[str] = (),
+    def evaluate(self,
+                 config: str,
+                 checkpoint: Optional[str],
+                 eval_dir: str,
+                 cfg_options: Sequence[str] = (),
                  log_file: Optional[str] = None) -> Optional[dict]:
         """tools/test.py on ``config`` (+ ``checkpoint``) into ``eval_dir``
         unless its ``metrics.json`` exists; returns the metrics (None when
@@ -500,9 +531,10 @@ class Workspace:
             cmd = [self.python, 'tools/test.py', config]
             if checkpoint:
                 cmd.append(checkpoint)
-            cmd += ['--work-dir', eval_dir,
-                    '--out', osp.join(eval_dir, 'results'),
-                    '--metrics-out', metrics_file]
+            cmd += [
+                '--work-dir', eval_dir, '--out',
+                osp.join(eval_dir, 'results'), '--metrics-out', metrics_file
+            ]
             if cfg_options:
                 cmd += ['--cfg-options', *cfg_options]
             self.execute(cmd, log_file)
@@ -535,18 +567,17 @@ class Workspace:
                     return {}
             ckpt = self.checkpoint_of(train_dir)
         t = time.time()
-        self.evaluate(spec.config, ckpt, eval_dir,
-                      [f'randomness.seed={self.seed_of(spec)}',
-                       'randomness.deterministic=True'],
-                      osp.join(run_dir, 'eval.log'))
+        self.evaluate(spec.config, ckpt, eval_dir, [
+            f'randomness.seed={self.seed_of(spec)}',
+            'randomness.deterministic=True'
+        ], osp.join(run_dir, 'eval.log'))
         if self.dry_run:
             return {}
         t_eval = time.time() - t
         cpu_eval = self.last_cpu_s
-        results = osp.join(eval_dir, 'results', 'TETAMetric',
-                           'tao_track.json')
-        dump_json_atomic(per_video_teta(self.gt_file, results),
-                         per_video_file, indent=1)
+        results = osp.join(eval_dir, 'results', 'TETAMetric', 'tao_track.json')
+        dump_json_atomic(
+            per_video_teta(self.gt_file, results), per_video_file, indent=1)
         rec = load_json_file(rec_path, 'run record')
         rec.setdefault('wall_s', {})
         rec.setdefault('cpu_s', {})
@@ -569,13 +600,21 @@ class Workspace:
 # ------------------------------------------------------------ experiments
 def summarise(result: dict, names: Sequence[str]) -> dict:
     """The named metrics (percent) of a run result."""
-    return {n: metric(result['metrics'], n,
-                      osp.join(result['run_dir'], 'eval', 'metrics.json'))
-            for n in names}
+    return {
+        n:
+        metric(result['metrics'], n,
+               osp.join(result['run_dir'], 'eval', 'metrics.json'))
+        for n in names
+    }
 
 
-def write_experiment(out_dir: str, name: str, title: str, setting: Setting,
-                     rows: List[dict], markdown: str, notes: Sequence[str],
+def write_experiment(out_dir: str,
+                     name: str,
+                     title: str,
+                     setting: Setting,
+                     rows: List[dict],
+                     markdown: str,
+                     notes: Sequence[str],
                      extra: Optional[dict] = None) -> Tuple[str, str]:
     """``OUT/NAME.md`` (a titled table) and ``OUT/NAME.json`` (the rows,
     read by make_report.py)."""
@@ -589,24 +628,39 @@ def write_experiment(out_dir: str, name: str, title: str, setting: Setting,
         f'{setting.seed}. Plot: `{name}.png`.', '', markdown, ''
     ] + [f'* {n}' for n in notes] + [''])
     write_text_atomic(md_path, text)
-    dump_json_atomic(dict(
-        experiment=name, title=title, setting=asdict(setting), rows=rows,
-        **(extra or {})), json_path, indent=1)
+    dump_json_atomic(
+        dict(
+            experiment=name,
+            title=title,
+            setting=asdict(setting),
+            rows=rows,
+            **(extra or {})),
+        json_path,
+        indent=1)
     return md_path, json_path
 
 
-def row_of(label: str, spec: RunSpec, result: dict,
+def row_of(label: str,
+           spec: RunSpec,
+           result: dict,
            names: Sequence[str] = ('TETA', 'LocA', 'AssocA', 'ClsA', 'HOTA',
                                    'IDF1'),
            **fields) -> dict:
-    return dict(label=label, run=spec.name, metrics=summarise(result, names),
-                per_video_AssocA=result['per_video'],
-                wall_s=result['record'].get('wall_s', {}),
-                cpu_s=result['record'].get('cpu_s', {}), **fields)
+    return dict(
+        label=label,
+        run=spec.name,
+        metrics=summarise(result, names),
+        per_video_AssocA=result['per_video'],
+        wall_s=result['record'].get('wall_s', {}),
+        cpu_s=result['record'].get('cpu_s', {}),
+        **fields)
 
 
-def metrics_table(rows: Sequence[dict], names: Sequence[str],
+# yapf: disable (yapf 0.43 indents this '= ()' signature against E125)
+def metrics_table(rows: Sequence[dict],
+                  names: Sequence[str],
                   extra_cols: Sequence[Tuple[str, str]] = ()) -> str:
+    # yapf: enable
     """Markdown table of rows: label, ``extra_cols`` (header, row field),
     then the metrics ``names`` (percent)."""
     header = [''] + [h for h, _ in extra_cols] + [f'{n} (%)' for n in names]
@@ -626,8 +680,11 @@ def bar_plot(rows: Sequence[dict], names: Sequence[str], path: str,
         vals = [r['metrics'].get(n, float('nan')) for n in names]
         bars = ax.bar(xs, vals, width, label=r['label'])
         for b, v in zip(bars, vals):
-            ax.annotate(fmt(v), (b.get_x() + b.get_width() / 2, v),
-                        ha='center', va='bottom', fontsize=7)
+            ax.annotate(
+                fmt(v), (b.get_x() + b.get_width() / 2, v),
+                ha='center',
+                va='bottom',
+                fontsize=7)
     ax.set_xticks(range(len(names)))
     ax.set_xticklabels(names)
     ax.set_ylabel('% on synthetic TAO-style videos')
@@ -638,10 +695,13 @@ def bar_plot(rows: Sequence[dict], names: Sequence[str], path: str,
     pyplot.close(fig)
 
 
-def run_table_experiment(ws: 'Workspace', out_dir: str, name: str,
-                         title: str, entries: Sequence[Tuple[str, RunSpec,
-                                                             dict]],
-                         names: Sequence[str], notes: Sequence[str],
+def run_table_experiment(ws: 'Workspace',
+                         out_dir: str,
+                         name: str,
+                         title: str,
+                         entries: Sequence[Tuple[str, RunSpec, dict]],
+                         names: Sequence[str],
+                         notes: Sequence[str],
                          extra_cols: Sequence[Tuple[str, str]] = (),
                          plot_names: Optional[Sequence[str]] = None):
     """Run ``entries`` = (label, spec, extra row fields) in order, then
@@ -663,9 +723,9 @@ def run_table_experiment(ws: 'Workspace', out_dir: str, name: str,
     return rows
 
 
-def run_followup(doc: str, argv, setting: Optional[Setting],
-                 default: Setting, name: str, title: str,
-                 entries: Callable, notes: Callable) -> Optional[List[dict]]:
+def run_followup(doc: str, argv, setting: Optional[Setting], default: Setting,
+                 name: str, title: str, entries: Callable,
+                 notes: Callable) -> Optional[List[dict]]:
     """main() of a follow-up experiment with its own setting ``default``
     (own work dir, tables in docs/experiments unless --out-dir):
     ``entries(setting)`` as for `run_table_experiment`, ``notes(setting)``
@@ -675,10 +735,13 @@ def run_followup(doc: str, argv, setting: Optional[Setting],
     if args.out_dir is None and setting is default:
         args.out_dir = DEFAULT_OUT_DIR
     ws, out_dir = workspace_from_args(args, setting)
-    return run_table_experiment(ws, out_dir, name, title,
-                                entries(ws.setting),
-                                ('AssocA', 'TETA', 'IDF1'),
-                                notes=notes(ws.setting))
+    return run_table_experiment(
+        ws,
+        out_dir,
+        name,
+        title,
+        entries(ws.setting), ('AssocA', 'TETA', 'IDF1'),
+        notes=notes(ws.setting))
 
 
 def plt():
@@ -692,17 +755,25 @@ def plt():
 # --------------------------------------------------------------------- CLI
 def parse_args(description: str, argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=description)
-    p.add_argument('--quick', action='store_true',
-                   help='tiny smoke setting (minutes; numbers meaningless)')
-    p.add_argument('--work-dir', default=None,
-                   help='runs and data (default work_dirs/experiments[_quick]'
-                   '); shared by all experiments of one setting')
-    p.add_argument('--out-dir', default=None,
-                   help='tables and plots (default docs/experiments; '
-                   'WORK/tables with --quick)')
+    p.add_argument(
+        '--quick',
+        action='store_true',
+        help='tiny smoke setting (minutes; numbers meaningless)')
+    p.add_argument(
+        '--work-dir',
+        default=None,
+        help='runs and data (default work_dirs/experiments[_quick]'
+        '); shared by all experiments of one setting')
+    p.add_argument(
+        '--out-dir',
+        default=None,
+        help='tables and plots (default docs/experiments; '
+        'WORK/tables with --quick)')
     p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--dry-run', action='store_true',
-                   help='print the commands, run nothing')
+    p.add_argument(
+        '--dry-run',
+        action='store_true',
+        help='print the commands, run nothing')
     return p.parse_args(argv)
 
 
@@ -714,9 +785,8 @@ def workspace_from_args(args, setting: Optional[Setting] = None):
     if args.seed != setting.seed:
         setting = Setting(**dict(asdict(setting), seed=args.seed))
     work = args.work_dir or osp.join(
-        ROOT, 'work_dirs',
-        'experiments' if setting.name == 'full' else
-        f'experiments_{setting.name}')
+        ROOT, 'work_dirs', 'experiments'
+        if setting.name == 'full' else f'experiments_{setting.name}')
     out = args.out_dir or (DEFAULT_OUT_DIR if setting.name == 'full' else
                            osp.join(work, 'tables'))
     ws = Workspace(work, setting, dry_run=args.dry_run)

@@ -21,16 +21,21 @@ from . import scaling
 
 #: 72 annotated frames per video (x3 the main setting); the rest as FULL so
 #: that only the video length differs.
-LONG = kit.Setting('long', num_train_videos=64, num_val_videos=16, frames=72,
-                   epochs=3, scaling_sizes=(64, ))
+LONG = kit.Setting(
+    'long',
+    num_train_videos=64,
+    num_val_videos=16,
+    frames=72,
+    epochs=3,
+    scaling_sizes=(64, ))
 
 
 def entries(setting):
     n = setting.num_train_videos
-    out = [(f'{label} loss, 10 frames', spec, dict(loss=label,
-                                                   chain_length=10))
-           for (label, size), spec in scaling.specs(setting).items()
-           if size == n]
+    out = [
+        (f'{label} loss, 10 frames', spec, dict(loss=label, chain_length=10))
+        for (label, size), spec in scaling.specs(setting).items() if size == n
+    ]
     for label, spec, fields in chain_length.entries(setting):
         if fields['chain_length'] != 10:  # 10 = the chain-loss run above
             out.append((f'Chain (ours) loss, {fields["chain_length"]} '
@@ -53,6 +58,7 @@ def main(argv=None, setting=None):
         __doc__, argv, setting, LONG, 'long_videos',
         'Losses and chain lengths on 72-frame videos (follow-up)', entries,
         notes)
+
 
 if __name__ == '__main__':
     main()

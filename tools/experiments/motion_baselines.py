@@ -20,11 +20,11 @@ METRICS = ('TETA', 'LocA', 'AssocA', 'ClsA', 'HOTA', 'IDF1')
 def entries(setting):
     return [
         ('ByteTrack (mmdet, motion only)',
-         kit.RunSpec('bytetrack', kit.BYTETRACK_CONFIG, train=False),
-         dict(kind='motion')),
+         kit.RunSpec('bytetrack', kit.BYTETRACK_CONFIG,
+                     train=False), dict(kind='motion')),
         ('OC-SORT (mmdet, motion only)',
-         kit.RunSpec('ocsort', kit.OCSORT_CONFIG, train=False),
-         dict(kind='motion')),
+         kit.RunSpec('ocsort', kit.OCSORT_CONFIG,
+                     train=False), dict(kind='motion')),
         ('ScaleTrack, untrained (random init)', untrained_run(),
          dict(kind='untrained')),
         ('ScaleTrack, trained (chain loss)', kit.base_run(setting),
@@ -36,9 +36,12 @@ def main(argv=None, setting=None):
     args = kit.parse_args(__doc__.split('\n\n')[0], argv)
     ws, out_dir = kit.workspace_from_args(args, setting)
     return kit.run_table_experiment(
-        ws, out_dir, 'motion_baselines',
+        ws,
+        out_dir,
+        'motion_baselines',
         'ScaleTrack vs motion-only trackers on the same detections',
-        entries(ws.setting), METRICS,
+        entries(ws.setting),
+        METRICS,
         notes=[
             'Same public detections for every tracker (the detections of '
             'the synthetic TAO-style videos: noisy boxes with misses and '

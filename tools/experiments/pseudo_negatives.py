@@ -20,8 +20,9 @@ def entries(setting):
     n = setting.num_train_videos
     return [
         ('w/o pseudo-negative proposals',
-         kit.RunSpec(f'noprop_n{n}', kit.ablation_config(NO_PROPOSALS),
-                     num_videos=n), dict(proposals=False)),
+         kit.RunSpec(
+             f'noprop_n{n}', kit.ablation_config(NO_PROPOSALS),
+             num_videos=n), dict(proposals=False)),
         ('w/ pseudo-negative proposals', kit.base_run(setting),
          dict(proposals=True)),
     ]
@@ -31,9 +32,11 @@ def main(argv=None, setting=None):
     args = kit.parse_args(__doc__.split('\n\n')[0], argv)
     ws, out_dir = kit.workspace_from_args(args, setting)
     return kit.run_table_experiment(
-        ws, out_dir, 'pseudo_negatives',
-        'Pseudo-negative proposals (Table 13)', entries(ws.setting),
-        ('AssocA', 'TETA', 'IDF1'),
+        ws,
+        out_dir,
+        'pseudo_negatives',
+        'Pseudo-negative proposals (Table 13)',
+        entries(ws.setting), ('AssocA', 'TETA', 'IDF1'),
         notes=[
             'The synthetic proposals are the generator\'s noisy boxes of '
             'unannotated objects and distractors (the Detic/SAM proposals '

@@ -14,17 +14,13 @@ import os.path as osp
 import sys
 import time
 
-from . import chain_length
-from . import components
+from . import chain_length, components
 from . import experiment_kit as kit
-from . import make_report
-from . import motion_baselines
-from . import pseudo_negatives
-from . import scaling
-from . import seed_noise
+from . import (make_report, motion_baselines, pseudo_negatives, scaling,
+               seed_noise)
 
-ORDER = (scaling, chain_length, pseudo_negatives, components,
-         motion_baselines, seed_noise)
+ORDER = (scaling, chain_length, pseudo_negatives, components, motion_baselines,
+         seed_noise)
 
 
 def main(argv=None, setting=None):

@@ -20,14 +20,17 @@ LOSSES = [
     ('Chain (ours)', kit.BASE_CONFIG, 'tab:red'),
     ('Pairwise', 'scaletrack_tiny-r18_pairwise-loss_1xb1-6e_synthetic.py',
      'tab:green'),
-    ('Global (SupCon)',
-     'scaletrack_tiny-r18_global-loss_1xb1-6e_synthetic.py', 'tab:purple'),
+    ('Global (SupCon)', 'scaletrack_tiny-r18_global-loss_1xb1-6e_synthetic.py',
+     'tab:purple'),
     ('Broken chain',
-     'scaletrack_tiny-r18_broken-chain-loss_1xb1-6e_synthetic.py',
-     'tab:blue'),
+     'scaletrack_tiny-r18_broken-chain-loss_1xb1-6e_synthetic.py', 'tab:blue'),
 ]
-RUN_PREFIX = {'Chain (ours)': 'chain', 'Pairwise': 'pairwise',
-              'Global (SupCon)': 'global', 'Broken chain': 'broken'}
+RUN_PREFIX = {
+    'Chain (ours)': 'chain',
+    'Pairwise': 'pairwise',
+    'Global (SupCon)': 'global',
+    'Broken chain': 'broken'
+}
 
 
 def specs(setting):
@@ -38,8 +41,8 @@ def specs(setting):
         for label, cfg, _ in LOSSES:
             config = cfg if cfg == kit.BASE_CONFIG else kit.ablation_config(
                 cfg)
-            out[(label, n)] = kit.RunSpec(f'{RUN_PREFIX[label]}_n{n}',
-                                          config, num_videos=n)
+            out[(label, n)] = kit.RunSpec(
+                f'{RUN_PREFIX[label]}_n{n}', config, num_videos=n)
     return out
 
 
@@ -55,17 +58,19 @@ def grid_table(rows, labels, sizes, key):
 def plot(rows, sizes, path):
     plt = kit.plt()
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
-    panels = [('Fig. 1b: contrastive strategies',
-               ('Chain (ours)', 'Pairwise', 'Global (SupCon)')),
-              ('Fig. 3b: chain vs broken chain',
-               ('Chain (ours)', 'Broken chain'))]
+    panels = [('Fig. 1b: contrastive strategies', ('Chain (ours)', 'Pairwise',
+                                                   'Global (SupCon)')),
+              ('Fig. 3b: chain vs broken chain', ('Chain (ours)',
+                                                  'Broken chain'))]
     colour = {label: c for label, _, c in LOSSES}
     for ax, (title, labels) in zip(axes, panels):
         for label in labels:
             pts = sorted((r['num_videos'], r['metrics']['AssocA'])
                          for r in rows if r['label'] == label)
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], 'o-',
-                    color=colour[label], label=label)
+            ax.plot([p[0] for p in pts], [p[1] for p in pts],
+                    'o-',
+                    color=colour[label],
+                    label=label)
         ax.set_xscale('log', base=2)
         ax.set_xticks(sizes)
         ax.set_xticklabels([str(s) for s in sizes])
@@ -90,8 +95,13 @@ def main(argv=None, setting=None):
         result = ws.run(spec)
         if ws.dry_run:
             continue
-        rows.append(kit.row_of(label, spec, result, num_videos=n,
-                               iterations=n * ws.setting.epochs))
+        rows.append(
+            kit.row_of(
+                label,
+                spec,
+                result,
+                num_videos=n,
+                iterations=n * ws.setting.epochs))
     if ws.dry_run:
         return None
     labels = [label for label, _, _ in LOSSES]
@@ -106,9 +116,15 @@ def main(argv=None, setting=None):
         'Only `model.track_head.loss_track` differs between the curves '
         '(configs/scaletrack/synthetic/ablations/*-loss_*).',
     ]
-    kit.write_experiment(out_dir, 'scaling', 'Scaling with training videos '
-                         '(Fig. 1b, Fig. 3b)', ws.setting, rows, md, notes,
-                         extra=dict(sizes=sizes))
+    kit.write_experiment(
+        out_dir,
+        'scaling', 'Scaling with training videos '
+        '(Fig. 1b, Fig. 3b)',
+        ws.setting,
+        rows,
+        md,
+        notes,
+        extra=dict(sizes=sizes))
     plot(rows, sizes, osp.join(out_dir, 'scaling.png'))
     ws.log(f'wrote {out_dir}/scaling.md and scaling.png')
     return rows

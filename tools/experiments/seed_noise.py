@@ -31,9 +31,11 @@ def entries(setting):
     for k in range(1, NUM_SEEDS):
         seed = setting.seed + k
         out.append((f'seed {seed}',
-                    kit.RunSpec(f'{base.name}_seed{seed}', base.config,
-                                num_videos=base.num_videos, seed=seed),
-                    dict(seed=seed)))
+                    kit.RunSpec(
+                        f'{base.name}_seed{seed}',
+                        base.config,
+                        num_videos=base.num_videos,
+                        seed=seed), dict(seed=seed)))
     return out
 
 
@@ -41,30 +43,39 @@ def spread(rows, name='AssocA'):
     """Mean, sample standard deviation and range (max - min) of a metric
     over the seed repeats."""
     v = np.array([r['metrics'][name] for r in rows], float)
-    return dict(mean=float(v.mean()),
-                std=float(v.std(ddof=1)) if len(v) > 1 else 0.0,
-                range=float(v.max() - v.min()))
+    return dict(
+        mean=float(v.mean()),
+        std=float(v.std(ddof=1)) if len(v) > 1 else 0.0,
+        range=float(v.max() - v.min()))
 
 
 def main(argv=None, setting=None):
     args = kit.parse_args(__doc__.split('\n\n')[0], argv)
     ws, out_dir = kit.workspace_from_args(args, setting)
     rows = kit.run_table_experiment(
-        ws, out_dir, 'seed_noise', 'Seed-to-seed noise of the reference run',
-        entries(ws.setting), METRICS,
-        notes=['Same config, data and schedule; only the training seed '
-               'differs (initialisation, clip sampling, augmentation, '
-               'shuffling).'])
+        ws,
+        out_dir,
+        'seed_noise',
+        'Seed-to-seed noise of the reference run',
+        entries(ws.setting),
+        METRICS,
+        notes=[
+            'Same config, data and schedule; only the training seed '
+            'differs (initialisation, clip sampling, augmentation, '
+            'shuffling).'
+        ])
     if rows is None:
         return None
     stats = {n: spread(rows, n) for n in METRICS}
-    lines = [f'* {n}: mean {kit.fmt(s["mean"])}, std {kit.fmt(s["std"])}, '
-             f'range {kit.fmt(s["range"])} points' for n, s in stats.items()]
+    lines = [
+        f'* {n}: mean {kit.fmt(s["mean"])}, std {kit.fmt(s["std"])}, '
+        f'range {kit.fmt(s["range"])} points' for n, s in stats.items()
+    ]
     md_path = osp.join(out_dir, 'seed_noise.md')
     with open(md_path, encoding='utf-8') as f:
         text = f.read()
-    kit.write_text_atomic(md_path, text.rstrip() + '\n' + '\n'.join(lines) +
-                          '\n')
+    kit.write_text_atomic(md_path,
+                          text.rstrip() + '\n' + '\n'.join(lines) + '\n')
     json_path = osp.join(out_dir, 'seed_noise.json')
     table = kit.load_json_file(json_path, 'seed_noise table')
     table['spread'] = stats

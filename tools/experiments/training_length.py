@@ -17,8 +17,13 @@ from . import experiment_kit as kit
 from . import scaling
 
 #: FULL with 4x the epochs (and only the largest training set)
-LONG_TRAINING = kit.Setting('12e', num_train_videos=64, num_val_videos=16,
-                            frames=24, epochs=12, scaling_sizes=(64, ))
+LONG_TRAINING = kit.Setting(
+    '12e',
+    num_train_videos=64,
+    num_val_videos=16,
+    frames=24,
+    epochs=12,
+    scaling_sizes=(64, ))
 LOSSES = ('Chain (ours)', 'Global (SupCon)', 'Broken chain')
 
 
@@ -39,9 +44,11 @@ def notes(s):
 
 
 def main(argv=None, setting=None):
-    return kit.run_followup(
-        __doc__, argv, setting, LONG_TRAINING, 'training_length',
-        'Losses after 12 epochs instead of 3 (follow-up)', entries, notes)
+    return kit.run_followup(__doc__, argv, setting, LONG_TRAINING,
+                            'training_length',
+                            'Losses after 12 epochs instead of 3 (follow-up)',
+                            entries, notes)
+
 
 if __name__ == '__main__':
     main()

@@ -248,11 +248,10 @@ def build_detector(config: str,
     mode, and its test pipeline (frames given as arrays). Errors name the
     config or checkpoint."""
     from mmcv.transforms import Compose
+    from mmdet.registry import MODELS
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmengine.runner import load_checkpoint
-
-    from mmdet.registry import MODELS
     try:
         cfg = Config.fromfile(config)
         if cfg_options:
@@ -546,10 +545,8 @@ def parse_args(argv=None):
         p.error(
             '--ann-file needs --img-root (its file_names are relative to it)')
     if args.out_json and not args.ann_file:
-        p.error(
-            '--out-json needs --ann-file (the image and video ids of the '
-            'results)'
-        )
+        p.error('--out-json needs --ann-file (the image and video ids of the '
+                'results)')
     if args.every < 1 or args.batch_size < 1 or (args.topk is not None
                                                  and args.topk < 1):
         p.error('--every, --batch-size and --topk must be >= 1')

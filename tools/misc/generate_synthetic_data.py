@@ -18,33 +18,49 @@ import time
 
 MANIFEST = 'manifest.json'
 #: Arguments that change the data (the others only change how it is made).
-DATA_ARGS = ('num_train_videos', 'num_val_videos', 'frames', 'height',
-             'width', 'seed', 'tao_fps_mode')
+DATA_ARGS = ('num_train_videos', 'num_val_videos', 'frames', 'height', 'width',
+             'seed', 'tao_fps_mode')
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description='Generate synthetic SA-V / TAO / MOTChallenge data.')
     p.add_argument('out_dir', help='output folder')
-    p.add_argument('--num-train-videos', type=int, default=32,
-                   help='SA-V-style training videos (default 32)')
-    p.add_argument('--num-val-videos', type=int, default=8,
-                   help='TAO-style and MOT-style videos each (default 8)')
-    p.add_argument('--frames', type=int, default=24,
-                   help='frames per video; for SA-V the annotated frames '
-                   '(default 24)')
+    p.add_argument(
+        '--num-train-videos',
+        type=int,
+        default=32,
+        help='SA-V-style training videos (default 32)')
+    p.add_argument(
+        '--num-val-videos',
+        type=int,
+        default=8,
+        help='TAO-style and MOT-style videos each (default 8)')
+    p.add_argument(
+        '--frames',
+        type=int,
+        default=24,
+        help='frames per video; for SA-V the annotated frames '
+        '(default 24)')
     p.add_argument('--height', type=int, default=256)
     p.add_argument('--width', type=int, default=256)
     p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--tao-fps-mode', choices=('normal', 'low'),
-                   default='low',
-                   help="TAO frames at 6 fps ('normal') or 1 fps ('low', "
-                   'like TAO; default)')
-    p.add_argument('--workers', type=int, default=1,
-                   help='worker processes (default 1; the output does not '
-                   'depend on it)')
-    p.add_argument('--overwrite', action='store_true',
-                   help='replace output made with other arguments')
+    p.add_argument(
+        '--tao-fps-mode',
+        choices=('normal', 'low'),
+        default='low',
+        help="TAO frames at 6 fps ('normal') or 1 fps ('low', "
+        'like TAO; default)')
+    p.add_argument(
+        '--workers',
+        type=int,
+        default=1,
+        help='worker processes (default 1; the output does not '
+        'depend on it)')
+    p.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace output made with other arguments')
     return p.parse_args(argv)
 
 
@@ -57,8 +73,10 @@ def main(argv=None) -> int:
             with open(manifest_path, encoding='utf-8') as f:
                 old = json.load(f)
         except ValueError as e:
-            print(f'error: {manifest_path} is corrupt ({e}); delete it or '
-                  'use --overwrite', file=sys.stderr)
+            print(
+                f'error: {manifest_path} is corrupt ({e}); delete it or '
+                'use --overwrite',
+                file=sys.stderr)
             if not args.overwrite:
                 return 2
             old = {}
@@ -68,29 +86,39 @@ def main(argv=None) -> int:
                       'arguments; nothing to do.')
                 return 0
         elif old.get('args') not in (None, data_args) and not args.overwrite:
-            print(f'error: {args.out_dir} holds data generated with other '
-                  f'arguments {old.get("args")}; use another folder or '
-                  '--overwrite', file=sys.stderr)
+            print(
+                f'error: {args.out_dir} holds data generated with other '
+                f'arguments {old.get("args")}; use another folder or '
+                '--overwrite',
+                file=sys.stderr)
             return 2
 
     from scaletrack.datasets.synthetic import generate_benchmark
     from scaletrack.utils.file_io import dump_json_atomic
     os.makedirs(args.out_dir, exist_ok=True)
-    dump_json_atomic(dict(args=data_args, complete=False), manifest_path,
-                     indent=1)
+    dump_json_atomic(
+        dict(args=data_args, complete=False), manifest_path, indent=1)
     start = time.time()
     try:
         paths = generate_benchmark(
-            args.out_dir, num_train_videos=args.num_train_videos,
-            num_val_videos=args.num_val_videos, seed=args.seed,
-            num_frames=args.frames, height=args.height, width=args.width,
-            tao_fps_mode=args.tao_fps_mode, num_workers=args.workers,
-            progress=True, overwrite=args.overwrite)
+            args.out_dir,
+            num_train_videos=args.num_train_videos,
+            num_val_videos=args.num_val_videos,
+            seed=args.seed,
+            num_frames=args.frames,
+            height=args.height,
+            width=args.width,
+            tao_fps_mode=args.tao_fps_mode,
+            num_workers=args.workers,
+            progress=True,
+            overwrite=args.overwrite)
     except (ValueError, FileExistsError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
-    dump_json_atomic(dict(args=data_args, complete=True, paths=paths),
-                     manifest_path, indent=1)
+    dump_json_atomic(
+        dict(args=data_args, complete=True, paths=paths),
+        manifest_path,
+        indent=1)
     print(f'done in {time.time() - start:.1f} s:')
     for split, p in paths.items():
         print(f'  {split}: {p["root"]}')

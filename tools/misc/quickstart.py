@@ -30,12 +30,15 @@ COLUMNS = ('TETA', 'LocA', 'AssocA', 'ClsA', 'HOTA', 'IDF1', 'MOTA')
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument('--work-dir',
-                   default=osp.join(kit.ROOT, 'work_dirs', 'quickstart'))
+    p.add_argument(
+        '--work-dir', default=osp.join(kit.ROOT, 'work_dirs', 'quickstart'))
     p.add_argument('--num-train-videos', type=int, default=32)
     p.add_argument('--num-val-videos', type=int, default=8)
-    p.add_argument('--epochs', type=int, default=None,
-                   help='override the config\'s epochs')
+    p.add_argument(
+        '--epochs',
+        type=int,
+        default=None,
+        help='override the config\'s epochs')
     p.add_argument('--seed', type=int, default=0)
     return p.parse_args(argv)
 
@@ -47,17 +50,23 @@ def step(msg):
 def main(argv=None):
     args = parse_args(argv)
     setting = kit.Setting(
-        'quickstart', num_train_videos=args.num_train_videos,
-        num_val_videos=args.num_val_videos, frames=GENERATOR_FRAMES,
-        epochs=args.epochs, scaling_sizes=(args.num_train_videos, ),
+        'quickstart',
+        num_train_videos=args.num_train_videos,
+        num_val_videos=args.num_val_videos,
+        frames=GENERATOR_FRAMES,
+        epochs=args.epochs,
+        scaling_sizes=(args.num_train_videos, ),
         seed=args.seed)
     ws = kit.Workspace(args.work_dir, setting, tag='quickstart')
     try:
         table = run_steps(ws, args)
     except kit.CommandFailed as e:
-        print(f'[quickstart] error: {e}\nFix the cause and run the '
-              'quickstart again: finished steps are skipped and an '
-              'interrupted training resumes.', file=sys.stderr, flush=True)
+        print(
+            f'[quickstart] error: {e}\nFix the cause and run the '
+            'quickstart again: finished steps are skipped and an '
+            'interrupted training resumes.',
+            file=sys.stderr,
+            flush=True)
         sys.exit(e.returncode)
     print('\n' + table)
     print(f'[quickstart] everything is in {ws.work_dir}')
@@ -78,8 +87,10 @@ def run_steps(ws, args):
     t = time.time()
     options = [f'randomness.seed={args.seed}']
     if args.epochs:
-        options += [f'train_cfg.max_epochs={args.epochs}',
-                    f'param_scheduler.0.end={args.epochs}']
+        options += [
+            f'train_cfg.max_epochs={args.epochs}',
+            f'param_scheduler.0.end={args.epochs}'
+        ]
     ckpt = ws.train(SCALETRACK_CFG, osp.join(work, 'train'), options)
     timings['train'] = time.time() - t
 
@@ -126,15 +137,15 @@ def run_steps(ws, args):
         'CPU-sized model trained from scratch on '
         f'{args.num_train_videos} sparsely annotated SA-V-style synthetic '
         'videos; these are not the paper\'s numbers.', '',
-        kit.markdown_table(('tracker', ) + COLUMNS, [
-            [name] + [kit.fmt(kit.metric(m, c, name)) for c in COLUMNS]
-            for name, m in results.items()
-        ])
+        kit.markdown_table(
+            ('tracker', ) + COLUMNS,
+            [[name] + [kit.fmt(kit.metric(m, c, name)) for c in COLUMNS]
+             for name, m in results.items()])
     ]
     lines += [
         '', f'Checkpoint: `{ckpt}`  ', f'Demo video: `{demo_out}/tracked.mp4`'
         '  ', 'Wall time (s): ' + ', '.join(f'{k} {v:.0f}'
-                                           for k, v in timings.items()) +
+                                            for k, v in timings.items()) +
         f', total {time.time() - t0:.0f}', ''
     ]
     table = '\n'.join(lines)

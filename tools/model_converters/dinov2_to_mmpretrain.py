@@ -128,13 +128,13 @@ def convert_dinov2(state_dict: Dict[str, torch.Tensor],
     return out
 
 
-
 def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help='official DINOv2 checkpoint (.pth)')
     parser.add_argument('dst', help='output checkpoint for DINOv2Backbone')
     parser.add_argument(
-        '--prefix', default='',
+        '--prefix',
+        default='',
         help="prefix for every key, e.g. 'backbone.' to load the file into "
         'a whole model with load_from (default: none, for init_cfg)')
     args = parser.parse_args(argv)

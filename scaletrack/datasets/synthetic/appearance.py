@@ -86,8 +86,7 @@ class Appearance:
         """``[..., 3]`` float32 BGR colours at object coordinates (u, v)."""
         m = self.blend_map(u, v, progress)[..., None]
         a, b = self.colors_at(progress)
-        return ((1 - m) * a.astype(np.float32) +
-                m * b.astype(np.float32))
+        return ((1 - m) * a.astype(np.float32) + m * b.astype(np.float32))
 
 
 def _contrasting(rng, base):
@@ -99,7 +98,8 @@ def _contrasting(rng, base):
     return 255.0 - base  # always far enough from a mid-range base
 
 
-def random_appearance(rng: np.random.Generator, drift_strength: float,
+def random_appearance(rng: np.random.Generator,
+                      drift_strength: float,
                       kinds=TEXTURES) -> Appearance:
     """A random two-colour textured look with drift of the given strength,
     its texture family drawn from ``kinds``."""
@@ -138,5 +138,5 @@ def near_identical(app: Appearance, rng: np.random.Generator,
         freq=float(app.freq * rng.uniform(0.92, 1.08)),
         tex_angle=float(app.tex_angle + rng.uniform(-0.15, 0.15)),
         phase0=float(rng.uniform(0, 2 * np.pi)),
-        noise_phase=app.noise_phase + rng.uniform(-0.3, 0.3,
-                                                  size=_NOISE_COMPONENTS))
+        noise_phase=app.noise_phase +
+        rng.uniform(-0.3, 0.3, size=_NOISE_COMPONENTS))

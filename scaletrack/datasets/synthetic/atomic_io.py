@@ -12,8 +12,8 @@ from ...utils.file_io import write_bytes_atomic as atomic_write_bytes
 
 def json_bytes(obj) -> bytes:
     """Compact, deterministic JSON (insertion order, no spaces)."""
-    return json.dumps(obj, separators=(',', ':'),
-                      allow_nan=False).encode('utf-8')
+    return json.dumps(
+        obj, separators=(',', ':'), allow_nan=False).encode('utf-8')
 
 
 def atomic_write_json(path: str, obj) -> None:
@@ -27,7 +27,8 @@ def atomic_write_text(path: str, text: str) -> None:
 def atomic_write_jpeg(path: str, image: np.ndarray, quality: int) -> None:
     """Encode a BGR uint8 image as JPEG and write it atomically."""
     ok, buf = cv2.imencode('.jpg', image,
-                           [int(cv2.IMWRITE_JPEG_QUALITY), int(quality)])
+                           [int(cv2.IMWRITE_JPEG_QUALITY),
+                            int(quality)])
     if not ok:
         raise RuntimeError(f'OpenCV could not encode the JPEG for {path}')
     atomic_write_bytes(path, buf.tobytes())

@@ -10,8 +10,8 @@ from .tao import generate_tao
 
 #: MOT sequences imitate SportsMOT: one object class whose members all look
 #: alike (two 'teams' of near-identical objects), at 6 fps.
-MOT_STYLE = dict(categories=('ellipse', ), num_appearance_groups=2,
-                 fps_mode='normal')
+MOT_STYLE = dict(
+    categories=('ellipse', ), num_appearance_groups=2, fps_mode='normal')
 
 
 def benchmark_configs(num_train_videos: int = 32,
@@ -23,13 +23,16 @@ def benchmark_configs(num_train_videos: int = 32,
                       tao_fps_mode: str = 'low',
                       **overrides) -> dict:
     """The `SyntheticConfig` of each split of `generate_benchmark`."""
-    base = SyntheticConfig(num_frames=num_frames, height=height, width=width,
-                           seed=seed, **overrides)
+    base = SyntheticConfig(
+        num_frames=num_frames,
+        height=height,
+        width=width,
+        seed=seed,
+        **overrides)
     mot_style = {k: v for k, v in MOT_STYLE.items() if k not in overrides}
     return dict(
         sav_train=base.replace(num_videos=num_train_videos),
-        tao_val=base.replace(num_videos=num_val_videos,
-                             fps_mode=tao_fps_mode),
+        tao_val=base.replace(num_videos=num_val_videos, fps_mode=tao_fps_mode),
         mot_val=base.replace(num_videos=num_val_videos, **mot_style))
 
 
@@ -57,8 +60,8 @@ def generate_benchmark(root: str,
     cfgs = benchmark_configs(num_train_videos, num_val_videos, seed,
                              num_frames, height, width, tao_fps_mode,
                              **overrides)
-    writers = dict(sav_train=generate_sav, tao_val=generate_tao,
-                   mot_val=generate_mot)
+    writers = dict(
+        sav_train=generate_sav, tao_val=generate_tao, mot_val=generate_mot)
     splits = tuple(writers) if splits is None else tuple(splits)
     unknown = [s for s in splits if s not in writers]
     if unknown:
@@ -67,9 +70,13 @@ def generate_benchmark(root: str,
     out = {}
     for name in splits:
         if progress:
-            print(f'[synthetic] {name}: {cfgs[name].num_videos} videos',
-                  flush=True)
-        out[name] = writers[name](os.path.join(root, name), cfgs[name],
-                                  num_workers=num_workers, progress=progress,
-                                  overwrite=overwrite)
+            print(
+                f'[synthetic] {name}: {cfgs[name].num_videos} videos',
+                flush=True)
+        out[name] = writers[name](
+            os.path.join(root, name),
+            cfgs[name],
+            num_workers=num_workers,
+            progress=progress,
+            overwrite=overwrite)
     return out

@@ -195,15 +195,17 @@ class SyntheticConfig:
                              f'[1, 100], got {self.jpeg_quality}')
         if self.occlusion_frames < 1:
             raise ValueError('SyntheticConfig.occlusion_frames must be >= 1')
-        self.num_objects = _check_range('num_objects', self.num_objects, 1,
-                                        None, integer=True)
-        self.object_size = _check_range('object_size', self.object_size,
-                                        0.01, 0.9)
+        self.num_objects = _check_range(
+            'num_objects', self.num_objects, 1, None, integer=True)
+        self.object_size = _check_range('object_size', self.object_size, 0.01,
+                                        0.9)
         self.speed = _check_range('speed', self.speed, 0.0, None)
-        self.num_static_occluders = _check_range(
-            'num_static_occluders', self.num_static_occluders, 0, None, True)
-        self.num_moving_occluders = _check_range(
-            'num_moving_occluders', self.num_moving_occluders, 0, None, True)
+        self.num_static_occluders = _check_range('num_static_occluders',
+                                                 self.num_static_occluders, 0,
+                                                 None, True)
+        self.num_moving_occluders = _check_range('num_moving_occluders',
+                                                 self.num_moving_occluders, 0,
+                                                 None, True)
         for name in ('annotated_fraction', 'auto_fraction',
                      'distractor_fraction', 'crossing_fraction',
                      'occlusion_fraction', 'drift_strength',
@@ -285,8 +287,11 @@ def aux_rng(seed: int, split: str, index: int) -> np.random.Generator:
     """A second stream of the same video for proposals, detections and
     metadata, so that they never change the rendered pixels."""
     return np.random.default_rng(
-        [int(seed), SPLIT_CODES[split], int(index), 1])
+        [int(seed), SPLIT_CODES[split],
+         int(index), 1])
 
 
-__all__ = ['SyntheticConfig', 'VIDEO_FPS', 'SAV_ANNOTATION_STEP',
-           'FPS_MODE_STEPS', 'SPLIT_CODES', 'video_rng', 'aux_rng']
+__all__ = [
+    'SyntheticConfig', 'VIDEO_FPS', 'SAV_ANNOTATION_STEP', 'FPS_MODE_STEPS',
+    'SPLIT_CODES', 'video_rng', 'aux_rng'
+]

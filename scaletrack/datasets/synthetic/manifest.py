@@ -18,8 +18,11 @@ MANIFEST_NAME = 'manifest.json'
 
 
 def _record(kind: str, cfg: SyntheticConfig, complete: bool, extra=None):
-    rec = dict(kind=kind, generator_version=GENERATOR_VERSION,
-               config=cfg.to_dict(), complete=complete)
+    rec = dict(
+        kind=kind,
+        generator_version=GENERATOR_VERSION,
+        config=cfg.to_dict(),
+        complete=complete)
     if extra:
         rec.update(extra)
     return rec
@@ -60,8 +63,8 @@ def begin_split(root: str, kind: str, cfg: SyntheticConfig,
             return True
     elif man is not None or (os.path.isdir(root) and os.listdir(root)):
         if not overwrite:
-            what = ('another configuration' if man is not None else
-                    'files but no manifest')
+            what = ('another configuration'
+                    if man is not None else 'files but no manifest')
             raise FileExistsError(
                 f'{root} already holds {what}; choose an empty output '
                 'folder or pass overwrite=True (--overwrite)')
@@ -71,13 +74,16 @@ def begin_split(root: str, kind: str, cfg: SyntheticConfig,
                 shutil.rmtree(p)
             elif os.path.exists(p):
                 os.unlink(p)
-    atomic_write_json(os.path.join(root, MANIFEST_NAME),
-                      _record(kind, cfg, complete=False))
+    atomic_write_json(
+        os.path.join(root, MANIFEST_NAME), _record(kind, cfg, complete=False))
     return False
 
 
-def finish_split(root: str, kind: str, cfg: SyntheticConfig,
+def finish_split(root: str,
+                 kind: str,
+                 cfg: SyntheticConfig,
                  extra=None) -> None:
     """Mark the split complete (written last)."""
-    atomic_write_json(os.path.join(root, MANIFEST_NAME),
-                      _record(kind, cfg, complete=True, extra=extra))
+    atomic_write_json(
+        os.path.join(root, MANIFEST_NAME),
+        _record(kind, cfg, complete=True, extra=extra))

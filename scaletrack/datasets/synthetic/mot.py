@@ -51,40 +51,46 @@ def _write_mot_sequence(index: int, root: str, cfg: SyntheticConfig) -> dict:
     for k in range(len(plan.frame_times)):
         fid = k + 1
         frame, objs = render_frame(plan, k, noise_seed)
-        atomic_write_jpeg(os.path.join(root, seq, 'img1', f'{fid:06d}.jpg'),
-                          frame, cfg.jpeg_quality)
+        atomic_write_jpeg(
+            os.path.join(root, seq, 'img1', f'{fid:06d}.jpg'), frame,
+            cfg.jpeg_quality)
         for o in objs:
             x1, y1, x2, y2 = o.full_bbox
             conf = 1 if o.visibility > 0 else 0
             gt_rows.append(
                 f'{fid},{o.id + 1},{_num(x1)},{_num(y1)},{_num(x2 - x1)},'
                 f'{_num(y2 - y1)},{conf},{MOT_CLASS},{o.visibility:.4f}\n')
-        boxes, _ = make_detections(objs, aux, cfg,
-                                   box_of=lambda o: o.full_bbox)
+        boxes, _ = make_detections(
+            objs, aux, cfg, box_of=lambda o: o.full_bbox)
         for x1, y1, x2, y2, s in boxes.tolist():
             det_rows.append(f'{fid},-1,{_num(x1)},{_num(y1)},'
                             f'{_num(x2 - x1)},{_num(y2 - y1)},{s:.4f},'
                             '-1,-1,-1\n')
-    atomic_write_text(os.path.join(root, seq, 'gt', 'gt.txt'),
-                      ''.join(gt_rows))
-    atomic_write_text(os.path.join(root, seq, 'det', 'det.txt'),
-                      ''.join(det_rows))
+    atomic_write_text(
+        os.path.join(root, seq, 'gt', 'gt.txt'), ''.join(gt_rows))
+    atomic_write_text(
+        os.path.join(root, seq, 'det', 'det.txt'), ''.join(det_rows))
     ini = configparser.ConfigParser()
     ini.optionxform = str  # keep MOTChallenge's camelCase keys
-    ini['Sequence'] = dict(name=seq, imDir='img1',
-                           frameRate=_num(VIDEO_FPS / cfg.eval_frame_step),
-                           seqLength=str(len(plan.frame_times)),
-                           imWidth=str(cfg.width), imHeight=str(cfg.height),
-                           imExt='.jpg')
+    ini['Sequence'] = dict(
+        name=seq,
+        imDir='img1',
+        frameRate=_num(VIDEO_FPS / cfg.eval_frame_step),
+        seqLength=str(len(plan.frame_times)),
+        imWidth=str(cfg.width),
+        imHeight=str(cfg.height),
+        imExt='.jpg')
     buf = io.StringIO()
     ini.write(buf, space_around_delimiters=False)
     atomic_write_text(os.path.join(root, seq, 'seqinfo.ini'), buf.getvalue())
-    return dict(name=seq, num_gt_rows=len(gt_rows),
-                num_det_rows=len(det_rows))
+    return dict(name=seq, num_gt_rows=len(gt_rows), num_det_rows=len(det_rows))
 
 
-def generate_mot(root: str, cfg: SyntheticConfig, num_workers: int = 0,
-                 progress: bool = False, overwrite: bool = False) -> dict:
+def generate_mot(root: str,
+                 cfg: SyntheticConfig,
+                 num_workers: int = 0,
+                 progress: bool = False,
+                 overwrite: bool = False) -> dict:
     """Write ``cfg.num_videos`` MOTChallenge sequences under ``root``.
 
     Sequence ``i`` is ``render_video(cfg, video_rng(cfg.seed, 'mot', i))``
@@ -95,11 +101,14 @@ def generate_mot(root: str, cfg: SyntheticConfig, num_workers: int = 0,
     seqs = [mot_sequence_name(i) for i in range(cfg.num_videos)]
     paths = dict(root=root, seqs=seqs)
     # a different config may have written other sequence names: own them all
-    old = [d for d in (os.listdir(root) if os.path.isdir(root) else [])
-           if os.path.isfile(os.path.join(root, d, 'seqinfo.ini'))]
+    old = [
+        d for d in (os.listdir(root) if os.path.isdir(root) else [])
+        if os.path.isfile(os.path.join(root, d, 'seqinfo.ini'))
+    ]
     if begin_split(root, 'mot', cfg, sorted(set(seqs) | set(old)), overwrite):
         return paths
-    stats = map_videos(partial(_write_mot_sequence, root=root, cfg=cfg),
-                       list(range(cfg.num_videos)), num_workers, progress)
+    stats = map_videos(
+        partial(_write_mot_sequence, root=root, cfg=cfg),
+        list(range(cfg.num_videos)), num_workers, progress)
     finish_split(root, 'mot', cfg, extra=dict(sequences=stats))
     return paths

@@ -83,9 +83,10 @@ def _pack(rows: List[Tuple[np.ndarray, float, int]]):
     rows = [(b, s, l) for b, s, l in rows
             if b[2] - b[0] >= MIN_BOX_SIDE and b[3] - b[1] >= MIN_BOX_SIDE]
     if rows:
-        boxes = np.array([[*np.round(b, BOX_DECIMALS),
-                           round(float(s), SCORE_DECIMALS)]
-                          for b, s, _ in rows], dtype=np.float32)
+        boxes = np.array(
+            [[*np.round(b, BOX_DECIMALS),
+              round(float(s), SCORE_DECIMALS)] for b, s, _ in rows],
+            dtype=np.float32)
         labels = np.array([l for _, _, l in rows], dtype=np.int64)
         order = np.argsort(-boxes[:, 4], kind='stable')
         boxes, labels = boxes[order], labels[order]
@@ -109,14 +110,15 @@ def make_proposals(objects: List[FrameObject], rng: np.random.Generator,
                              rng.uniform(*OBJECT_PROPOSAL_SCORE), o.category))
             continue
         if rng.uniform() < cfg.proposal_duplicate_prob:
-            rows.append((_jitter(o.bbox, rng, cfg.proposal_jitter, H, W),
-                         rng.uniform(*OBJECT_PROPOSAL_SCORE), o.category))
+            rows.append(
+                (_jitter(o.bbox, rng, cfg.proposal_jitter, H,
+                         W), rng.uniform(*OBJECT_PROPOSAL_SCORE), o.category))
         if rng.uniform() < cfg.proposal_part_prob:
             rows.append((_part_box(o.bbox, rng),
                          rng.uniform(*PART_PROPOSAL_SCORE), o.category))
     for _ in range(rng.poisson(cfg.num_background_proposals)):
-        rows.append((_random_box(rng, cfg),
-                     rng.uniform(*BACKGROUND_PROPOSAL_SCORE),
+        rows.append((_random_box(rng,
+                                 cfg), rng.uniform(*BACKGROUND_PROPOSAL_SCORE),
                      int(rng.integers(len(CATEGORY_NAMES)))))
     return _pack(rows)
 
@@ -144,8 +146,9 @@ def make_detections(objects: List[FrameObject],
             continue
         box = _jitter(gt, rng, cfg.det_box_noise, H, W)
         quality = float(box_iou(box, gt)[0, 0]) * np.sqrt(vis_factor)
-        score = np.clip(SCORE_BASE + SCORE_GAIN * quality +
-                        rng.normal(0, SCORE_NOISE), 0.01, 0.99)
+        score = np.clip(
+            SCORE_BASE + SCORE_GAIN * quality + rng.normal(0, SCORE_NOISE),
+            0.01, 0.99)
         label = o.category
         if rng.uniform() < cfg.det_label_noise:
             label = int((label + rng.integers(1, n_cat)) % n_cat)

@@ -79,7 +79,8 @@ def _local_coords(x0, y0, w, h, center, angle, scale_xy):
     return u, v
 
 
-def render_frame(plan: VideoPlan, k: int,
+def render_frame(plan: VideoPlan,
+                 k: int,
                  noise_seed: int = 0) -> Tuple[np.ndarray, List[FrameObject]]:
     """Render written frame ``k`` of a plan.
 
@@ -134,8 +135,8 @@ def render_frame(plan: VideoPlan, k: int,
         u, v = _local_coords(ix0, iy0, ix1 - ix0, iy1 - iy0, center, 0.0,
                              (half, half))
         color = occ.appearance.render(u, v, progress)
-        canvas[iy0:iy1, ix0:ix1] = np.clip(color + 0.5, 0, 255).astype(
-            np.uint8)
+        canvas[iy0:iy1, ix0:ix1] = np.clip(color + 0.5, 0,
+                                           255).astype(np.uint8)
         owner[iy0:iy1, ix0:ix1] = _OCCLUDER_OWNER
 
     if plan.pixel_noise > 0:
@@ -154,12 +155,15 @@ def render_frame(plan: VideoPlan, k: int,
         else:
             masks[iy0:iy1, ix0:ix1, i] = visible
         records.append(
-            dict(id=obj.id, category=obj.category,
-                 category_name=CATEGORY_NAMES[obj.category],
-                 bbox=_tight_box(visible, ix0, iy0) if n_visible else None,
-                 full_bbox=_tight_box(sub, ix0, iy0),
-                 visibility=n_visible / area_total,
-                 annotated=obj.annotated, area=n_visible))
+            dict(
+                id=obj.id,
+                category=obj.category,
+                category_name=CATEGORY_NAMES[obj.category],
+                bbox=_tight_box(visible, ix0, iy0) if n_visible else None,
+                full_bbox=_tight_box(sub, ix0, iy0),
+                visibility=n_visible / area_total,
+                annotated=obj.annotated,
+                area=n_visible))
     rles = mask_utils.encode(masks) if drawn else []
     objects = [FrameObject(rle=rle, **rec) for rec, rle in zip(records, rles)]
     return canvas, objects
@@ -229,6 +233,9 @@ def render_video(cfg: SyntheticConfig,
         frame, objs = render_frame(plan, k, noise_seed)
         frames.append(frame)
         objects.append(objs)
-    return SyntheticVideo(plan=plan, frames=frames,
-                          frame_indices=list(plan.frame_times),
-                          objects=objects, noise_seed=noise_seed)
+    return SyntheticVideo(
+        plan=plan,
+        frames=frames,
+        frame_indices=list(plan.frame_times),
+        objects=objects,
+        noise_seed=noise_seed)

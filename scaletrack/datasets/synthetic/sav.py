@@ -24,8 +24,8 @@ import torch
 
 from .atomic_io import (atomic_torch_save, atomic_write_jpeg,
                         atomic_write_json, atomic_write_text)
-from .config import (SAV_ANNOTATION_STEP, VIDEO_FPS, SyntheticConfig,
-                     aux_rng, video_rng)
+from .config import (SAV_ANNOTATION_STEP, VIDEO_FPS, SyntheticConfig, aux_rng,
+                     video_rng)
 from .manifest import begin_split, finish_split
 from .noisy_boxes import make_proposals
 from .renderer import render_frame
@@ -47,8 +47,9 @@ def sav_video_id(index: int) -> str:
 
 
 def _rle_json(rle: dict) -> dict:
-    return dict(size=[int(v) for v in rle['size']],
-                counts=rle['counts'].decode('ascii'))
+    return dict(
+        size=[int(v) for v in rle['size']],
+        counts=rle['counts'].decode('ascii'))
 
 
 def _bucket(area: float) -> str:
@@ -80,8 +81,8 @@ def _masklet_file(video_id, n_video_frames, cfg, env, ids, per_frame_rles,
         else:
             edited.append(0)
             stability.append([
-                round(float(rng.uniform(*AUTO_STABILITY_RANGE)), 4)
-                if v else 0.0 for v in vis
+                round(float(rng.uniform(
+                    *AUTO_STABILITY_RANGE)), 4) if v else 0.0 for v in vis
             ])
     return {
         'video_id': video_id,
@@ -128,15 +129,15 @@ def _write_sav_video(index: int, root: str, cfg: SyntheticConfig) -> dict:
         boxes, labels = make_proposals(objs, aux, cfg)
         atomic_torch_save(
             os.path.join(root, 'proposals', video_id, name + '.pth'),
-            dict(det_bboxes=torch.from_numpy(boxes),
-                 det_labels=torch.from_numpy(labels)))
+            dict(
+                det_bboxes=torch.from_numpy(boxes),
+                det_labels=torch.from_numpy(labels)))
         by_id = {o.id: o for o in objs}
         rles.append({
             i: by_id[i].rle if i in by_id and by_id[i].area else empty
             for i in all_ids
         })
-        areas.append({i: by_id[i].area if i in by_id else 0
-                      for i in all_ids})
+        areas.append({i: by_id[i].area if i in by_id else 0 for i in all_ids})
 
     def ever_visible(oid):
         return any(a[oid] > 0 for a in areas)
@@ -144,8 +145,9 @@ def _write_sav_video(index: int, root: str, cfg: SyntheticConfig) -> dict:
     manual = [o.id for o in plan.objects if o.annotated and ever_visible(o.id)]
     # auto masklets (first appeared frame is always 0 in SA-V): a share of
     # the unlabelled objects visible in the first annotated frame
-    candidates = [o.id for o in plan.objects
-                  if not o.annotated and areas[0][o.id] > 0]
+    candidates = [
+        o.id for o in plan.objects if not o.annotated and areas[0][o.id] > 0
+    ]
     n_auto = int(round(cfg.auto_fraction * len(candidates)))
     auto = sorted(aux.permutation(candidates)[:n_auto].tolist())
     n_video_frames = SAV_ANNOTATION_STEP * (len(plan.frame_times) - 1) + 1
@@ -153,14 +155,20 @@ def _write_sav_video(index: int, root: str, cfg: SyntheticConfig) -> dict:
     for mtype, ids in (('manual', manual), ('auto', auto)):
         atomic_write_json(
             os.path.join(root, 'annotations', f'{video_id}_{mtype}.json'),
-            _masklet_file(video_id, n_video_frames, cfg, env, ids, rles,
-                          areas, mtype, aux))
-    return dict(video_id=video_id, num_objects=len(all_ids),
-                num_manual=len(manual), num_auto=len(auto))
+            _masklet_file(video_id, n_video_frames, cfg, env, ids, rles, areas,
+                          mtype, aux))
+    return dict(
+        video_id=video_id,
+        num_objects=len(all_ids),
+        num_manual=len(manual),
+        num_auto=len(auto))
 
 
-def generate_sav(root: str, cfg: SyntheticConfig, num_workers: int = 0,
-                 progress: bool = False, overwrite: bool = False) -> dict:
+def generate_sav(root: str,
+                 cfg: SyntheticConfig,
+                 num_workers: int = 0,
+                 progress: bool = False,
+                 overwrite: bool = False) -> dict:
     """Write ``cfg.num_videos`` SA-V-style training videos under ``root``.
 
     Training videos are sparsely annotated (``cfg.annotated_fraction``) and
@@ -171,16 +179,18 @@ def generate_sav(root: str, cfg: SyntheticConfig, num_workers: int = 0,
     ``video_ids``.
     """
     root = os.path.abspath(root)
-    paths = dict(root=root,
-                 ann_dir=os.path.join(root, 'annotations'),
-                 img_dir=os.path.join(root, 'JPEGImages_24fps'),
-                 proposals_dir=os.path.join(root, 'proposals'),
-                 video_list=os.path.join(root, 'sav_train.txt'),
-                 video_ids=[sav_video_id(i) for i in range(cfg.num_videos)])
+    paths = dict(
+        root=root,
+        ann_dir=os.path.join(root, 'annotations'),
+        img_dir=os.path.join(root, 'JPEGImages_24fps'),
+        proposals_dir=os.path.join(root, 'proposals'),
+        video_list=os.path.join(root, 'sav_train.txt'),
+        video_ids=[sav_video_id(i) for i in range(cfg.num_videos)])
     if begin_split(root, 'sav', cfg, SAV_OWNED, overwrite):
         return paths
-    stats = map_videos(partial(_write_sav_video, root=root, cfg=cfg),
-                       list(range(cfg.num_videos)), num_workers, progress)
+    stats = map_videos(
+        partial(_write_sav_video, root=root, cfg=cfg),
+        list(range(cfg.num_videos)), num_workers, progress)
     atomic_write_text(paths['video_list'],
                       ''.join(v + '\n' for v in paths['video_ids']))
     finish_split(root, 'sav', cfg, extra=dict(videos=stats))

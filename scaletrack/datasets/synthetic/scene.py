@@ -175,7 +175,10 @@ def _category_pool(cfg: SyntheticConfig, train: bool) -> List[int]:
     return pool
 
 
-def _count(fraction: float, n: int, per_unit: int, available: int,
+def _count(fraction: float,
+           n: int,
+           per_unit: int,
+           available: int,
            feasible: bool = True) -> int:
     """How many units (pairs or objects) a fraction of n objects gives: at
     least one when the fraction is > 0 and there is room, so that every
@@ -195,8 +198,9 @@ def _camera_path(cfg, rng, times, duration, margin) -> np.ndarray:
         period = rng.uniform(*CAMERA_PERIOD_S) * VIDEO_FPS
         phase = rng.uniform(0, 2 * np.pi)
         pan = rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 1.0)
-        x = (CAMERA_SINE_SHARE * np.sin(2 * np.pi * t / period + phase) +
-             (1 - CAMERA_SINE_SHARE) * pan * (2 * t / duration - 1))
+        x = (
+            CAMERA_SINE_SHARE * np.sin(2 * np.pi * t / period + phase) +
+            (1 - CAMERA_SINE_SHARE) * pan * (2 * t / duration - 1))
         cam[:, axis] = np.round(np.clip(x, -1, 1) * margin)
     return cam
 
@@ -220,8 +224,9 @@ def _background(cfg, rng, height, width) -> np.ndarray:
     base = bg.reshape(-1, 3).mean(0)
     s = min(height, width)
     for _ in range(n_clutter):
-        col = tuple(float(v) for v in np.clip(
-            base + rng.normal(0, 45, size=3), 0, 255))
+        col = tuple(
+            float(v)
+            for v in np.clip(base + rng.normal(0, 45, size=3), 0, 255))
         x, y = int(rng.integers(width)), int(rng.integers(height))
         kind = rng.integers(3)
         if kind == 0:
@@ -252,8 +257,8 @@ class _Planner:
         self.duration = float(max(self.times[-1], 1))
         self.margin = int(math.ceil(cfg.camera_motion * max(self.H, self.W)))
         self.pool = _category_pool(cfg, train)
-        weights = np.array([FREQUENCY_WEIGHTS[CATEGORIES[c]['frequency']]
-                            for c in self.pool])
+        weights = np.array(
+            [FREQUENCY_WEIGHTS[CATEGORIES[c]['frequency']] for c in self.pool])
         self.cat_p = weights / weights.sum()
         self.groups = [
             random_appearance(rng, cfg.drift_strength)
@@ -279,7 +284,9 @@ class _Planner:
             return near_identical(proto, rng, cfg.distractor_color_delta)
         return random_appearance(rng, cfg.drift_strength)
 
-    def new_object(self, oid: int, category: Optional[int] = None,
+    def new_object(self,
+                   oid: int,
+                   category: Optional[int] = None,
                    radius: Optional[float] = None) -> ObjectPlan:
         cfg, rng = self.cfg, self.rng
         if category is None:
@@ -292,20 +299,29 @@ class _Planner:
             aspect = (a, 1.0 / a)
         # scale change over the whole video: up to x1.8 (or 1/1.8) at
         # drift_strength = 1
-        scale_end = float(np.exp(rng.uniform(-1, 1) * cfg.drift_strength *
-                                 np.log(1.8)))
+        scale_end = float(
+            np.exp(rng.uniform(-1, 1) * cfg.drift_strength * np.log(1.8)))
         # rotation over the whole video: up to 90 degrees at strength 1
-        spin = (rng.uniform(-1, 1) * cfg.drift_strength * np.pi / 2 /
-                self.duration)
+        spin = (
+            rng.uniform(-1, 1) * cfg.drift_strength * np.pi / 2 /
+            self.duration)
         lo, hi = self._bounds(radius)
         theta = rng.uniform(0, 2 * np.pi)
         vel = self._speed() * np.array([np.cos(theta), np.sin(theta)])
         return ObjectPlan(
-            id=oid, category=int(category), appearance=self._appearance(),
-            radius0=float(radius), scale_end=scale_end,
+            id=oid,
+            category=int(category),
+            appearance=self._appearance(),
+            radius0=float(radius),
+            scale_end=scale_end,
             aspect=(float(aspect[0]), float(aspect[1])),
-            angle0=float(rng.uniform(0, 2 * np.pi)), spin=float(spin),
-            p0=rng.uniform(lo, hi), vel=vel, t_ref=0.0, lo=lo, hi=hi,
+            angle0=float(rng.uniform(0, 2 * np.pi)),
+            spin=float(spin),
+            p0=rng.uniform(lo, hi),
+            vel=vel,
+            t_ref=0.0,
+            lo=lo,
+            hi=hi,
             z=float(rng.uniform()))
 
     # -- difficulties ---------------------------------------------------
@@ -404,9 +420,14 @@ class _Planner:
         center = np.array([x1 + x2, y1 + y2]) / 2
         half = np.array([x2 - x1, y2 - y1]) / 2
         look = random_appearance(rng, 0.0, OCCLUDER_TEXTURES)
-        return OccluderPlan(center0=center, half=half, vel=np.zeros(2),
-                            lo=center, hi=center, appearance=look,
-                            for_object=obj.id)
+        return OccluderPlan(
+            center0=center,
+            half=half,
+            vel=np.zeros(2),
+            lo=center,
+            hi=center,
+            appearance=look,
+            for_object=obj.id)
 
     def random_occluder(self, moving: bool) -> OccluderPlan:
         rng, m, S = self.rng, self.margin, self.S
@@ -415,8 +436,8 @@ class _Planner:
             a, b = rng.uniform(0.06, 0.12) * S, rng.uniform(0.3, 0.6) * S
             half = np.array([a, b] if vertical_bar else [b, a]) / 2
             speed = rng.uniform(1.0, 2.0) * self._speed()
-            vel = (np.array([speed, 0.0]) if vertical_bar else
-                   np.array([0.0, speed])) * rng.choice([-1, 1])
+            vel = (np.array([speed, 0.0]) if vertical_bar else np.array(
+                [0.0, speed])) * rng.choice([-1, 1])
             lo = np.array([m, m]) - half / 2
             hi = np.array([m + self.W, m + self.H]) + half / 2
         else:
@@ -428,8 +449,8 @@ class _Planner:
         if not moving:
             lo = hi = center
         look = random_appearance(rng, 0.0, OCCLUDER_TEXTURES)
-        return OccluderPlan(center0=center, half=half, vel=vel, lo=lo, hi=hi,
-                            appearance=look)
+        return OccluderPlan(
+            center0=center, half=half, vel=vel, lo=lo, hi=hi, appearance=look)
 
     # -- the whole video ------------------------------------------------
     def plan(self) -> VideoPlan:
@@ -452,8 +473,8 @@ class _Planner:
             objects.append(b)
             self.make_crossing(a, b)
         left = num - len(objects)
-        n_occ = _count(cfg.occlusion_fraction, num, 1, left,
-                       n >= cfg.occlusion_frames + 2)
+        n_occ = _count(cfg.occlusion_fraction, num, 1, left, n
+                       >= cfg.occlusion_frames + 2)
         for _ in range(n_occ):
             obj = self.new_object(len(objects))
             objects.append(obj)
@@ -468,11 +489,15 @@ class _Planner:
                     obj.t_end = self.times[int(rng.integers(n // 2, n - 1))]
             objects.append(obj)
 
-        for _ in range(int(rng.integers(cfg.num_static_occluders[0],
-                                        cfg.num_static_occluders[1] + 1))):
+        for _ in range(
+                int(
+                    rng.integers(cfg.num_static_occluders[0],
+                                 cfg.num_static_occluders[1] + 1))):
             occluders.append(self.random_occluder(moving=False))
-        for _ in range(int(rng.integers(cfg.num_moving_occluders[0],
-                                        cfg.num_moving_occluders[1] + 1))):
+        for _ in range(
+                int(
+                    rng.integers(cfg.num_moving_occluders[0],
+                                 cfg.num_moving_occluders[1] + 1))):
             occluders.append(self.random_occluder(moving=True))
 
         if self.train:  # sparse annotation: a fixed share of the objects
@@ -481,19 +506,24 @@ class _Planner:
             for obj in objects:
                 obj.annotated = obj.id in chosen
 
-        camera = _camera_path(cfg, rng, self.times, self.duration,
-                              self.margin)
+        camera = _camera_path(cfg, rng, self.times, self.duration, self.margin)
         background = _background(cfg, rng, self.H + 2 * self.margin,
                                  self.W + 2 * self.margin)
-        return VideoPlan(height=self.H, width=self.W, margin=self.margin,
-                         frame_times=self.times, objects=objects,
-                         occluders=occluders, camera=camera,
-                         background=background, pixel_noise=cfg.pixel_noise,
-                         train=self.train)
+        return VideoPlan(
+            height=self.H,
+            width=self.W,
+            margin=self.margin,
+            frame_times=self.times,
+            objects=objects,
+            occluders=occluders,
+            camera=camera,
+            background=background,
+            pixel_noise=cfg.pixel_noise,
+            train=self.train)
 
 
-def plan_video(cfg: SyntheticConfig, rng: np.random.Generator,
-               frame_step: int, train: bool) -> VideoPlan:
+def plan_video(cfg: SyntheticConfig, rng: np.random.Generator, frame_step: int,
+               train: bool) -> VideoPlan:
     """Plan one video of ``cfg.num_frames`` frames written every
     ``frame_step`` base frames.  ``train`` applies sparse annotation and
     keeps novel categories out (unless ``cfg.novel_in_train``)."""

@@ -53,7 +53,8 @@ def _heart(n=48):
 
 def _arrow():
     return np.array([[-1, -0.3], [0.2, -0.3], [0.2, -0.75], [1, 0],
-                     [0.2, 0.75], [0.2, 0.3], [-1, 0.3]], dtype=np.float64)
+                     [0.2, 0.75], [0.2, 0.3], [-1, 0.3]],
+                    dtype=np.float64)
 
 
 # name -> (LVIS-like frequency, polygons [(unit points, fill value)],
@@ -68,8 +69,8 @@ _SHAPES = {
     'cross': ('c', [(_cross(), 1)], None),
     'diamond': ('c', [(_regular(4, 1.0, -np.pi / 2) * [0.65, 1.0], 1)], None),
     'hexagon': ('r', [(_regular(6, 1.0, 0.0), 1)], None),
-    'crescent': ('r', [(_circle(), 1), (_circle(0.85, 0.45, -0.1), 0)],
-                 (1.0, 1.0)),
+    'crescent': ('r', [(_circle(), 1), (_circle(0.85, 0.45,
+                                                -0.1), 0)], (1.0, 1.0)),
     'arrow': ('r', [(_arrow(), 1)], None),
     'heart': ('r', [(_heart(), 1)], None),
 }
@@ -134,6 +135,6 @@ def rasterize(polys, x0: int, y0: int, w: int, h: int) -> np.ndarray:
     scale = 1 << _SHIFT_BITS
     for pts, value in polys:
         q = np.round((pts - [x0, y0]) * scale).astype(np.int32)
-        cv2.fillPoly(patch, [q], int(value), lineType=cv2.LINE_8,
-                     shift=_SHIFT_BITS)
+        cv2.fillPoly(
+            patch, [q], int(value), lineType=cv2.LINE_8, shift=_SHIFT_BITS)
     return patch.astype(bool)

@@ -18,7 +18,9 @@ def _progress_bar(total: int, enabled: bool):
     return ProgressBar(total)
 
 
-def map_videos(func: Callable, items: Sequence, num_workers: int = 0,
+def map_videos(func: Callable,
+               items: Sequence,
+               num_workers: int = 0,
                progress: bool = False) -> List:
     """``[func(item) for item in items]``, in ``num_workers`` processes when
     > 1 (each video has its own seeded generator, so results are identical

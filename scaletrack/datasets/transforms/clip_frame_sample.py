@@ -10,7 +10,9 @@ from mmdet.registry import TRANSFORMS
 DEFAULT_NUM_FRAMES = 10
 
 
-def uniform_clip_indices(video_length: int, num_frames: int, rng=random) -> List[int]:
+def uniform_clip_indices(video_length: int,
+                         num_frames: int,
+                         rng=random) -> List[int]:
     """``num_frames`` evenly spaced frame indices spread over the whole video.
 
     The stride is the integer ``video_length // num_frames`` (a constant frame
@@ -27,7 +29,9 @@ def uniform_clip_indices(video_length: int, num_frames: int, rng=random) -> List
     return [start + k * stride for k in range(num_frames)]
 
 
-def random_clip_indices(video_length: int, num_frames: int, rng=random) -> List[int]:
+def random_clip_indices(video_length: int,
+                        num_frames: int,
+                        rng=random) -> List[int]:
     """``num_frames`` distinct frames at random positions, in time order."""
     if video_length <= num_frames:
         return list(range(video_length))
@@ -65,11 +69,15 @@ class ClipFrameSample(BaseFrameSample):
                  key_frames: str = 'all',
                  collect_video_keys: List[str] = ['video_id', 'video_length']):
         if not isinstance(num_frames, int) or num_frames < 1:
-            raise ValueError(f'num_frames must be a positive int, got {num_frames!r}')
+            raise ValueError(
+                f'num_frames must be a positive int, got {num_frames!r}')
         if sampling not in self.SAMPLERS:
-            raise ValueError(f"sampling must be one of {tuple(self.SAMPLERS)}, got {sampling!r}")
+            raise ValueError(
+                f'sampling must be one of {tuple(self.SAMPLERS)}, got '
+                f'{sampling!r}')
         if key_frames not in ('all', 'first'):
-            raise ValueError(f"key_frames must be 'all' or 'first', got {key_frames!r}")
+            raise ValueError(
+                f"key_frames must be 'all' or 'first', got {key_frames!r}")
         self.num_frames = num_frames
         self.sampling = sampling
         self.key_frames = key_frames
@@ -81,7 +89,8 @@ class ClipFrameSample(BaseFrameSample):
     def transform(self, video_infos: dict) -> Optional[Dict[str, List]]:
         length = video_infos['video_length']
         if length < 1:
-            raise ValueError(f"video {video_infos.get('video_id')!r} has no frames")
+            raise ValueError(
+                f"video {video_infos.get('video_id')!r} has no frames")
         inds = self.sample_indices(length)
         results = self.prepare_data(video_infos, inds)
         if self.key_frames == 'all':

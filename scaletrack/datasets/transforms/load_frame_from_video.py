@@ -14,7 +14,6 @@ from collections import OrderedDict
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmcv.video import VideoReader
-
 from mmdet.registry import TRANSFORMS
 
 # Open videos kept per dataloader worker: a clip's frames come from one

@@ -51,8 +51,7 @@ class LoadPublicDetections(BaseTransform):
                             "dict(type='MASADetections', root=..., "
                             f'img_root=...); got {source!r}')
         cfg = copy.deepcopy(source)
-        for key, value in (('missing', missing), ('num_classes',
-                                                  num_classes)):
+        for key, value in (('missing', missing), ('num_classes', num_classes)):
             if value is None:
                 continue
             if cfg.get(key, value) != value:

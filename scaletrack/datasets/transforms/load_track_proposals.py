@@ -14,9 +14,9 @@ import os.path as osp
 
 import numpy as np
 from mmcv.transforms import BaseTransform
-
 from mmdet.registry import TRANSFORMS
 from mmdet.structures.bbox import BaseBoxes
+
 from ..public_detections import load_box_file
 
 # Instance id that marks a proposal row in gt_bboxes. Real instance ids are

@@ -1,15 +1,17 @@
-"""Pack a clip like mmdet's PackTrackInputs plus proposals and public detections."""
+"""Pack a clip like mmdet's PackTrackInputs plus proposals and public
+detections."""
 import numpy as np
 import torch
-from mmengine.structures import InstanceData
-
 from mmdet.datasets.transforms import PackTrackInputs
 from mmdet.registry import TRANSFORMS
 from mmdet.structures.bbox import BaseBoxes
+from mmengine.structures import InstanceData
+
 from .load_track_proposals import PROPOSAL_INSTANCE_ID
 
 # Per-box keys that LoadTrackProposals extends and that must be split in step.
-_PER_BOX_KEYS = ('gt_bboxes', 'gt_bboxes_labels', 'gt_instances_ids', 'gt_ignore_flags')
+_PER_BOX_KEYS = ('gt_bboxes', 'gt_bboxes_labels', 'gt_instances_ids',
+                 'gt_ignore_flags')
 
 
 def _as_array(boxes) -> np.ndarray:
@@ -39,7 +41,9 @@ class PackClipInputs(PackTrackInputs):
             for i, ids in enumerate(results['gt_instances_ids']):
                 ids = np.asarray(ids)
                 is_prop = ids == PROPOSAL_INSTANCE_ID
-                proposals.append(torch.from_numpy(_as_array(results['gt_bboxes'][i])[is_prop]))
+                proposals.append(
+                    torch.from_numpy(
+                        _as_array(results['gt_bboxes'][i])[is_prop]))
                 if is_prop.any():
                     keep = np.flatnonzero(~is_prop)
                     for key in _PER_BOX_KEYS:
@@ -51,12 +55,17 @@ class PackClipInputs(PackTrackInputs):
             if proposals is not None:
                 sample.proposals = InstanceData(bboxes=proposals[i])
             if 'public_bboxes' in results:
-                bboxes = torch.as_tensor(_as_array(results['public_bboxes'][i]))
+                bboxes = torch.as_tensor(
+                    _as_array(results['public_bboxes'][i]))
                 n = len(bboxes)
-                scores = results.get('public_scores', [np.ones(n, np.float32)] * len(frames))[i]
-                labels = results.get('public_labels', [np.zeros(n, np.int64)] * len(frames))[i]
+                scores = results.get('public_scores',
+                                     [np.ones(n, np.float32)] * len(frames))[i]
+                labels = results.get('public_labels',
+                                     [np.zeros(n, np.int64)] * len(frames))[i]
                 sample.public_instances = InstanceData(
                     bboxes=bboxes,
-                    scores=torch.as_tensor(np.asarray(scores, np.float32).reshape(-1)),
-                    labels=torch.as_tensor(np.asarray(labels, np.int64).reshape(-1)))
+                    scores=torch.as_tensor(
+                        np.asarray(scores, np.float32).reshape(-1)),
+                    labels=torch.as_tensor(
+                        np.asarray(labels, np.int64).reshape(-1)))
         return packed

@@ -1,6 +1,7 @@
 """Metric computations that need no model or runner: TETA (own,
 vectorised), HOTA/CLEAR/Identity (trackeval), TAO and MOTChallenge I/O."""
-from ...utils.file_io import dump_json_atomic, load_json_file, write_text_atomic
+from ...utils.file_io import (dump_json_atomic, load_json_file,
+                              write_text_atomic)
 from .mot_metrics import IGNORE_RULES, MOT_METRICS, MOTSequence, evaluate_mot
 from .motchallenge_io import (MOTCHALLENGE_CLASSES, MOTCHALLENGE_DISTRACTORS,
                               format_motchallenge_results,

@@ -43,8 +43,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ...utils.file_io import load_json_file
-from .clear_id import ClearAccumulator, clear_id_summary, iou_distances
-from .clear_id import min_cost_pairs
+from .clear_id import (ClearAccumulator, clear_id_summary, iou_distances,
+                       min_cost_pairs)
 
 __all__ = [
     'BDD100K_CATEGORY_TREE', 'BDD100K_NAME_MAPPING', 'BDD100K_IGNORE_MAPPING',
@@ -59,13 +59,17 @@ BDD100K_CATEGORY_TREE = OrderedDict(
     bike=('motorcycle', 'bicycle'))
 #: bdd100k configs/box_track.toml ``name_mapping``.
 BDD100K_NAME_MAPPING = {
-    'bike': 'bicycle', 'caravan': 'car', 'motor': 'motorcycle',
-    'person': 'pedestrian', 'van': 'car'
+    'bike': 'bicycle',
+    'caravan': 'car',
+    'motor': 'motorcycle',
+    'person': 'pedestrian',
+    'van': 'car'
 }
 #: bdd100k configs/box_track.toml ``ignore_mapping``: ignored boxes of
 #: these classes.
 BDD100K_IGNORE_MAPPING = {
-    'other person': 'pedestrian', 'other vehicle': 'car',
+    'other person': 'pedestrian',
+    'other vehicle': 'car',
     'trailer': 'truck'
 }
 #: IoU of a match (scalabel ``iou_thr``) and the share of a prediction
@@ -142,8 +146,9 @@ def scalabel_box_xywh(box2d, where: str) -> List[float]:
     if x2 < x1 or y2 < y1:
         raise ValueError(f'{where}: box2d {box2d!r} has x2 < x1 or y2 < y1 '
                          '(negative size).')
-    return [x1, y1, x2 - x1 + BOX2D_EXTENT_OFFSET,
-            y2 - y1 + BOX2D_EXTENT_OFFSET]
+    return [
+        x1, y1, x2 - x1 + BOX2D_EXTENT_OFFSET, y2 - y1 + BOX2D_EXTENT_OFFSET
+    ]
 
 
 def load_category_tree(path: str) -> 'OrderedDict[str, Tuple[str, ...]]':
@@ -178,9 +183,9 @@ def _parse_frames(items, classes, what, ignore_unknown, skipped):
         try:
             idx = int(fr.get('frameIndex', 0))
         except (TypeError, ValueError):
-            raise ValueError(f'{f}: frame {fr.get("name")!r} has frameIndex '
-                             f'{fr.get("frameIndex")!r}, not an integer.'
-                             ) from None
+            raise ValueError(
+                f'{f}: frame {fr.get("name")!r} has frameIndex '
+                f'{fr.get("frameIndex")!r}, not an integer.') from None
         frames = videos.setdefault(v, OrderedDict())
         if idx in frames:
             raise ValueError(f'{f}: video {v!r} lists frameIndex {idx} '
@@ -191,8 +196,8 @@ def _parse_frames(items, classes, what, ignore_unknown, skipped):
                      f'(id {lab.get("id")!r})')
             if lab.get('box2d') is None:
                 continue  # not a box label (scalabel skips it too)
-            cls, ignored = bdd100k_category(lab.get('category'),
-                                            lab.get('attributes'), classes)
+            cls, ignored = bdd100k_category(
+                lab.get('category'), lab.get('attributes'), classes)
             if cls is None:
                 if not ignore_unknown:
                     raise ValueError(
@@ -200,19 +205,23 @@ def _parse_frames(items, classes, what, ignore_unknown, skipped):
                         f'{lab.get("category")!r}; BDD100K MOT evaluates '
                         f'{list(classes)} (pass ignore_unknown / '
                         '--ignore-unknown-cats to skip such labels).')
-                skipped[f'{what} unknown category {lab.get("category")!r}'
-                        ] += 1
+                skipped[
+                    f'{what} unknown category {lab.get("category")!r}'] += 1
                 continue
             if 'id' not in lab:
                 raise ValueError(f'{where}: label has no id.')
             xywh = scalabel_box_xywh(lab['box2d'], where)
             b = lab['box2d']
-            xyxy = [float(b['x1']), float(b['y1']), float(b['x2']),
-                    float(b['y2'])]
+            xyxy = [
+                float(b['x1']),
+                float(b['y1']),
+                float(b['x2']),
+                float(b['y2'])
+            ]
             score = lab.get('score', 1.0)
-            boxes.append((-1 if ignored else classes.index(cls), cls,
-                          str(lab['id']), xywh, xyxy,
-                          1.0 if score is None else float(score)))
+            boxes.append(
+                (-1 if ignored else classes.index(cls), cls, str(lab['id']),
+                 xywh, xyxy, 1.0 if score is None else float(score)))
         frames[idx] = (fr.get('name'), boxes)
     return videos
 
@@ -240,9 +249,10 @@ def _align(gt_videos, pr_videos, pred_path, skipped):
 
 def _accumulate(gt_frames, pr_frames, n_cls):
     """scalabel ``acc_single_video_mot``: one accumulator per class."""
+
     def boxes(items):
-        return np.array([b[3] for b in items], CLEAR_BOX_DTYPE).astype(
-            np.float64).reshape(-1, 4)
+        return np.array([b[3] for b in items],
+                        CLEAR_BOX_DTYPE).astype(np.float64).reshape(-1, 4)
 
     accs = [ClearAccumulator() for _ in range(n_cls)]
     for idx in sorted(gt_frames):
@@ -267,18 +277,21 @@ def _accumulate(gt_frames, pr_frames, n_cls):
                 keep = ~(fps & np.any(iof > IGNORE_IOF_THR, axis=1))
                 p_ids, dist = p_ids[keep], dist[:, keep]
             if dist.shape != (0, 0):
-                accs[c].update(np.array([b[2] for b in g], object), p_ids,
-                               dist)
+                accs[c].update(
+                    np.array([b[2] for b in g], object), p_ids, dist)
     return accs
 
 
 def _average(rows: List[dict]) -> dict:
     out = {}
     for k in CLEAR_KEYS:
-        v = np.nan_to_num(np.array([r[k] for r in rows], np.float64),
-                          nan=0, posinf=0, neginf=0)
-        out[k] = float(v.mean()) if k in ('MOTA', 'MOTP', 'IDF1') else int(
-            v.sum())
+        v = np.nan_to_num(
+            np.array([r[k] for r in rows], np.float64),
+            nan=0,
+            posinf=0,
+            neginf=0)
+        out[k] = float(v.mean()) if k in ('MOTA', 'MOTP',
+                                          'IDF1') else int(v.sum())
     return out
 
 
@@ -294,25 +307,32 @@ def _mot_sequences(gt_videos, pr_videos, classes):
              if b[0] >= 0]
         gid = {k: n for n, k in enumerate(sorted({b[2] for _, b in g}))}
         pid = {k: n for n, k in enumerate(sorted({b[2] for _, b in p}))}
-        seqs.append(MOTSequence(
-            name=v, num_frames=len(order),
-            gt_frame=[t for t, _ in g], gt_id=[gid[b[2]] for _, b in g],
-            gt_box=[b[4] for _, b in g],
-            gt_label=[classes.index(b[1]) for _, b in g],
-            gt_ignore=[b[0] < 0 for _, b in g],
-            gt_considered=[b[0] >= 0 for _, b in g],
-            pr_frame=[t for t, _ in p], pr_id=[pid[b[2]] for _, b in p],
-            pr_box=[b[4] for _, b in p], pr_label=[b[0] for _, b in p],
-            pr_score=[b[5] for _, b in p]))
+        seqs.append(
+            MOTSequence(
+                name=v,
+                num_frames=len(order),
+                gt_frame=[t for t, _ in g],
+                gt_id=[gid[b[2]] for _, b in g],
+                gt_box=[b[4] for _, b in g],
+                gt_label=[classes.index(b[1]) for _, b in g],
+                gt_ignore=[b[0] < 0 for _, b in g],
+                gt_considered=[b[0] >= 0 for _, b in g],
+                pr_frame=[t for t, _ in p],
+                pr_id=[pid[b[2]] for _, b in p],
+                pr_box=[b[4] for _, b in p],
+                pr_label=[b[0] for _, b in p],
+                pr_score=[b[5] for _, b in p]))
     return seqs
 
 
 def _tao_inputs(gt_videos, pr_videos, classes):
     """The videos as TAO ground truth / results (xywh as the converter
     writes them) for TETA."""
-    gt = dict(videos=[], images=[], annotations=[],
-              categories=[dict(id=i + 1, name=c)
-                          for i, c in enumerate(classes)])
+    gt = dict(
+        videos=[],
+        images=[],
+        annotations=[],
+        categories=[dict(id=i + 1, name=c) for i, c in enumerate(classes)])
     res, img_of = [], {}
     for vid, (v, gframes) in enumerate(gt_videos.items(), 1):
         gt['videos'].append(dict(id=vid, name=v))
@@ -320,31 +340,39 @@ def _tao_inputs(gt_videos, pr_videos, classes):
         for idx in sorted(gframes):
             img_id = len(gt['images']) + 1
             img_of[(v, idx)] = img_id
-            gt['images'].append(dict(id=img_id, video_id=vid,
-                                     frame_index=idx))
+            gt['images'].append(dict(id=img_id, video_id=vid, frame_index=idx))
             for b in gframes[idx][1]:
                 gid.setdefault(b[2], len(gid) + 1)
-                gt['annotations'].append(dict(
-                    id=len(gt['annotations']) + 1, image_id=img_id,
-                    video_id=vid, track_id=vid * 10**6 + gid[b[2]],
-                    category_id=classes.index(b[1]) + 1, bbox=b[3],
-                    iscrowd=int(b[0] < 0)))
+                gt['annotations'].append(
+                    dict(
+                        id=len(gt['annotations']) + 1,
+                        image_id=img_id,
+                        video_id=vid,
+                        track_id=vid * 10**6 + gid[b[2]],
+                        category_id=classes.index(b[1]) + 1,
+                        bbox=b[3],
+                        iscrowd=int(b[0] < 0)))
         pid = {}
         for idx, (_, boxes) in pr_videos.get(v, {}).items():
             for b in boxes:
                 if b[0] < 0:
                     continue
                 pid.setdefault(b[2], len(pid) + 1)
-                res.append(dict(image_id=img_of[(v, idx)], video_id=vid,
-                                category_id=b[0] + 1, bbox=b[3],
-                                score=b[5], track_id=pid[b[2]]))
+                res.append(
+                    dict(
+                        image_id=img_of[(v, idx)],
+                        video_id=vid,
+                        category_id=b[0] + 1,
+                        bbox=b[3],
+                        score=b[5],
+                        track_id=pid[b[2]]))
     return gt, res
 
 
 def evaluate_bdd100k_mot(gt_path: str,
                          pred_path: str,
-                         category_tree: Optional[Dict[str, Sequence[str]]]
-                         = None,
+                         category_tree: Optional[Dict[str,
+                                                      Sequence[str]]] = None,
                          ignore_unknown: bool = False,
                          with_hota: bool = True,
                          with_teta: bool = True) -> dict:
@@ -366,17 +394,19 @@ def evaluate_bdd100k_mot(gt_path: str,
     tree = OrderedDict(category_tree or BDD100K_CATEGORY_TREE)
     classes = [c for subs in tree.values() for c in subs]
     skipped = Counter()
-    gt_videos = _parse_frames(load_scalabel_frames(gt_path, 'ground-truth'),
-                              classes, 'ground-truth', ignore_unknown,
-                              skipped)
-    pr_videos = _parse_frames(load_scalabel_frames(pred_path, 'prediction'),
-                              classes, 'prediction', ignore_unknown,
-                              skipped)
+    gt_videos = _parse_frames(
+        load_scalabel_frames(gt_path, 'ground-truth'), classes, 'ground-truth',
+        ignore_unknown, skipped)
+    pr_videos = _parse_frames(
+        load_scalabel_frames(pred_path, 'prediction'), classes, 'prediction',
+        ignore_unknown, skipped)
     if not gt_videos:
         raise ValueError(f'{gt_path}: the ground truth holds no frame.')
     _align(gt_videos, pr_videos, pred_path, skipped)
-    video_accs = [_accumulate(gt_videos[v], pr_videos.get(v, {}),
-                              len(classes)) for v in gt_videos]
+    video_accs = [
+        _accumulate(gt_videos[v], pr_videos.get(v, {}), len(classes))
+        for v in gt_videos
+    ]
     per_class = [[a[c] for a in video_accs] for c in range(len(classes))]
     rows = OrderedDict(
         (c, clear_id_summary(per_class[i])) for i, c in enumerate(classes))
@@ -386,16 +416,20 @@ def evaluate_bdd100k_mot(gt_path: str,
             rows[sup] = clear_id_summary(
                 [a for c in subs for a in per_class[classes.index(c)]])
     rows[AVERAGE] = _average(class_rows)
-    rows[OVERALL] = clear_id_summary([a for accs in per_class
-                                      for a in accs])
+    rows[OVERALL] = clear_id_summary([a for accs in per_class for a in accs])
     out = dict(rows[OVERALL])
-    out.update(mMOTA=rows[AVERAGE]['MOTA'], mMOTP=rows[AVERAGE]['MOTP'],
-               mIDF1=rows[AVERAGE]['IDF1'], rows=rows,
-               skipped=dict(skipped))
+    out.update(
+        mMOTA=rows[AVERAGE]['MOTA'],
+        mMOTP=rows[AVERAGE]['MOTP'],
+        mIDF1=rows[AVERAGE]['IDF1'],
+        rows=rows,
+        skipped=dict(skipped))
     if with_hota:
         from .mot_metrics import evaluate_mot
-        hota = evaluate_mot(_mot_sequences(gt_videos, pr_videos, classes),
-                            classes, ('HOTA', ), ignore_rule='bdd100k')
+        hota = evaluate_mot(
+            _mot_sequences(gt_videos, pr_videos, classes),
+            classes, ('HOTA', ),
+            ignore_rule='bdd100k')
         out['HOTA'] = 100 * hota['combined']['HOTA']
         out['mHOTA'] = 100 * hota['mHOTA']
         for c in classes:
@@ -403,7 +437,11 @@ def evaluate_bdd100k_mot(gt_path: str,
     if with_teta:
         from .teta import evaluate_teta
         gt, res = _tao_inputs(gt_videos, pr_videos, classes)
-        out['TETA'] = evaluate_teta(gt, res, exhaustive=True,
-                                    use_tcc=False, ignore_iscrowd=True,
-                                    all_frames=True)
+        out['TETA'] = evaluate_teta(
+            gt,
+            res,
+            exhaustive=True,
+            use_tcc=False,
+            ignore_iscrowd=True,
+            all_frames=True)
     return out

@@ -28,8 +28,9 @@ from typing import Dict, Iterable, List
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-__all__ = ['ClearAccumulator', 'iou_distances', 'min_cost_pairs',
-           'clear_id_summary']
+__all__ = [
+    'ClearAccumulator', 'iou_distances', 'min_cost_pairs', 'clear_id_summary'
+]
 
 #: motmetrics' mostly-tracked / mostly-lost ratios (MT >= 0.8, ML < 0.2).
 MOSTLY_TRACKED, MOSTLY_LOST = 0.8, 0.2
@@ -98,8 +99,15 @@ class ClearAccumulator:
                     continue
                 js = np.flatnonzero(~h_done & (hids == self.prev[o]))
                 if len(js) and np.isfinite(dists[i, js[0]]):
-                    self._pair(i, js[0], oids, hids, dists, o_done, h_done,
-                               switch=False)
+                    self._pair(
+                        i,
+                        js[0],
+                        oids,
+                        hids,
+                        dists,
+                        o_done,
+                        h_done,
+                        switch=False)
             dists[o_done, :] = np.nan
             dists[:, h_done] = np.nan
             for i, j in zip(*min_cost_pairs(dists)):  # 2. the rest
@@ -155,27 +163,30 @@ def clear_id_summary(accs: Iterable[ClearAccumulator]) -> Dict[str, float]:
     A figure without a denominator is NaN."""
     accs = [a for a in accs if a.num_updates]
     if not accs:
-        return {k: float('nan') for k in ('MOTA', 'MOTP', 'IDF1') +
-                COUNT_KEYS}
+        return {k: float('nan') for k in ('MOTA', 'MOTP', 'IDF1') + COUNT_KEYS}
     n_obj = sum(len(s) for a in accs for s in a.obj_states.values())
     n_hyp = sum(a.hyp_count for a in accs)
     fn = sum(a.misses for a in accs)
     fp = sum(a.fps for a in accs)
     idsw = sum(a.switches for a in accs)
     n_det = sum(a.matches + a.switches for a in accs)
-    ratios = np.array([np.mean(s) for a in accs
-                       for s in a.obj_states.values()])
+    ratios = np.array(
+        [np.mean(s) for a in accs for s in a.obj_states.values()])
     idtp = sum(a.idtp() for a in accs)
     with np.errstate(divide='ignore', invalid='ignore'):
         return dict(
             MOTA=float(100 * (1 - np.float64(fn + fp + idsw) / n_obj)),
-            MOTP=float(100 * (1 - np.float64(sum(a.dist_sum for a in accs))
-                              / n_det)),
+            MOTP=float(100 * (1 - np.float64(sum(a.dist_sum
+                                                 for a in accs)) / n_det)),
             IDF1=float(100 * np.float64(2 * idtp) / (n_obj + n_hyp)),
-            FP=fp, FN=fn, IDSw=idsw,
+            FP=fp,
+            FN=fn,
+            IDSw=idsw,
             MT=int(np.sum(ratios >= MOSTLY_TRACKED)),
-            PT=int(np.sum((ratios >= MOSTLY_LOST)
-                          & (ratios < MOSTLY_TRACKED))),
+            PT=int(
+                np.sum((ratios >= MOSTLY_LOST)
+                       & (ratios < MOSTLY_TRACKED))),
             ML=int(np.sum(ratios < MOSTLY_LOST)),
-            FM=sum(_fragmentations(s) for a in accs
-                   for s in a.obj_states.values()))
+            FM=sum(
+                _fragmentations(s) for a in accs
+                for s in a.obj_states.values()))

@@ -69,8 +69,7 @@ class MOTSequence:
     gt_id: np.ndarray = field(default_factory=lambda: _ints([]))
     gt_box: np.ndarray = field(default_factory=lambda: _boxes([]))
     gt_label: np.ndarray = field(default_factory=lambda: _ints([]))
-    gt_ignore: np.ndarray = field(
-        default_factory=lambda: np.zeros(0, bool))
+    gt_ignore: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     gt_considered: np.ndarray = field(
         default_factory=lambda: np.zeros(0, bool))
     pr_frame: np.ndarray = field(default_factory=lambda: _ints([]))
@@ -84,8 +83,7 @@ class MOTSequence:
         self.gt_label, self.gt_box = _ints(self.gt_label), _boxes(self.gt_box)
         n_gt = len(self.gt_frame)
         self.gt_ignore = np.asarray(self.gt_ignore, bool).reshape(-1)
-        self.gt_considered = np.asarray(self.gt_considered,
-                                        bool).reshape(-1)
+        self.gt_considered = np.asarray(self.gt_considered, bool).reshape(-1)
         if len(self.gt_ignore) == 0 and n_gt:
             self.gt_ignore = np.zeros(n_gt, bool)
         if len(self.gt_considered) == 0 and n_gt:
@@ -95,16 +93,16 @@ class MOTSequence:
         self.pr_score = np.asarray(self.pr_score, float).reshape(-1)
         if len(self.pr_score) == 0 and len(self.pr_frame):
             self.pr_score = np.ones(len(self.pr_frame))
-        for prefix, names in (('gt', ('frame', 'id', 'box', 'label',
-                                      'ignore', 'considered')),
+        for prefix, names in (('gt', ('frame', 'id', 'box', 'label', 'ignore',
+                                      'considered')),
                               ('pr', ('frame', 'id', 'box', 'label',
                                       'score'))):
             lens = {n: len(getattr(self, f'{prefix}_{n}')) for n in names}
             if len(set(lens.values())) > 1:
                 raise ValueError(f'sequence {self.name!r}: {prefix} arrays '
                                  f'differ in length {lens}.')
-        for what, frames in (('ground truth', self.gt_frame),
-                             ('predictions', self.pr_frame)):
+        for what, frames in (('ground truth', self.gt_frame), ('predictions',
+                                                               self.pr_frame)):
             if len(frames) and (frames.min() < 0
                                 or frames.max() >= self.num_frames):
                 raise ValueError(
@@ -116,8 +114,8 @@ class MOTSequence:
 def _box_iou(gt, pr, do_ioa=False):
     """trackeval's own box IoU (x0y0x1y1), so results match it exactly."""
     from trackeval.datasets._base_dataset import _BaseDataset
-    return _BaseDataset._calculate_box_ious(gt, pr, box_format='x0y0x1y1',
-                                            do_ioa=do_ioa)
+    return _BaseDataset._calculate_box_ious(
+        gt, pr, box_format='x0y0x1y1', do_ioa=do_ioa)
 
 
 def _matched_cols(sim):
@@ -134,8 +132,8 @@ def _matched_cols(sim):
 def _check_unique(seq, frames, ids, what):
     key = np.stack([frames, ids], 1)
     if len(np.unique(key, axis=0)) != len(key):
-        _, inv, counts = np.unique(key, axis=0, return_inverse=True,
-                                   return_counts=True)
+        _, inv, counts = np.unique(
+            key, axis=0, return_inverse=True, return_counts=True)
         i = int(np.flatnonzero(counts[inv.reshape(-1)] > 1)[0])
         raise ValueError(f'sequence {seq.name!r}: {what} id {int(ids[i])} '
                          f'occurs twice in frame {int(frames[i]) + 1}.')
@@ -165,8 +163,8 @@ def _motchallenge_class_data(seq: MOTSequence, cls: int) -> dict:
     # __init__ (which wants a folder layout) is not needed
     ds = MotChallenge2DBox.__new__(MotChallenge2DBox)
     ds.benchmark, ds.do_preproc = 'MOT17', True
-    ds.class_name_to_class_id = dict(pedestrian=_TE_EVAL, car=_TE_OTHER,
-                                     distractor=_TE_DISTRACTOR)
+    ds.class_name_to_class_id = dict(
+        pedestrian=_TE_EVAL, car=_TE_OTHER, distractor=_TE_DISTRACTOR)
     for name in ('person_on_vehicle', 'static_person', 'reflection',
                  'non_mot_vehicle'):  # named in the distractor list
         ds.class_name_to_class_id[name] = -1
@@ -175,9 +173,12 @@ def _motchallenge_class_data(seq: MOTSequence, cls: int) -> dict:
                       np.where(seq.gt_label == cls, _TE_EVAL, _TE_OTHER))
     gt_ids, pr_ids = _dense_ids(seq.gt_id), _dense_ids(seq.pr_id)
     pr_sel = seq.pr_label == cls
-    raw = {k: [] for k in ('gt_ids', 'gt_dets', 'gt_classes', 'gt_extras',
-                           'tracker_ids', 'tracker_dets', 'tracker_classes',
-                           'tracker_confidences', 'similarity_scores')}
+    raw = {
+        k: []
+        for k in ('gt_ids', 'gt_dets', 'gt_classes', 'gt_extras',
+                  'tracker_ids', 'tracker_dets', 'tracker_classes',
+                  'tracker_confidences', 'similarity_scores')
+    }
     for t in range(seq.num_frames):
         g = np.flatnonzero(seq.gt_frame == t)
         p = np.flatnonzero((seq.pr_frame == t) & pr_sel)
@@ -190,8 +191,7 @@ def _motchallenge_class_data(seq: MOTSequence, cls: int) -> dict:
         raw['tracker_dets'].append(seq.pr_box[p])
         raw['tracker_classes'].append(np.ones(len(p), int))
         raw['tracker_confidences'].append(seq.pr_score[p])
-        raw['similarity_scores'].append(
-            _box_iou(seq.gt_box[g], seq.pr_box[p]))
+        raw['similarity_scores'].append(_box_iou(seq.gt_box[g], seq.pr_box[p]))
     raw.update(num_timesteps=seq.num_frames, seq=seq.name)
     try:
         return ds.get_preprocessed_seq_data(raw, 'pedestrian')
@@ -199,8 +199,7 @@ def _motchallenge_class_data(seq: MOTSequence, cls: int) -> dict:
         raise ValueError(f'sequence {seq.name!r}: {err}') from None
 
 
-def _sequence_class_data(seq: MOTSequence, cls: int,
-                         ignore_rule: str) -> dict:
+def _sequence_class_data(seq: MOTSequence, cls: int, ignore_rule: str) -> dict:
     """trackeval's per-sequence, per-class input dict."""
     if ignore_rule == 'motchallenge':
         known = seq.gt_id >= 0  # ignore regions may carry no id (-1)
@@ -313,11 +312,15 @@ def evaluate_mot(sequences: Sequence[MOTSequence],
             m: obj.combine_sequences(seq_res[m])
             for m, obj in metric_objs.items()
         }
-    out = dict(per_class={
-        c: {k: v for m, obj in metric_objs.items()
-            for k, v in _summarise(obj, per_class_raw[c][m]).items()}
-        for c in classes
-    })
+    out = dict(
+        per_class={
+            c: {
+                k: v
+                for m, obj in metric_objs.items()
+                for k, v in _summarise(obj, per_class_raw[c][m]).items()
+            }
+            for c in classes
+        })
     combined, averaged = {}, {}
     for m, obj in metric_objs.items():
         by_class = {c: per_class_raw[c][m] for c in classes}
@@ -325,13 +328,15 @@ def evaluate_mot(sequences: Sequence[MOTSequence],
             _summarise(obj, obj.combine_classes_det_averaged(by_class)))
         non_empty = {c: r for c, r in by_class.items() if _non_empty(m, r)}
         if non_empty:
-            averaged.update(_summarise(
-                obj, obj.combine_classes_class_averaged(
-                    non_empty, ignore_empty_classes=False)))
+            averaged.update(
+                _summarise(
+                    obj,
+                    obj.combine_classes_class_averaged(
+                        non_empty, ignore_empty_classes=False)))
     out['combined'] = combined
     out['class_averaged'] = averaged
-    for key, field_name in (('mHOTA', 'HOTA'), ('mIDF1', 'IDF1'),
-                            ('mMOTA', 'MOTA')):
+    for key, field_name in (('mHOTA', 'HOTA'), ('mIDF1', 'IDF1'), ('mMOTA',
+                                                                   'MOTA')):
         if field_name in averaged:
             out[key] = averaged[field_name]
         elif any(field_name in v for v in out['per_class'].values()):
@@ -343,9 +348,8 @@ def _non_empty(metric_name: str, res: dict) -> bool:
     """A class with at least one ground-truth or predicted box (the
     ``ignore_empty_classes`` test of trackeval)."""
     if metric_name == 'HOTA':
-        return bool(np.any(res['HOTA_TP'] + res['HOTA_FN'] + res['HOTA_FP']
-                           > 0 + EPS))
+        return bool(
+            np.any(res['HOTA_TP'] + res['HOTA_FN'] + res['HOTA_FP'] > 0 + EPS))
     if metric_name == 'CLEAR':
         return res['CLR_TP'] + res['CLR_FN'] + res['CLR_FP'] > 0
     return res['IDTP'] + res['IDFN'] + res['IDFP'] > 0 + EPS
-

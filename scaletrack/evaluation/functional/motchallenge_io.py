@@ -22,16 +22,25 @@ from .mot_metrics import MOTSequence
 __all__ = [
     'MOTCHALLENGE_CLASSES', 'MOTCHALLENGE_DISTRACTORS', 'read_mot_txt',
     'read_seqinfo', 'read_motchallenge_gt', 'load_motchallenge_sequence',
-    'list_motchallenge_seqs',
-    'format_motchallenge_results', 'write_motchallenge_results'
+    'list_motchallenge_seqs', 'format_motchallenge_results',
+    'write_motchallenge_results'
 ]
 
 #: MOTChallenge class ids (MOT16/17/20 ground truth), as trackeval names them.
 MOTCHALLENGE_CLASSES = {
-    'pedestrian': 1, 'person_on_vehicle': 2, 'car': 3, 'bicycle': 4,
-    'motorbike': 5, 'non_mot_vehicle': 6, 'static_person': 7,
-    'distractor': 8, 'occluder': 9, 'occluder_on_ground': 10,
-    'occluder_full': 11, 'reflection': 12, 'crowd': 13
+    'pedestrian': 1,
+    'person_on_vehicle': 2,
+    'car': 3,
+    'bicycle': 4,
+    'motorbike': 5,
+    'non_mot_vehicle': 6,
+    'static_person': 7,
+    'distractor': 8,
+    'occluder': 9,
+    'occluder_on_ground': 10,
+    'occluder_full': 11,
+    'reflection': 12,
+    'crowd': 13
 }
 #: Classes whose matched predictions are removed (trackeval, MOT16/17; MOT20
 #: adds non_mot_vehicle = 6).
@@ -103,15 +112,17 @@ def list_motchallenge_seqs(gt_root: str) -> List[str]:
     if not osp.isdir(gt_root):
         raise FileNotFoundError(f'ground-truth root {gt_root!r} is not a '
                                 'folder.')
-    seqs = sorted(d for d in os.listdir(gt_root)
-                  if osp.isfile(osp.join(gt_root, d, 'gt', 'gt.txt')))
+    seqs = sorted(
+        d for d in os.listdir(gt_root)
+        if osp.isfile(osp.join(gt_root, d, 'gt', 'gt.txt')))
     if not seqs:
         raise ValueError(f'{gt_root!r} holds no <seq>/gt/gt.txt; is it a '
                          'MOTChallenge split folder?')
     return seqs
 
 
-def _class_index(class_ids: np.ndarray, classes: Sequence[str],
+def _class_index(class_ids: np.ndarray,
+                 classes: Sequence[str],
                  ids_of_classes: Optional[Sequence[int]] = None):
     """MOTChallenge class id -> index in ``classes`` (-1: not evaluated);
     ``ids_of_classes`` gives the gt.txt id of each class (default: the
@@ -130,16 +141,15 @@ def _class_index(class_ids: np.ndarray, classes: Sequence[str],
 
 
 def _xywh_to_xyxy(a: np.ndarray) -> np.ndarray:
-    return np.stack([a[:, 0], a[:, 1], a[:, 0] + a[:, 2], a[:, 1] + a[:, 3]],
-                    1) if len(a) else np.zeros((0, 4))
+    return np.stack([a[:, 0], a[:, 1], a[:, 0] + a[:, 2], a[:, 1] +
+                     a[:, 3]], 1) if len(a) else np.zeros((0, 4))
 
 
-def read_motchallenge_gt(
-        gt_root: str,
-        seq: str,
-        classes: Sequence[str] = ('pedestrian', ),
-        distractors: Sequence[int] = MOTCHALLENGE_DISTRACTORS,
-        class_ids: Optional[Sequence[int]] = None) -> dict:
+def read_motchallenge_gt(gt_root: str,
+                         seq: str,
+                         classes: Sequence[str] = ('pedestrian', ),
+                         distractors: Sequence[int] = MOTCHALLENGE_DISTRACTORS,
+                         class_ids: Optional[Sequence[int]] = None) -> dict:
     """A sequence's ``gt/gt.txt`` as ``MOTSequence`` ground-truth fields
     (``gt_frame`` still 1-based): every row, as trackeval reads them, with
     ``gt_ignore`` marking distractor classes and ``gt_considered`` False for
@@ -170,8 +180,7 @@ def load_motchallenge_sequence(
         seq: str,
         results_dir: str,
         classes: Sequence[str] = ('pedestrian', ),
-        distractors: Sequence[int] = MOTCHALLENGE_DISTRACTORS
-) -> MOTSequence:
+        distractors: Sequence[int] = MOTCHALLENGE_DISTRACTORS) -> MOTSequence:
     """Read one sequence's ground truth and results."""
     try:
         gt = read_motchallenge_gt(gt_root, seq, classes, distractors)
@@ -189,8 +198,8 @@ def load_motchallenge_sequence(
             raise ValueError(f'{ini!r} has no seqLength.')
         num_frames = int(info['seqLength'])
     else:  # no seqinfo.ini: the last frame that has a box
-        num_frames = int(max(gt['gt_frame'].max(initial=0),
-                             res[:, 0].max(initial=0)))
+        num_frames = int(
+            max(gt['gt_frame'].max(initial=0), res[:, 0].max(initial=0)))
     gt['gt_frame'] = gt['gt_frame'] - 1
     res_cls = res[:, 7].astype(np.int64)
     res_cls[res_cls <= 0] = MOTCHALLENGE_CLASSES['pedestrian']
@@ -202,17 +211,20 @@ def load_motchallenge_sequence(
                          '--classes or the class column.')
     try:
         return MOTSequence(
-            name=seq, num_frames=num_frames,
+            name=seq,
+            num_frames=num_frames,
             pr_frame=res[:, 0].astype(np.int64) - 1,
             pr_id=res[:, 1].astype(np.int64),
             pr_box=_xywh_to_xyxy(res[:, 2:6]),
             pr_label=pr_label,
-            pr_score=res[:, 6], **gt)
+            pr_score=res[:, 6],
+            **gt)
     except ValueError as err:
         raise ValueError(f'{seq}: {err}') from None
 
 
-def format_motchallenge_results(frames: np.ndarray, ids: np.ndarray,
+def format_motchallenge_results(frames: np.ndarray,
+                                ids: np.ndarray,
                                 boxes_xyxy: np.ndarray,
                                 scores: Optional[np.ndarray] = None) -> str:
     """MOTChallenge result rows ``frame, id, x, y, w, h, score, -1, -1, -1``
@@ -234,9 +246,11 @@ def format_motchallenge_results(frames: np.ndarray, ids: np.ndarray,
     return ''.join(lines)
 
 
-def write_motchallenge_results(path: str, frames, ids, boxes_xyxy,
+def write_motchallenge_results(path: str,
+                               frames,
+                               ids,
+                               boxes_xyxy,
                                scores=None) -> None:
     """Write one sequence's results file atomically."""
-    write_text_atomic(path,
-                      format_motchallenge_results(frames, ids, boxes_xyxy,
-                                                  scores))
+    write_text_atomic(
+        path, format_motchallenge_results(frames, ids, boxes_xyxy, scores))

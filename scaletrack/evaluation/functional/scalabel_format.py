@@ -20,8 +20,13 @@ from typing import Dict, List
 __all__ = ['tao_results_to_scalabel', 'write_scalabel_results']
 
 
-def tao_results_to_scalabel(gt: dict, tao_results: List[dict]
-                            ) -> Dict[str, List[dict]]:
+def _video_frame_order(img: dict) -> tuple:
+    """Sort key of a COCO-VID image: video, then frame index."""
+    return img['video_id'], img.get('frame_index', img.get('frame_id', 0))
+
+
+def tao_results_to_scalabel(gt: dict,
+                            tao_results: List[dict]) -> Dict[str, List[dict]]:
     """TAO results (``image_id, category_id, bbox xywh, score, track_id``)
     on a COCO-VID ground truth written by ``bdd100k_to_cocovid.py``
     (``file_name = <videoName>/<name>``, ``frame_index``) -> Scalabel frames
@@ -29,8 +34,7 @@ def tao_results_to_scalabel(gt: dict, tao_results: List[dict]
     videos = {v['id']: v['name'] for v in gt.get('videos', [])}
     names = {c['id']: c['name'] for c in gt['categories']}
     frames, by_image = OrderedDict(), {}
-    for img in sorted(gt['images'], key=lambda i: (
-            i['video_id'], i.get('frame_index', i.get('frame_id', 0)))):
+    for img in sorted(gt['images'], key=_video_frame_order):
         if img['video_id'] not in videos:
             raise ValueError(
                 f'image {img["id"]} ({img.get("file_name")}) has video_id '
@@ -54,12 +58,16 @@ def tao_results_to_scalabel(gt: dict, tao_results: List[dict]
                              f'{res["category_id"]}, which is not a '
                              'category of the ground truth')
         x, y, w, h = res['bbox']
-        frame['labels'].append(dict(
-            id=str(res['track_id']),
-            category=names[res['category_id']],
-            box2d=dict(x1=float(x), y1=float(y), x2=float(x + w - 1),
-                       y2=float(y + h - 1)),
-            score=float(res['score'])))
+        frame['labels'].append(
+            dict(
+                id=str(res['track_id']),
+                category=names[res['category_id']],
+                box2d=dict(
+                    x1=float(x),
+                    y1=float(y),
+                    x2=float(x + w - 1),
+                    y2=float(y + h - 1)),
+                score=float(res['score'])))
     return frames
 
 
@@ -74,8 +82,9 @@ def write_scalabel_results(frames: Dict[str, List[dict]],
     tmp = tempfile.mkdtemp(prefix=f'.{osp.basename(out_dir)}.', dir=parent)
     try:
         for video, vframes in frames.items():
-            with open(osp.join(tmp, f'{video}.json'), 'w',
-                      encoding='utf-8') as f:
+            with open(
+                    osp.join(tmp, f'{video}.json'), 'w',
+                    encoding='utf-8') as f:
                 json.dump(vframes, f)
         if osp.isdir(out_dir):
             shutil.rmtree(out_dir)

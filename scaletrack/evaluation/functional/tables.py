@@ -9,8 +9,8 @@ __all__ = [
 ]
 
 #: Columns of the MOT table: HOTA family, CLEAR, Identity.
-MOT_TABLE_KEYS = ('HOTA', 'DetA', 'AssA', 'MOTA', 'MOTP', 'IDF1', 'IDP',
-                  'IDR', 'IDSW', 'MT', 'ML', 'Frag', 'CLR_FP', 'CLR_FN')
+MOT_TABLE_KEYS = ('HOTA', 'DetA', 'AssA', 'MOTA', 'MOTP', 'IDF1', 'IDP', 'IDR',
+                  'IDSW', 'MT', 'ML', 'Frag', 'CLR_FP', 'CLR_FN')
 
 
 def _cell(v) -> str:
@@ -23,9 +23,8 @@ def _cell(v) -> str:
 
 def format_table(rows: List[Sequence], header: Sequence[str]) -> str:
     """Left-aligned columns separated by two spaces."""
-    cells = [list(map(str, header))] + [
-        [str(r[0])] + [_cell(v) for v in r[1:]] for r in rows
-    ]
+    cells = [list(map(str, header))
+             ] + [[str(r[0])] + [_cell(v) for v in r[1:]] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     return '\n'.join('  '.join(c.ljust(w) for c, w in zip(row, widths))
                      for row in cells)
@@ -58,16 +57,17 @@ def mot_table(out: Dict) -> str:
 def bdd100k_table(out: Dict) -> str:
     """BDD100K MOT rows (scalabel's table: classes, super-categories,
     AVERAGE, OVERALL) and the summary line."""
-    keys = ['MOTA', 'MOTP', 'IDF1', 'FP', 'FN', 'IDSw', 'MT', 'PT', 'ML',
-            'FM']
+    keys = ['MOTA', 'MOTP', 'IDF1', 'FP', 'FN', 'IDSw', 'MT', 'PT', 'ML', 'FM']
     if any('HOTA' in r for r in out['rows'].values()):
         keys.append('HOTA')
     rows = [[name] + [r.get(k) for k in keys]
             for name, r in out['rows'].items()]
     lines = [format_table(rows, ['class'] + keys), '']
-    summary = [f'{k} {out[k]:.2f}' for k in ('mMOTA', 'mIDF1', 'mMOTP',
-                                              'MOTA', 'IDF1', 'mHOTA',
-                                              'HOTA') if k in out]
+    summary = [
+        f'{k} {out[k]:.2f}'
+        for k in ('mMOTA', 'mIDF1', 'mMOTP', 'MOTA', 'IDF1', 'mHOTA', 'HOTA')
+        if k in out
+    ]
     if 'TETA' in out:
         summary += [f'{k} {out["TETA"][k]:.2f}' for k in TETA_KEYS[:4]]
     lines.append('  '.join(summary))

@@ -19,8 +19,8 @@ The order of boxes inside an image is kept because it decides the tie
 breaking of the Hungarian matching, as in the reference.
 """
 import itertools
-from dataclasses import dataclass
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Dict, List, Optional
 
 import numpy as np
@@ -88,8 +88,7 @@ class TaoPredictions:
 
 
 def tao_track_results(frames: List[dict],
-                      label_to_cat: Optional[np.ndarray] = None
-                      ) -> List[dict]:
+                      label_to_cat: Optional[np.ndarray] = None) -> List[dict]:
     """Tracked frames -> TAO tracking results (the rows of
     ``tao_track.json``), with track ids unique over the dataset (each
     video's ids shifted past the previous videos', as MASA).
@@ -107,8 +106,9 @@ def tao_track_results(frames: List[dict],
         by_video.setdefault(fr['video_id'], []).append(fr)
     results = []
     for vid, vframes in by_video.items():
-        max_id = max((int(f['instances_id'].max()) for f in vframes
-                      if len(f['instances_id'])), default=-1)
+        max_id = max((int(f['instances_id'].max())
+                      for f in vframes if len(f['instances_id'])),
+                     default=-1)
         offsets[vid] = next_offset
         next_offset += max_id + 1
         for fr in sorted(vframes, key=lambda f: f['frame_id']):
@@ -120,15 +120,19 @@ def tao_track_results(frames: List[dict],
                     f'outside the {len(label_to_cat)} dataset classes.')
             cats = labels if label_to_cat is None else label_to_cat[labels]
             b = np.asarray(fr['bboxes'], np.float64).reshape(-1, 4)
-            xywh = np.stack([b[:, 0], b[:, 1], b[:, 2] - b[:, 0],
-                             b[:, 3] - b[:, 1]], 1)
+            xywh = np.stack(
+                [b[:, 0], b[:, 1], b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]], 1)
             for box, s, cat, tid in zip(xywh.tolist(), fr['scores'].tolist(),
                                         np.asarray(cats).tolist(),
                                         fr['instances_id'].tolist()):
-                results.append(dict(
-                    image_id=int(fr['img_id']), video_id=int(vid),
-                    category_id=int(cat), bbox=box, score=float(s),
-                    track_id=int(tid) + offsets[vid]))
+                results.append(
+                    dict(
+                        image_id=int(fr['img_id']),
+                        video_id=int(vid),
+                        category_id=int(cat),
+                        bbox=box,
+                        score=float(s),
+                        track_id=int(tid) + offsets[vid]))
     return results
 
 
@@ -150,7 +154,8 @@ def _apply_merge(cat_ids: np.ndarray, merge_map: Dict[int, int]) -> np.ndarray:
 
 
 def _boxes(items, n: int, what: str) -> np.ndarray:
-    lens = np.fromiter((len(it['bbox']) for it in items), dtype=np.int64,
+    lens = np.fromiter((len(it['bbox']) for it in items),
+                       dtype=np.int64,
                        count=n)
     if np.any(lens != 4):
         i = int(np.flatnonzero(lens != 4)[0])
@@ -158,7 +163,8 @@ def _boxes(items, n: int, what: str) -> np.ndarray:
                          'expected [x, y, w, h].')
     flat = np.fromiter(
         itertools.chain.from_iterable(it['bbox'] for it in items),
-        dtype=np.float64, count=4 * n)
+        dtype=np.float64,
+        count=4 * n)
     boxes = flat.reshape(n, 4)
     if not np.all(np.isfinite(boxes)):
         i = int(np.flatnonzero(~np.isfinite(boxes).all(1))[0])
@@ -240,7 +246,8 @@ def parse_tao_ground_truth(gt: dict) -> TaoGroundTruth:
         if n_ann else np.zeros((0, 4)),
         ann_ignore=np.fromiter(
             (bool(a.get('iscrowd') or a.get('ignore')) for a in anns),
-            dtype=bool, count=n_ann),
+            dtype=bool,
+            count=n_ann),
         video_listed=np.isin(video_ids, listed_videos))
     gt_data.ann_image_idx = gt_data.image_index(ann_img,
                                                 'ground-truth annotations')
@@ -297,13 +304,14 @@ def vote_tao_results(results: List[dict]) -> List[dict]:
     vids = _column(results, 'video_id', np.int64, n, what)
     tids = _column(results, 'track_id', np.int64, n, what)
     cats = _column(results, 'category_id', np.int64, n, what)
-    _, track_idx = np.unique(np.stack([vids, tids], 1), axis=0,
-                             return_inverse=True)
+    _, track_idx = np.unique(
+        np.stack([vids, tids], 1), axis=0, return_inverse=True)
     track_idx = track_idx.reshape(-1)
     voted = majority_vote_categories(track_idx, cats)
     order = np.argsort(track_idx, kind='stable')
-    return [dict(results[i], category_id=int(voted[i]))
-            for i in order.tolist()]
+    return [
+        dict(results[i], category_id=int(voted[i])) for i in order.tolist()
+    ]
 
 
 def _within_group_rank(group: np.ndarray, sort_key: np.ndarray) -> np.ndarray:
@@ -367,8 +375,9 @@ def prepare_tao_results(results: List[dict],
     track_ids = _column(results, 'track_id', np.int64, n, what)
     category_id = _column(results, 'category_id', np.int64, n, what)
     # categories of the file, and those TAO lists as merged into them
-    known = np.array([int(c['id']) for c in gt.categories] +
-                     [int(k) for k in gt.merge_map], np.int64)
+    known = np.array([int(c['id'])
+                      for c in gt.categories] + [int(k) for k in gt.merge_map],
+                     np.int64)
     unknown = ~np.isin(category_id, known)
     if np.any(unknown):
         i = int(np.flatnonzero(unknown)[0])
@@ -402,8 +411,7 @@ def prepare_tao_results(results: List[dict],
         if np.any(over):
             # images within the limit keep their order; the others are
             # sorted by descending score (stable), as the reference does
-            key = _within_group_rank(img_o,
-                                     np.where(over, -score[order], 0.0))
+            key = _within_group_rank(img_o, np.where(over, -score[order], 0.0))
             keep = key < max_dets
             sub = np.lexsort((key[keep], img_o[keep]))
             order = order[keep][sub]

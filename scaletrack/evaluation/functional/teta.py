@@ -92,8 +92,9 @@ def _ragged_arange(counts: np.ndarray) -> np.ndarray:
 def _isin_sorted(keys: np.ndarray, sorted_unique: np.ndarray) -> np.ndarray:
     if len(sorted_unique) == 0:
         return np.zeros(len(keys), bool)
-    pos = np.minimum(np.searchsorted(sorted_unique, keys),
-                     len(sorted_unique) - 1)
+    pos = np.minimum(
+        np.searchsorted(sorted_unique, keys),
+        len(sorted_unique) - 1)
     return sorted_unique[pos] == keys
 
 
@@ -139,10 +140,10 @@ def _frame_pairs(a_frame, b_start, b_count, measure):
     n_a = len(a_frame)
     out_a, out_b, out_v = [], [], []
     reps_all = b_count[a_frame]
-    bounds = np.searchsorted(np.cumsum(reps_all),
-                             np.arange(_PAIR_CHUNK,
-                                       reps_all.sum() + _PAIR_CHUNK,
-                                       _PAIR_CHUNK))
+    bounds = np.searchsorted(
+        np.cumsum(reps_all),
+        np.arange(_PAIR_CHUNK,
+                  reps_all.sum() + _PAIR_CHUNK, _PAIR_CHUNK))
     lo = 0
     for hi in np.unique(np.append(bounds + 1, n_a)):
         hi = int(min(hi, n_a))
@@ -178,8 +179,8 @@ def _solve(n_rows, n_cols, rows, cols, score, iou):
     return r, c, iou_mat[r, c]
 
 
-def _in_ignored_regions(gt_frame, gt_box, ig_frame, ig_box, pr_frame,
-                        pr_box, n_frames):
+def _in_ignored_regions(gt_frame, gt_box, ig_frame, ig_box, pr_frame, pr_box,
+                        n_frames):
     """BDD100K's ignore-region rule: the predicted boxes to remove.
 
     Per frame, the predicted boxes are matched to the frame's (not ignored)
@@ -219,9 +220,8 @@ def _in_ignored_regions(gt_frame, gt_box, ig_frame, ig_box, pr_frame,
     matched = np.zeros(n_pr, bool)
     for f, lo, hi in zip(frames.tolist(), lo_all.tolist(), hi_all.tolist()):
         # the whole frame, as the reference (same tie breaking)
-        _, c, m_iou = _solve(gt_count[f], pr_count[f],
-                             pg[lo:hi] - gt_start[f], pp[lo:hi] - pr_start[f],
-                             iou[lo:hi], iou[lo:hi])
+        _, c, m_iou = _solve(gt_count[f], pr_count[f], pg[lo:hi] - gt_start[f],
+                             pp[lo:hi] - pr_start[f], iou[lo:hi], iou[lo:hi])
         matched[pr_start[f] + c[m_iou > EPS]] = True
     return inside & ~matched
 
@@ -238,11 +238,13 @@ class _Frames:
     the predictions that ``_in_ignored_regions`` selects are dropped before
     anything else."""
 
-    def __init__(self, gt: TaoGroundTruth, preds: TaoPredictions,
-                 ignore_iscrowd: bool = False, all_frames: bool = False):
+    def __init__(self,
+                 gt: TaoGroundTruth,
+                 preds: TaoPredictions,
+                 ignore_iscrowd: bool = False,
+                 all_frames: bool = False):
         if all_frames:
-            frame_images = np.flatnonzero(
-                gt.video_listed[gt.image_video_idx])
+            frame_images = np.flatnonzero(gt.video_listed[gt.image_video_idx])
         else:
             frame_images = np.unique(gt.ann_image_idx)
         frame_of_image = np.full(len(gt.image_ids), -1, np.int64)
@@ -278,10 +280,9 @@ class _Frames:
             ig = np.flatnonzero(gt.ann_ignore)
             ig_frame = frame_of_image[gt.ann_image_idx[ig]]
             io = np.argsort(ig_frame, kind='stable')
-            po = po[~_in_ignored_regions(
-                self.gt_frame, self.gt_box, ig_frame[io],
-                _xyxy(gt.ann_bbox[ig[io]]), pos[po], _xyxy(preds.bbox[po]),
-                self.n_frames)]
+            po = po[~_in_ignored_regions(self.gt_frame, self.gt_box, ig_frame[
+                io], _xyxy(gt.ann_bbox[ig[io]]
+                           ), pos[po], _xyxy(preds.bbox[po]), self.n_frames)]
         self.pr_frame = pos[po]
         self.pr_cat = preds.category_id[po]
         _, self.pr_track = _dense_index(preds.track_idx[po])
@@ -295,8 +296,8 @@ class _Frames:
                                                      self.n_frames)
         self.n_gt, self.n_pr = len(self.gt_frame), len(self.pr_frame)
         self.n_pr_tracks = int(self.pr_track.max(initial=-1)) + 1
-        self.pr_track_count = np.bincount(self.pr_track,
-                                          minlength=self.n_pr_tracks)
+        self.pr_track_count = np.bincount(
+            self.pr_track, minlength=self.n_pr_tracks)
         self.gt_track_count = np.bincount(self.gt_track)
         self.gt_unit_count = np.bincount(self.gt_unit)
 
@@ -360,8 +361,8 @@ def _global_assignment(fr: _Frames, pg, pp, iou):
     col_dets = np.flatnonzero(det_in)
     col_of = np.full(fr.n_pr, -1, np.int64)
     col_start = np.searchsorted(col_dets, fr.pr_start)
-    col_of[col_dets] = np.arange(len(col_dets)) - col_start[fr.pr_frame[
-        col_dets]]
+    col_of[col_dets] = np.arange(
+        len(col_dets)) - col_start[fr.pr_frame[col_dets]]
     n_cols = np.bincount(fr.pr_frame[col_dets], minlength=fr.n_frames)
     pair_frame = fr.gt_frame[pg_a]
     rows = pg_a - fr.gt_start[pair_frame]
@@ -546,17 +547,23 @@ def _per_class_counts(fr: _Frames, class_cat_ids: np.ndarray,
     # association: HOTA's AssA / AssRe / AssPr numerators per
     # (ground-truth track, predicted track) pair
     pair_key = fr.gt_unit[m_g] * fr.n_pr_tracks + fr.pr_track[m_p]
-    uniq, first, inv = np.unique(pair_key, return_index=True,
-                                 return_inverse=True)
+    uniq, first, inv = np.unique(
+        pair_key, return_index=True, return_inverse=True)
     inv = inv.reshape(-1)
-    mc = np.stack([np.bincount(inv, hit[:, a], minlength=len(uniq))
-                   for a in range(hit.shape[1])], 1)  # [K, 20]
+    mc = np.stack([
+        np.bincount(inv, hit[:, a], minlength=len(uniq))
+        for a in range(hit.shape[1])
+    ], 1)  # [K, 20]
     gc = fr.gt_unit_count[fr.gt_unit[m_g[first]]][:, None].astype(float)
     tc = fr.pr_track_count[fr.pr_track[m_p[first]]][:, None].astype(float)
     key_cls = m_cls[first]
     return dict(
-        Loc_TP=loc_tp, Loc_FN=loc_fn, Loc_FP=loc_fp,
-        Cls_TP=cls_tp, Cls_FN=cls_fn, Cls_FP=cls_fp,
+        Loc_TP=loc_tp,
+        Loc_FN=loc_fn,
+        Loc_FP=loc_fp,
+        Cls_TP=cls_tp,
+        Cls_FN=cls_fn,
+        Cls_FP=cls_fp,
         AssocA_num=per_class(mc * mc / np.maximum(1, gc + tc - mc), key_cls),
         AssocRe_num=per_class(mc * mc / np.maximum(1, gc), key_cls),
         AssocPr_num=per_class(mc * mc / np.maximum(1, tc), key_cls))
@@ -645,8 +652,8 @@ def evaluate_teta(gt: dict,
         (NaN for an empty group).
     """
     gt_data = parse_tao_ground_truth(gt)
-    preds = prepare_tao_results(results, gt_data, max_dets=max_dets,
-                                use_tcc=use_tcc)
+    preds = prepare_tao_results(
+        results, gt_data, max_dets=max_dets, use_tcc=use_tcc)
     # classes with ground truth; like the reference, a ground-truth track's
     # category is the one of its first annotation in the file (ignore
     # regions are not ground truth with ignore_iscrowd)
@@ -672,8 +679,8 @@ def evaluate_teta(gt: dict,
             'and the ground truth use different class lists.')
     if len(np.unique(class_ids)) != len(class_ids):
         raise ValueError('ground-truth categories repeat an id.')
-    frames = _Frames(gt_data, preds, ignore_iscrowd=ignore_iscrowd,
-                     all_frames=all_frames)
+    frames = _Frames(
+        gt_data, preds, ignore_iscrowd=ignore_iscrowd, all_frames=all_frames)
     fields = _final_fields(_per_class_counts(frames, class_ids, exhaustive))
 
     out = _summary(fields, np.arange(len(classes)))
@@ -684,9 +691,10 @@ def evaluate_teta(gt: dict,
     if any('frequency' in c for c in gt_data.categories):
         freq = [c.get('frequency') for c in classes]
         out['base'] = _summary(
-            fields, np.array([i for i, f in enumerate(freq)
-                              if f in ('c', 'f')], np.int64))
+            fields,
+            np.array([i for i, f in enumerate(freq) if f in ('c', 'f')],
+                     np.int64))
         out['novel'] = _summary(
-            fields, np.array([i for i, f in enumerate(freq) if f == 'r'],
-                             np.int64))
+            fields,
+            np.array([i for i, f in enumerate(freq) if f == 'r'], np.int64))
     return out

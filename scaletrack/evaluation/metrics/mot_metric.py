@@ -141,17 +141,24 @@ class MOTMetric(BaseVideoMetric):
         gt_box, gt_label, gt_id = _instances(sample.get('gt_instances'))
         ign_box, ign_label, _ = _instances(sample.get('ignored_instances'))
         pred = pred_track_arrays(sample)
-        self.results.append(dict(
-            video_id=meta['video_id'], frame_id=int(meta['frame_id']),
-            video_name=video_name_of(sample.metainfo.get('img_path'),
-                                     meta['video_id']),
-            video_len=video_len if video_len is not None else
-            sample.metainfo.get('ori_video_length'),
-            frame_number=_frame_number(sample.metainfo),
-            gt_bboxes=gt_box, gt_labels=gt_label, gt_ids=gt_id,
-            ignored_bboxes=ign_box, ignored_labels=ign_label,
-            pred_bboxes=pred['bboxes'], pred_scores=pred['scores'],
-            pred_labels=pred['labels'], pred_ids=pred['instances_id']))
+        self.results.append(
+            dict(
+                video_id=meta['video_id'],
+                frame_id=int(meta['frame_id']),
+                video_name=video_name_of(
+                    sample.metainfo.get('img_path'), meta['video_id']),
+                video_len=video_len if video_len is not None else
+                sample.metainfo.get('ori_video_length'),
+                frame_number=_frame_number(sample.metainfo),
+                gt_bboxes=gt_box,
+                gt_labels=gt_label,
+                gt_ids=gt_id,
+                ignored_bboxes=ign_box,
+                ignored_labels=ign_label,
+                pred_bboxes=pred['bboxes'],
+                pred_scores=pred['scores'],
+                pred_labels=pred['labels'],
+                pred_ids=pred['instances_id']))
 
     def process_video(self, data_samples) -> None:
         for sample in data_samples:
@@ -205,34 +212,41 @@ class MOTMetric(BaseVideoMetric):
                 ]).astype(np.int64)
 
             n_ign = frames_of('ignored_bboxes')
-            gt_box = np.concatenate([cat('gt_bboxes').reshape(-1, 4),
-                                     cat('ignored_bboxes').reshape(-1, 4)])
+            gt_box = np.concatenate([
+                cat('gt_bboxes').reshape(-1, 4),
+                cat('ignored_bboxes').reshape(-1, 4)
+            ])
             n_gt = len(gt_box) - len(n_ign)
-            seqs.append(MOTSequence(
-                name=vframes[0]['video_name'], num_frames=num_frames,
-                gt_frame=np.concatenate([frames_of('gt_bboxes'), n_ign]),
-                gt_id=np.concatenate([cat('gt_ids'),
-                                      np.full(len(n_ign), -1)]),
-                gt_box=gt_box,
-                gt_label=np.concatenate([
-                    self._map(cat('gt_labels'), lut),
-                    self._map(cat('ignored_labels'), lut)
-                ]),
-                gt_ignore=np.r_[np.zeros(n_gt, bool),
-                                np.ones(len(n_ign), bool)],
-                gt_considered=np.r_[np.ones(n_gt, bool),
-                                    np.zeros(len(n_ign), bool)],
-                pr_frame=frames_of('pred_bboxes'), pr_id=cat('pred_ids'),
-                pr_box=cat('pred_bboxes').reshape(-1, 4),
-                pr_label=self._map(cat('pred_labels'), lut),
-                pr_score=cat('pred_scores')))
+            seqs.append(
+                MOTSequence(
+                    name=vframes[0]['video_name'],
+                    num_frames=num_frames,
+                    gt_frame=np.concatenate([frames_of('gt_bboxes'), n_ign]),
+                    gt_id=np.concatenate(
+                        [cat('gt_ids'), np.full(len(n_ign), -1)]),
+                    gt_box=gt_box,
+                    gt_label=np.concatenate([
+                        self._map(cat('gt_labels'), lut),
+                        self._map(cat('ignored_labels'), lut)
+                    ]),
+                    gt_ignore=np.r_[np.zeros(n_gt, bool),
+                                    np.ones(len(n_ign), bool)],
+                    gt_considered=np.r_[np.ones(n_gt, bool),
+                                        np.zeros(len(n_ign), bool)],
+                    pr_frame=frames_of('pred_bboxes'),
+                    pr_id=cat('pred_ids'),
+                    pr_box=cat('pred_bboxes').reshape(-1, 4),
+                    pr_label=self._map(cat('pred_labels'), lut),
+                    pr_score=cat('pred_scores')))
         names = [s.name for s in seqs]
         if len(set(names)) != len(names):  # fall back to unique names
             for s, vid in zip(seqs, by_video):
                 s.name = f'{s.name}_{vid}'
         if self.gt_root is not None:
-            seqs = [self._gt_from_files(s, v) for s, v in
-                    zip(seqs, by_video.values())]
+            seqs = [
+                self._gt_from_files(s, v)
+                for s, v in zip(seqs, by_video.values())
+            ]
         return seqs
 
     def _gt_from_files(self, seq: MOTSequence, frames: List[dict]):
@@ -253,9 +267,14 @@ class MOTMetric(BaseVideoMetric):
         gt['gt_frame'] = np.array([t_of[n] for n in gt['gt_frame'].tolist()],
                                   np.int64)
         return MOTSequence(
-            name=seq.name, num_frames=seq.num_frames, pr_frame=seq.pr_frame,
-            pr_id=seq.pr_id, pr_box=seq.pr_box, pr_label=seq.pr_label,
-            pr_score=seq.pr_score, **gt)
+            name=seq.name,
+            num_frames=seq.num_frames,
+            pr_frame=seq.pr_frame,
+            pr_id=seq.pr_id,
+            pr_box=seq.pr_box,
+            pr_label=seq.pr_label,
+            pr_score=seq.pr_score,
+            **gt)
 
     def compute_metrics(self, results: list) -> dict:
         logger = MMLogger.get_current_instance()
@@ -271,22 +290,25 @@ class MOTMetric(BaseVideoMetric):
             os.makedirs(self.outfile_prefix, exist_ok=True)
             for s in seqs:
                 write_motchallenge_results(
-                    osp.join(self.outfile_prefix, f'{s.name}.txt'),
-                    s.pr_frame, s.pr_id, s.pr_box, s.pr_score)
+                    osp.join(self.outfile_prefix, f'{s.name}.txt'), s.pr_frame,
+                    s.pr_id, s.pr_box, s.pr_score)
             logger.info(f'MOTChallenge results written to '
                         f'{self.outfile_prefix}')
         if self.format_only:
             return {}
         out = evaluate_mot(seqs, classes, self.metrics, self.ignore_rule)
         logger.info('MOT metrics:\n' + mot_table(out))
-        metrics = {k: out['combined'][k] for k in COMBINED_KEYS
-                   if k in out['combined']}
+        metrics = {
+            k: out['combined'][k]
+            for k in COMBINED_KEYS if k in out['combined']
+        }
         for k in ('mHOTA', 'mIDF1', 'mMOTA'):
             if k in out:
                 metrics[k] = out[k]
         if len(classes) > 1:
             for c in classes:
-                metrics.update({f'{c}_{k}': out['per_class'][c][k]
-                                for k in PER_CLASS_KEYS
-                                if k in out['per_class'][c]})
+                metrics.update({
+                    f'{c}_{k}': out['per_class'][c][k]
+                    for k in PER_CLASS_KEYS if k in out['per_class'][c]
+                })
         return metrics

@@ -50,14 +50,17 @@ def pred_track_arrays(sample) -> Dict[str, np.ndarray]:
             f'{sample.metainfo.get("img_id")}); the model must output '
             'tracks.')
     inst = sample.pred_track_instances
-    out = dict(bboxes=to_numpy(inst.bboxes).reshape(-1, 4).astype(float),
-               scores=to_numpy(inst.scores).reshape(-1).astype(float),
-               labels=to_numpy(inst.labels).reshape(-1).astype(np.int64),
-               instances_id=to_numpy(inst.instances_id).reshape(-1).astype(
-                   np.int64))
+    out = dict(
+        bboxes=to_numpy(inst.bboxes).reshape(-1, 4).astype(float),
+        scores=to_numpy(inst.scores).reshape(-1).astype(float),
+        labels=to_numpy(inst.labels).reshape(-1).astype(np.int64),
+        instances_id=to_numpy(inst.instances_id).reshape(-1).astype(np.int64))
     if len({len(v) for v in out.values()}) != 1:
         raise ValueError('pred_track_instances fields differ in length: ' +
-                         str({k: len(v) for k, v in out.items()}))
+                         str({
+                             k: len(v)
+                             for k, v in out.items()
+                         }))
     return out
 
 
@@ -185,14 +188,19 @@ class TETAMetric(BaseVideoMetric):
             logger.info(f'Scalabel (BDD100K) results written to {path}/')
         if self.format_only:
             return {}
-        out = evaluate_teta(gt, tao_res, exhaustive=self.exhaustive,
-                            max_dets=self.max_dets, use_tcc=False,
-                            ignore_iscrowd=self.ignore_iscrowd,
-                            all_frames=self.all_frames)
+        out = evaluate_teta(
+            gt,
+            tao_res,
+            exhaustive=self.exhaustive,
+            max_dets=self.max_dets,
+            use_tcc=False,
+            ignore_iscrowd=self.ignore_iscrowd,
+            all_frames=self.all_frames)
         logger.info('TETA (%):\n' + teta_table(out))
         metrics = {k: out[k] for k in TETA_KEYS}
         for group in ('base', 'novel'):
             if group in out:
-                metrics.update({f'{group}_{k}': out[group][k]
-                                for k in TETA_KEYS})
+                metrics.update(
+                    {f'{group}_{k}': out[group][k]
+                     for k in TETA_KEYS})
         return metrics

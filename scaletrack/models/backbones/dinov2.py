@@ -24,13 +24,17 @@ __all__ = ['DINOv2Backbone', 'DINOV2_ARCHS', 'MMPRETRAIN_DINOV2_URLS']
 # state dict, so they load into this backbone with prefix='backbone.'.
 _MMPRETRAIN_DINOV2 = 'https://download.openmmlab.com/mmpretrain/v1.0/dinov2/'
 MMPRETRAIN_DINOV2_URLS = {
-    'dinov2-small': _MMPRETRAIN_DINOV2 +
+    'dinov2-small':
+    _MMPRETRAIN_DINOV2 +
     'vit-small-p14_dinov2-pre_3rdparty_20230426-5641ca5a.pth',
-    'dinov2-base': _MMPRETRAIN_DINOV2 +
+    'dinov2-base':
+    _MMPRETRAIN_DINOV2 +
     'vit-base-p14_dinov2-pre_3rdparty_20230426-ba246503.pth',
-    'dinov2-large': _MMPRETRAIN_DINOV2 +
+    'dinov2-large':
+    _MMPRETRAIN_DINOV2 +
     'vit-large-p14_dinov2-pre_3rdparty_20230426-f3302d9e.pth',
-    'dinov2-giant': _MMPRETRAIN_DINOV2 +
+    'dinov2-giant':
+    _MMPRETRAIN_DINOV2 +
     'vit-giant-p14_dinov2-pre_3rdparty_20230426-2934a630.pth',
 }
 
@@ -38,26 +42,48 @@ MMPRETRAIN_DINOV2_URLS = {
 # ``default_out_indices``: four evenly spaced blocks ending with the last
 # one, the blocks DINOv2's own dense (depth/segmentation) heads read.
 DINOV2_ARCHS = {
-    'dinov2-small': dict(embed_dims=384, num_layers=12, num_heads=6,
-                         feedforward_channels=384 * 4,
-                         default_out_indices=(2, 5, 8, 11)),
-    'dinov2-base': dict(embed_dims=768, num_layers=12, num_heads=12,
-                        feedforward_channels=768 * 4,
-                        default_out_indices=(2, 5, 8, 11)),
-    'dinov2-large': dict(embed_dims=1024, num_layers=24, num_heads=16,
-                         feedforward_channels=1024 * 4,
-                         default_out_indices=(4, 11, 17, 23)),
+    'dinov2-small':
+    dict(
+        embed_dims=384,
+        num_layers=12,
+        num_heads=6,
+        feedforward_channels=384 * 4,
+        default_out_indices=(2, 5, 8, 11)),
+    'dinov2-base':
+    dict(
+        embed_dims=768,
+        num_layers=12,
+        num_heads=12,
+        feedforward_channels=768 * 4,
+        default_out_indices=(2, 5, 8, 11)),
+    'dinov2-large':
+    dict(
+        embed_dims=1024,
+        num_layers=24,
+        num_heads=16,
+        feedforward_channels=1024 * 4,
+        default_out_indices=(4, 11, 17, 23)),
     # the giant uses a SwiGLU FFN; mmpretrain's SwiGLUFFNFused turns 6144
     # into the hidden width 4096 of the released checkpoint.
-    'dinov2-giant': dict(embed_dims=1536, num_layers=40, num_heads=24,
-                         feedforward_channels=6144,
-                         default_out_indices=(9, 19, 29, 39),
-                         ffn_type='swiglu_fused'),
+    'dinov2-giant':
+    dict(
+        embed_dims=1536,
+        num_layers=40,
+        num_heads=24,
+        feedforward_channels=6144,
+        default_out_indices=(9, 19, 29, 39),
+        ffn_type='swiglu_fused'),
 }
-_ALIASES = {'s': 'dinov2-small', 'small': 'dinov2-small',
-            'b': 'dinov2-base', 'base': 'dinov2-base',
-            'l': 'dinov2-large', 'large': 'dinov2-large',
-            'g': 'dinov2-giant', 'giant': 'dinov2-giant'}
+_ALIASES = {
+    's': 'dinov2-small',
+    'small': 'dinov2-small',
+    'b': 'dinov2-base',
+    'base': 'dinov2-base',
+    'l': 'dinov2-large',
+    'large': 'dinov2-large',
+    'g': 'dinov2-giant',
+    'giant': 'dinov2-giant'
+}
 
 
 def url_cache_path(url: str) -> str:
@@ -70,8 +96,9 @@ def url_cache_path(url: str) -> str:
 
 def _resolve_arch(arch: Union[str, dict]) -> dict:
     if isinstance(arch, dict):
-        need = {'embed_dims', 'num_layers', 'num_heads',
-                'feedforward_channels'}
+        need = {
+            'embed_dims', 'num_layers', 'num_heads', 'feedforward_channels'
+        }
         if not need <= set(arch):
             raise ValueError(f'DINOv2Backbone: a custom arch dict needs the '
                              f'keys {sorted(need)}, got {sorted(arch)}')
@@ -144,8 +171,9 @@ class DINOv2Backbone(VisionTransformer):
         ffn_type = settings.pop('ffn_type', 'origin')
         if out_indices is None:
             out_indices = default if multi_level else (num_layers - 1, )
-        out_indices = [int(i) % num_layers if i < 0 else int(i)
-                       for i in out_indices]
+        out_indices = [
+            int(i) % num_layers if i < 0 else int(i) for i in out_indices
+        ]
         if not out_indices or any(i >= num_layers for i in out_indices):
             raise ValueError(f'DINOv2Backbone: out_indices {out_indices} must '
                              f'be non-empty block indices < {num_layers}')
@@ -241,7 +269,9 @@ class DINOv2Backbone(VisionTransformer):
         x, hw = self.patch_embed(x)
         x = torch.cat((self.cls_token.expand(batch, -1, -1), x), dim=1)
         x = x + self.resize_pos_embed(
-            self.pos_embed, self.patch_resolution, hw,
+            self.pos_embed,
+            self.patch_resolution,
+            hw,
             mode=self.interpolate_mode,
             num_extra_tokens=self.num_extra_tokens)
         x = self.pre_norm(self.drop_after_pos(x))

@@ -14,7 +14,7 @@ from .roi_cells import roi_align_cells
 
 __all__ = [
     'use_mmcv_kernel', 'FlatFeatureMap', 'interpolation_corners',
-    'pixel_to_index', 'project_heads', 'roi_batch_indices',
-    'weighted_gather', 'roi_align_cells',
-    'GatherMultiScaleDeformableAttention', 'BoxDeformableCrossAttention'
+    'pixel_to_index', 'project_heads', 'roi_batch_indices', 'weighted_gather',
+    'roi_align_cells', 'GatherMultiScaleDeformableAttention',
+    'BoxDeformableCrossAttention'
 ]

@@ -52,8 +52,11 @@ class BoxDeformableCrossAttention(nn.Module):
         num_points: 4 points per head and level (Appendix A).
     """
 
-    def __init__(self, embed_dims: int = 256, num_heads: int = 8,
-                 num_levels: int = 4, num_points: int = 4) -> None:
+    def __init__(self,
+                 embed_dims: int = 256,
+                 num_heads: int = 8,
+                 num_levels: int = 4,
+                 num_points: int = 4) -> None:
         super().__init__()
         # mmcv's attention made once for its projections and their
         # initialisation (grid-initialised offsets); they are kept under
@@ -80,10 +83,12 @@ class BoxDeformableCrossAttention(nn.Module):
         """``[N, L, 4]``: box ``(cx, cy, w, h)`` in each level's [0, 1]
         frame."""
         boxes = rois[:, 1:]
-        cxcywh = torch.cat([(boxes[:, :2] + boxes[:, 2:]) * 0.5,
-                            boxes[:, 2:] - boxes[:, :2]], -1)
-        extents = rois.new_tensor([[s * w, s * h] * 2 for (w, h), s in zip(
-            memory.level_sizes, strides)])
+        cxcywh = torch.cat(
+            [(boxes[:, :2] + boxes[:, 2:]) * 0.5, boxes[:, 2:] - boxes[:, :2]],
+            -1)
+        extents = rois.new_tensor(
+            [[s * w, s * h] * 2
+             for (w, h), s in zip(memory.level_sizes, strides)])
         return cxcywh[:, None] / extents[None]
 
     def sampling(self, query: Tensor,
@@ -97,8 +102,8 @@ class BoxDeformableCrossAttention(nn.Module):
         offsets = self.sampling_offsets(query).view(n, heads, levels, points,
                                                     2)
         weights = self.attention_weights(query).view(
-            n, heads, levels * points).softmax(-1).view(
-                n, heads, levels, points)
+            n, heads,
+            levels * points).softmax(-1).view(n, heads, levels, points)
         ref = reference_points[:, None, :, None]  # [N, 1, L, 1, 4]
         locations = ref[..., :2] + offsets / points * ref[..., 2:] * 0.5
         return locations, weights
@@ -119,8 +124,7 @@ class BoxDeformableCrossAttention(nn.Module):
         coords = locations * sizes - 0.5  # continuous indices per level
         # all heads, levels and points in one gather: [N, H, D], [N, H]
         pooled, inside = memory.sample(coords, batch_inds, weights)
-        return self.output_proj(project_heads(pooled, inside,
-                                              self.value_proj))
+        return self.output_proj(project_heads(pooled, inside, self.value_proj))
 
     def attend_mmcv(self, query: Tensor, reference_points: Tensor,
                     memory: FlatFeatureMap, batch_inds: Tensor) -> Tensor:
@@ -139,9 +143,11 @@ class BoxDeformableCrossAttention(nn.Module):
         for b in range(memory.batch):
             rows = (batch_inds == b).nonzero().squeeze(1)
             if rows.numel():
-                out[rows] = mmcv_deformable_sampling(
-                    value[b:b + 1], shapes, starts, locations[rows][None],
-                    weights[rows][None], self.im2col_step)[0]
+                out[rows] = mmcv_deformable_sampling(value[b:b + 1], shapes,
+                                                     starts,
+                                                     locations[rows][None],
+                                                     weights[rows][None],
+                                                     self.im2col_step)[0]
         return self.output_proj(out)
 
     def forward(self, query: Tensor, rois: Tensor, batch_inds: Tensor,

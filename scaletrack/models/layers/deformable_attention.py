@@ -38,8 +38,7 @@ class GatherMultiScaleDeformableAttention(MultiScaleDeformableAttention):
         if use_mmcv_kernel(query):
             return super().forward(query, key, value, identity, query_pos,
                                    key_padding_mask, reference_points,
-                                   spatial_shapes, level_start_index,
-                                   **kwargs)
+                                   spatial_shapes, level_start_index, **kwargs)
         if value is None:
             value = query
         if identity is None:
@@ -60,8 +59,9 @@ class GatherMultiScaleDeformableAttention(MultiScaleDeformableAttention):
         offsets = self.sampling_offsets(query).view(bs, num_query, heads,
                                                     levels, points, 2)
         weights = self.attention_weights(query).view(
-            bs, num_query, heads, levels * points).softmax(-1).view(
-                bs, num_query, heads, levels, points)
+            bs, num_query, heads,
+            levels * points).softmax(-1).view(bs, num_query, heads, levels,
+                                              points)
         if reference_points.shape[-1] == 2:
             normalizer = torch.stack(
                 [spatial_shapes[..., 1], spatial_shapes[..., 0]], -1)
@@ -82,10 +82,11 @@ class GatherMultiScaleDeformableAttention(MultiScaleDeformableAttention):
         weight = weight * weights[..., None]
         index = index.flatten(-3)  # [bs, nq, H, L*P*4]
         weight = weight.flatten(-3)
-        batch = torch.arange(bs, device=query.device,
-                             dtype=index.dtype).view(bs, 1, 1, 1)
-        head = torch.arange(heads, device=query.device,
-                            dtype=index.dtype).view(1, 1, heads, 1)
+        batch = torch.arange(
+            bs, device=query.device, dtype=index.dtype).view(bs, 1, 1, 1)
+        head = torch.arange(
+            heads, device=query.device,
+            dtype=index.dtype).view(1, 1, heads, 1)
         index = (batch * num_value + index) * heads + head
         out = weighted_gather(rows, index.reshape(-1, index.shape[-1]),
                               weight.reshape(-1, weight.shape[-1]))

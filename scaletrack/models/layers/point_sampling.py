@@ -35,8 +35,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ['FlatFeatureMap', 'pixel_to_index', 'interpolation_corners',
-           'weighted_gather', 'project_heads', 'roi_batch_indices']
+__all__ = [
+    'FlatFeatureMap', 'pixel_to_index', 'interpolation_corners',
+    'weighted_gather', 'project_heads', 'roi_batch_indices'
+]
 
 BOUNDARY_MODES = ('zeros', 'roi_align')
 
@@ -60,8 +62,7 @@ def roi_batch_indices(rois: Tensor, batch_size: int) -> Tensor:
     return inds
 
 
-def _axis_corners(c: Tensor, size: Tensor,
-                  mode: str) -> Tuple[Tensor, Tensor]:
+def _axis_corners(c: Tensor, size: Tensor, mode: str) -> Tuple[Tensor, Tensor]:
     """Linear interpolation along every axis at once.
 
     Args: ``c [..., k]`` continuous indices, ``size`` an int32 tensor
@@ -86,12 +87,15 @@ def _axis_corners(c: Tensor, size: Tensor,
         w1 = (c - floor) * valid
         w0 = valid - w1
     i0 = floor.int()
-    index = torch.stack([torch.minimum(i0.clamp(min=0), last),
-                         torch.minimum((i0 + 1).clamp(min=0), last)], -1)
+    index = torch.stack([
+        torch.minimum(i0.clamp(min=0), last),
+        torch.minimum((i0 + 1).clamp(min=0), last)
+    ], -1)
     return index, torch.stack([w0, w1], -1)
 
 
-def interpolation_corners(coords: Tensor, sizes: Union[Sequence[int], Tensor],
+def interpolation_corners(coords: Tensor,
+                          sizes: Union[Sequence[int], Tensor],
                           mode: str = 'zeros') -> Tuple[Tensor, Tensor]:
     """Corner indices and weights of (bi/tri)linear interpolation.
 
@@ -129,12 +133,14 @@ def weighted_gather(values: Tensor, index: Tensor, weight: Tensor) -> Tensor:
         return values.new_zeros(0, values.shape[1])
     rows, per_row = index.shape
     # 1-D input with explicit offsets (the 2-D form breaks under jit trace)
-    offsets = torch.arange(0, rows * per_row, per_row, device=index.device,
-                           dtype=index.dtype)
-    return F.embedding_bag(index.reshape(-1), values, offsets,
-                           per_sample_weights=weight.reshape(-1).to(
-                               values.dtype),
-                           mode='sum')
+    offsets = torch.arange(
+        0, rows * per_row, per_row, device=index.device, dtype=index.dtype)
+    return F.embedding_bag(
+        index.reshape(-1),
+        values,
+        offsets,
+        per_sample_weights=weight.reshape(-1).to(values.dtype),
+        mode='sum')
 
 
 class FlatFeatureMap:
@@ -162,12 +168,14 @@ class FlatFeatureMap:
         self.level_starts = [sum(numels[:i]) for i in range(len(levels))]
         self.numel = sum(numels)
         device = first.device
-        self._sizes = torch.tensor(self.level_sizes, device=device,
-                                   dtype=torch.int32)
-        self._starts = torch.tensor(self.level_starts, device=device,
-                                    dtype=torch.int32)
-        values = [m.movedim(1, -1).reshape(self.batch, -1, self.channels)
-                  for m in levels]
+        self._sizes = torch.tensor(
+            self.level_sizes, device=device, dtype=torch.int32)
+        self._starts = torch.tensor(
+            self.level_starts, device=device, dtype=torch.int32)
+        values = [
+            m.movedim(1, -1).reshape(self.batch, -1, self.channels)
+            for m in levels
+        ]
         values = values[0] if len(values) == 1 else torch.cat(values, 1)
         self.values = values.reshape(-1, self.channels)
 
@@ -194,11 +202,15 @@ class FlatFeatureMap:
         spatial = tuple(reversed(self.level_sizes[level]))
         rows = self.values.view(self.batch, self.numel, self.channels)
         numel = math.prod(spatial)
-        return rows[:, start:start + numel].reshape(
-            (self.batch, ) + spatial + (self.channels, )).movedim(-1, 1)
+        return rows[:, start:start + numel].reshape((self.batch, ) + spatial +
+                                                    (self.channels, )).movedim(
+                                                        -1, 1)
 
-    def sample(self, coords: Tensor, batch_inds: Tensor,
-               point_weights: Optional[Tensor] = None, mode: str = 'zeros',
+    def sample(self,
+               coords: Tensor,
+               batch_inds: Tensor,
+               point_weights: Optional[Tensor] = None,
+               mode: str = 'zeros',
                level: Optional[int] = None) -> Tuple[Tensor, Tensor]:
         """Weighted sums of interpolated vectors over groups of points.
 
@@ -235,13 +247,12 @@ class FlatFeatureMap:
         if point_weights is not None:
             weight = weight * point_weights[..., None]
         offset = (batch_inds * self.numel).to(index.dtype)
-        index = index + start + offset.view((n, ) + (1, ) *
-                                            (index.dim() - 1))
+        index = index + start + offset.view((n, ) + (1, ) * (index.dim() - 1))
         index = index.reshape(n * groups, -1)
         weight = weight.reshape(n * groups, -1)
         out = weighted_gather(self.values, index, weight)
-        return (out.view(n, groups, self.channels),
-                weight.sum(-1).view(n, groups))
+        return (out.view(n, groups,
+                         self.channels), weight.sum(-1).view(n, groups))
 
 
 def project_heads(pooled: Tensor, inside_weight: Tensor,

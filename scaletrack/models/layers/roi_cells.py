@@ -16,9 +16,13 @@ from .point_sampling import FlatFeatureMap, pixel_to_index
 __all__ = ['roi_align_cells']
 
 
-def roi_align_cells(flat_map: FlatFeatureMap, rois: Tensor,
-                    batch_inds: Tensor, stride: float, roi_size: int,
-                    sampling_ratio: int, level: int = -1) -> Tensor:
+def roi_align_cells(flat_map: FlatFeatureMap,
+                    rois: Tensor,
+                    batch_inds: Tensor,
+                    stride: float,
+                    roi_size: int,
+                    sampling_ratio: int,
+                    level: int = -1) -> Tensor:
     """Eq. 4, RoIAlign (``aligned=True``, average of ``sampling_ratio**2``
     samples per bin) -> cells ``[N, roi_size**2, C]`` in row-major order.
 
@@ -38,15 +42,15 @@ def roi_align_cells(flat_map: FlatFeatureMap, rois: Tensor,
         raise ValueError('roi sampling_ratio must be >= 1 (a fixed number '
                          f'of samples per bin), got {sampling_ratio}')
     if use_mmcv_kernel(rois):
-        cells = roi_align(flat_map.level_map(level).contiguous(), rois,
-                          roi_size, 1.0 / stride, sampling_ratio, 'avg',
-                          True)  # [N, C, s, s]
+        cells = roi_align(
+            flat_map.level_map(level).contiguous(), rois, roi_size,
+            1.0 / stride, sampling_ratio, 'avg', True)  # [N, C, s, s]
         return cells.flatten(2).transpose(1, 2)
     start = pixel_to_index(rois[:, 1:3], stride)  # [N, 2] (x, y)
     bin_size = (rois[:, 3:5] - rois[:, 1:3]) / (stride * roi_size)
     bins = torch.arange(roi_size, device=rois.device, dtype=rois.dtype)
-    subs = (torch.arange(sampling_ratio, device=rois.device,
-                         dtype=rois.dtype) + 0.5) / sampling_ratio
+    subs = (torch.arange(sampling_ratio, device=rois.device, dtype=rois.dtype)
+            + 0.5) / sampling_ratio
     # fractional positions inside the RoI, in bins: [s*s, r*r, 2] (x, y)
     by, bx = torch.meshgrid(bins, bins, indexing='ij')
     sy, sx = torch.meshgrid(subs, subs, indexing='ij')
@@ -55,6 +59,6 @@ def roi_align_cells(flat_map: FlatFeatureMap, rois: Tensor,
     pos = torch.stack([pos_x, pos_y], -1)
     coords = start[:, None, None] + pos[None] * bin_size[:, None, None]
     weights = coords.new_full(coords.shape[:-1], 1.0 / sampling_ratio**2)
-    cells, _ = flat_map.sample(coords, batch_inds, weights,
-                               mode='roi_align', level=level)
+    cells, _ = flat_map.sample(
+        coords, batch_inds, weights, mode='roi_align', level=level)
     return cells

@@ -70,9 +70,8 @@ class GlobalContrastiveLoss(BaseClipContrastiveLoss):
         candidates = torch.cat([objects, torch.cat(proposal_embeds)])
         logits = objects[anchors] @ candidates.t() / self.temperature
         is_self = torch.zeros_like(logits, dtype=torch.bool)
-        is_self[:, :num_objects] = torch.eye(num_objects,
-                                             dtype=torch.bool,
-                                             device=logits.device)[anchors]
+        is_self[:, :num_objects] = torch.eye(
+            num_objects, dtype=torch.bool, device=logits.device)[anchors]
         logits = logits.masked_fill(is_self, float('-inf'))
         pos_logits = logits[:, :num_objects]
         if self.mode == 'supcon':
@@ -85,10 +84,10 @@ class GlobalContrastiveLoss(BaseClipContrastiveLoss):
         # infonce: negatives = everything but self and the positives
         is_negative = ~is_self
         is_negative[:, :num_objects] &= ~positive
-        neg_lse = torch.logsumexp(logits.masked_fill(~is_negative,
-                                                     float('-inf')),
-                                  dim=1,
-                                  keepdim=True)
+        neg_lse = torch.logsumexp(
+            logits.masked_fill(~is_negative, float('-inf')),
+            dim=1,
+            keepdim=True)
         rows, cols = positive.nonzero(as_tuple=True)
         pos_logit = pos_logits[rows, cols]
         # -log(e^s / (e^s + sum_n e^n)) = logaddexp(s, lse_n) - s

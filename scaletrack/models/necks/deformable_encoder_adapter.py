@@ -91,8 +91,8 @@ class DeformableEncoderAdapter(BaseModule):
                 ffn_drop=dropout,
                 act_cfg=dict(type='ReLU', inplace=True)))
         self.encoders = ModuleList([
-            GatherDeformableEncoder(num_layers=num_layers,
-                                    layer_cfg=layer_cfg)
+            GatherDeformableEncoder(
+                num_layers=num_layers, layer_cfg=layer_cfg)
             for _ in range(self.num_levels)
         ])
         # num_feats = D / 2 per axis: the x and y halves make D channels
@@ -139,8 +139,8 @@ class DeformableEncoderAdapter(BaseModule):
             query_pos=pos,
             key_padding_mask=None,
             spatial_shapes=torch.tensor([[h, w]], device=x.device),
-            level_start_index=torch.zeros(1, dtype=torch.long,
-                                          device=x.device),
+            level_start_index=torch.zeros(
+                1, dtype=torch.long, device=x.device),
             valid_ratios=x.new_ones(batch, 1, 2))
         return memory.transpose(1, 2).reshape(batch, dims, h, w)
 
@@ -150,8 +150,8 @@ class DeformableEncoderAdapter(BaseModule):
         if key not in self._pos_cache:
             # a plain constant, also when first built in inference mode
             with torch.inference_mode(False), torch.no_grad():
-                probe = torch.empty((1, 1) + tuple(x.shape[-2:]),
-                                    device=x.device)
+                probe = torch.empty(
+                    (1, 1) + tuple(x.shape[-2:]), device=x.device)
                 pos = self.positional_encoding(None, input=probe)
             self._pos_cache[key] = pos.flatten(2).transpose(1, 2).to(x.dtype)
         return self._pos_cache[key]

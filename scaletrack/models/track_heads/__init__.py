@@ -12,7 +12,6 @@ from .spatial_attention_pooling import SpatialAttentionPooling
 from .temporal_deformable_fusion import TemporalDeformableFusion
 
 __all__ = [
-    'ScaleTrackEmbedHead', 'ScaleTrackDecoderLayer',
-    'SpatialAttentionPooling', 'TemporalDeformableFusion',
-    'ProposalModulation'
+    'ScaleTrackEmbedHead', 'ScaleTrackDecoderLayer', 'SpatialAttentionPooling',
+    'TemporalDeformableFusion', 'ProposalModulation'
 ]

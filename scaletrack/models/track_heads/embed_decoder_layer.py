@@ -72,11 +72,11 @@ class ScaleTrackDecoderLayer(nn.Module):
         self.output_proj = nn.Linear(embed_dims, out_channels) \
             if out_channels else None
 
-    def forward(self, x: Tensor, rois: Tensor, batch_inds: Tensor,
-                memory: FlatFeatureMap,
-                strides: Sequence[float],
-                temporal_map: Optional[FlatFeatureMap]
-                ) -> Tuple[Tensor, Optional[Tensor]]:
+    def forward(
+        self, x: Tensor, rois: Tensor, batch_inds: Tensor,
+        memory: FlatFeatureMap, strides: Sequence[float],
+        temporal_map: Optional[FlatFeatureMap]
+    ) -> Tuple[Tensor, Optional[Tensor]]:
         """Return ``(x [N, D], L2-normalised embedding [N, E] or None)``.
 
         Args:
@@ -88,8 +88,7 @@ class ScaleTrackDecoderLayer(nn.Module):
         """
         if self.temporal is not None:
             x = self.temporal_norm(x + self.dropout(
-                self.temporal(x, rois, batch_inds, temporal_map,
-                              strides[-1])))
+                self.temporal(x, rois, batch_inds, temporal_map, strides[-1])))
         if self.modulation is not None:
             x = self.modulation(x)
         if self.cross_attn is not None:

@@ -95,8 +95,11 @@ class SpatialAttentionPooling(nn.Module):
         # tanh saturates to exactly +-1 in float: keep rounding in the box
         return torch.minimum(torch.maximum(loc, lo), hi)
 
-    def forward(self, flat_map: FlatFeatureMap, rois: Tensor,
-                batch_inds: Tensor, stride: float,
+    def forward(self,
+                flat_map: FlatFeatureMap,
+                rois: Tensor,
+                batch_inds: Tensor,
+                stride: float,
                 level: int = -1) -> Tuple[Tensor, Tensor]:
         """Return ``(f_spatial [N, D], locations [N, K, 2])``.
 

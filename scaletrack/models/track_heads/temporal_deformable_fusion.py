@@ -40,8 +40,11 @@ class TemporalDeformableFusion(nn.Module):
             for the object's motion over the window.
     """
 
-    def __init__(self, embed_dims: int = 256, num_heads: int = 8,
-                 num_points: int = 4, spatial_range: float = 2.0) -> None:
+    def __init__(self,
+                 embed_dims: int = 256,
+                 num_heads: int = 8,
+                 num_points: int = 4,
+                 spatial_range: float = 2.0) -> None:
         super().__init__()
         if embed_dims % num_heads:
             raise ValueError(f'TemporalDeformableFusion: embed_dims '
