@@ -1,6 +1,7 @@
 # ScaleTrack-S trained in-domain on SportsMOT train only (paper Table 8) and
 # evaluated on SportsMOT val with the official public detections (†):
-#   bash tools/dist_train.sh configs/scaletrack/scaletrack_dinov2-s_8xb1-5e_sportsmot.py 8 --amp
+#   bash tools/dist_train.sh \
+#       configs/scaletrack/scaletrack_dinov2-s_8xb1-5e_sportsmot.py 8 --amp
 # The paper gives no separate recipe for this run, so it is Appendix A.1's
 # (AdamW 2e-4, 5 epochs, decay after epoch 2, clip 10) on 8 GPUs, with 20
 # clips per video per epoch (sportsmot_train.py); --auto-scale-lr scales the

@@ -90,9 +90,10 @@ def init_tracker(config: Union[str, Config],
             'ignore', message='dataset_meta or class names are missed')
         model = init_track_model(
             config, None, device=device, cfg_options=cfg_options)
-    if detector_checkpoint is not None and isinstance(
-            getattr(model, 'detector', None),
-            (type(None), PublicDetectionsDetector)):
+    no_detector = isinstance(
+        getattr(model, 'detector', None),
+        (type(None), PublicDetectionsDetector))
+    if detector_checkpoint is not None and no_detector:
         raise ValueError('--detector-checkpoint given but the config has '
                          'no model.detector (it tracks public detections)')
     if checkpoint is not None:

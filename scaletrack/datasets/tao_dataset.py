@@ -4,7 +4,6 @@ from typing import List, Optional, Sequence, Union
 from mmdet.registry import DATASETS
 from mmengine.logging import print_log
 
-from mmdet.registry import DATASETS
 from ..utils.file_io import load_json_file
 from .coco_video_dataset import CocoVideoDataset
 
@@ -25,7 +24,7 @@ NAMED_CLASS_LISTS = ('lvis_v1', 'lvis_v05', 'coco')
 def named_class_list(name: str) -> tuple:
     """The class names of a :data:`NAMED_CLASS_LISTS` entry, in label
     order (LVIS v1: 1203 classes, v0.5: 1230, COCO: 80)."""
-    from mmdet.datasets import CocoDataset, LVISV05Dataset, LVISV1Dataset
+    from mmdet.datasets import CocoDataset, LVISV1Dataset, LVISV05Dataset
     lists = dict(
         lvis_v1=LVISV1Dataset, lvis_v05=LVISV05Dataset, coco=CocoDataset)
     if name not in lists:

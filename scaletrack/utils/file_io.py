@@ -10,6 +10,7 @@ import json
 import os
 import os.path as osp
 import pickle
+import shutil
 import tempfile
 from contextlib import contextmanager
 from typing import IO, Any, Callable, Iterator, Optional
@@ -17,9 +18,9 @@ from typing import IO, Any, Callable, Iterator, Optional
 from mmengine import fileio
 
 __all__ = [
-    'temporary_path', 'atomic_path', 'atomic_write', 'write_bytes_atomic',
-    'write_text_atomic', 'dump_json_atomic', 'dump_pickle_atomic',
-    'torch_save_atomic', 'load_json_file'
+    'temporary_path', 'atomic_path', 'atomic_dir', 'atomic_write',
+    'write_bytes_atomic', 'write_text_atomic', 'dump_json_atomic',
+    'dump_pickle_atomic', 'torch_save_atomic', 'load_json_file'
 ]
 
 
@@ -65,6 +66,28 @@ def atomic_path(path: str, keep_ext: bool = False) -> Iterator[str]:
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
+
+
+@contextmanager
+def atomic_dir(path: str) -> Iterator[str]:
+    """Yield a new temporary folder next to ``path`` to fill; when the
+    block ends without error it replaces ``path`` (a previous folder there
+    is removed), else it is removed: all or nothing. The folder gets the
+    mode an ordinary ``os.makedirs`` would give (``0777 & ~umask``;
+    ``tempfile.mkdtemp`` makes it 0700)."""
+    path = osp.abspath(path)
+    parent = osp.dirname(path)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=f'.{osp.basename(path)}.', dir=parent)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o777 & ~_umask())
+        if osp.isdir(path):
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def atomic_write(path: str,

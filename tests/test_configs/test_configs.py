@@ -129,13 +129,19 @@ def test_unfrozen_backbone_config_trains_backbone_at_tenth_lr():
     assert isinstance(wrapper.optimizer, torch.optim.AdamW)
 
 
-@pytest.mark.parametrize('detector', ['faster-rcnn_r50_fpn', 'retinanet_r50_fpn', 'dino-4scale_r50'])
+@pytest.mark.parametrize(
+    'detector',
+    ['faster-rcnn_r50_fpn', 'retinanet_r50_fpn', 'dino-4scale_r50'])
 def test_coco_detector_on_tao_maps_labels_by_synset(detector):
     """COCO detectors' labels go through TAO's synset mapping, not read as
     LVIS v1 labels (label 0 = 'person' would otherwise be 'aerosol_can')."""
-    cfg = Config.fromfile(osp.join(ROOT, f'configs/scaletrack/scaletrack_dinov2-s_{detector}_tao.py'))
+    cfg = Config.fromfile(
+        osp.join(ROOT,
+                 f'configs/scaletrack/scaletrack_dinov2-s_{detector}_tao.py'))
     for loader in (cfg.val_dataloader, cfg.test_dataloader):
         assert loader.dataset.class_list == 'coco'
-        assert loader.dataset.class_synsets.endswith('coco_to_lvis_synset.json')
-    assert not any(t.get('type') == 'LoadPublicDetections'
-                   for t in cfg.test_dataloader.dataset.pipeline[0]['transforms'])
+        assert loader.dataset.class_synsets.endswith(
+            'coco_to_lvis_synset.json')
+    assert not any(
+        t.get('type') == 'LoadPublicDetections'
+        for t in cfg.test_dataloader.dataset.pipeline[0]['transforms'])

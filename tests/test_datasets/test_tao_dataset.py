@@ -302,9 +302,11 @@ def test_coco_classes_map_to_tao_categories_by_synset(tmp_path):
     from mmdet.datasets import CocoDataset
     coco = CocoDataset.METAINFO['classes']
     # TAO categories carry LVIS synsets; names differ from COCO's
-    cats = [dict(id=40, name='car_(automobile)', synset='car.n.01', frequency='f'),
-            dict(id=3, name='person', synset='person.n.01', frequency='f'),
-            dict(id=77, name='aerosol_can', synset='aerosol.n.02', frequency='c')]
+    cats = [
+        dict(id=40, name='car_(automobile)', synset='car.n.01', frequency='f'),
+        dict(id=3, name='person', synset='person.n.01', frequency='f'),
+        dict(id=77, name='aerosol_can', synset='aerosol.n.02', frequency='c')
+    ]
     ann = json.load(open(_tao_json(tmp_path / 'tao.json')))
     ann['categories'] = cats
     for a in ann['annotations']:
@@ -313,29 +315,57 @@ def test_coco_classes_map_to_tao_categories_by_synset(tmp_path):
     ann_file = tmp_path / 'tao_synset.json'
     ann_file.write_text(json.dumps(ann))
     # TAO's mapping file format: {coco name: {coco_cat_id, meaning, synset}}
-    synsets = {name: dict(coco_cat_id=i + 1, meaning='-', synset=f'{name}.n.01'.replace(' ', '_'))
-               for i, name in enumerate(coco)}
+    synsets = {
+        name:
+        dict(
+            coco_cat_id=i + 1,
+            meaning='-',
+            synset=f'{name}.n.01'.replace(' ', '_'))
+        for i, name in enumerate(coco)
+    }
     synsets['car']['synset'] = 'car.n.01'
     mapping = tmp_path / 'coco_to_lvis_synset.json'
-    mapping.write_text(json.dumps({k: v for k, v in synsets.items()
-                                   if k in ('person', 'car')}))
-    ds = TAODataset(ann_file=str(ann_file), class_list=['person', 'car'],
-                    class_synsets=str(mapping), test_mode=True, pipeline=[])
+    mapping.write_text(
+        json.dumps({
+            k: v
+            for k, v in synsets.items() if k in ('person', 'car')
+        }))
+    ds = TAODataset(
+        ann_file=str(ann_file),
+        class_list=['person', 'car'],
+        class_synsets=str(mapping),
+        test_mode=True,
+        pipeline=[])
     assert ds.metainfo['classes'] == ('person', 'car_(automobile)')
     assert ds.cat_ids == [3, 40]
-    labels = {tuple(i['bbox']): i['bbox_label'] for f in ds.get_data_info(0)['images']
-              for i in f['instances']}
+    labels = {
+        tuple(i['bbox']): i['bbox_label']
+        for f in ds.get_data_info(0)['images']
+        for i in f['instances']
+    }
     assert labels[(10, 10, 30, 40)] == 1  # category 40 = COCO 'car' = label 1
     assert labels[(50, 40, 60, 50)] == 0  # category 3 = COCO 'person'
     # the whole COCO list: 'bicycle' has no entry in this mapping file
     with pytest.raises(ValueError, match=r'no synset for class "bicycle"'):
-        TAODataset(ann_file=str(ann_file), class_list='coco',
-                   class_synsets=str(mapping), test_mode=True, pipeline=[])
+        TAODataset(
+            ann_file=str(ann_file),
+            class_list='coco',
+            class_synsets=str(mapping),
+            test_mode=True,
+            pipeline=[])
     # a synset the annotation file lacks names both files
-    mapping.write_text(json.dumps(dict(person=dict(synset='person.n.01'),
-                                       car=dict(synset='auto.n.99'))))
-    with pytest.raises(ValueError, match=r'no category has the synset "auto.n.99"'):
-        TAODataset(ann_file=str(ann_file), class_list=['person', 'car'],
-                   class_synsets=str(mapping), test_mode=True, pipeline=[])
+    mapping.write_text(
+        json.dumps(
+            dict(
+                person=dict(synset='person.n.01'),
+                car=dict(synset='auto.n.99'))))
+    with pytest.raises(
+            ValueError, match=r'no category has the synset "auto.n.99"'):
+        TAODataset(
+            ann_file=str(ann_file),
+            class_list=['person', 'car'],
+            class_synsets=str(mapping),
+            test_mode=True,
+            pipeline=[])
     from scaletrack.datasets.tao_dataset import named_class_list
     assert named_class_list('coco') == tuple(coco) and len(coco) == 80

@@ -50,6 +50,24 @@ def test_atomic_writes_follow_the_umask(tmp_path, umask, mask, mode):
     assert stat.S_IMODE(os.stat(tmp_path / 'v.mp4').st_mode) == mode
 
 
+@pytest.mark.parametrize('mask,mode', [(0o022, 0o755), (0o077, 0o700)])
+def test_result_folders_follow_the_umask(tmp_path, umask, mask, mode):
+    """The all-or-nothing Scalabel results folder gets ``0777 & ~umask``, as
+    ``os.makedirs`` would (``tempfile.mkdtemp`` made it 0700), and replaces
+    a previous folder whole; a failed write leaves the previous one."""
+    from scaletrack.evaluation.functional.scalabel_format import \
+        write_scalabel_results
+    umask(mask)
+    out = tmp_path / 'scalabel'
+    write_scalabel_results({'v1': [], 'v2': []}, str(out))
+    assert stat.S_IMODE(os.stat(out).st_mode) == mode
+    assert sorted(os.listdir(out)) == ['v1.json', 'v2.json']
+    with pytest.raises(TypeError):
+        write_scalabel_results({'v3': [object()]}, str(out))
+    assert sorted(os.listdir(out)) == ['v1.json', 'v2.json']
+    assert sorted(os.listdir(tmp_path)) == ['scalabel']
+
+
 def _checkpoint_backend(path):
     hook = Config.fromfile(RUNTIME_CFG).default_hooks.checkpoint
     return get_file_backend(str(path), backend_args=hook.get('backend_args'))

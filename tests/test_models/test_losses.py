@@ -10,8 +10,8 @@ import random
 
 import pytest
 import torch
-
 from mmdet.registry import MODELS
+
 from scaletrack.models.losses import (BrokenChainContrastiveLoss,
                                       ChainContrastiveLoss,
                                       GlobalContrastiveLoss,
@@ -59,41 +59,43 @@ def ref_nt_xent(anchor, positive, other_objects, proposals, tau=TAU):
     return -math.log(pos / den)
 
 
-def ref_pair_terms(E, I, P, frame_pairs, tau=TAU):
+def ref_pair_terms(E, ids, P, frame_pairs, tau=TAU):
     """Eq. 1 for every positive pair (i, j) of every (anchor, target) frame
     pair; returns the list of terms."""
     terms = []
     for a, b in frame_pairs:
         for i in range(len(E[a])):
             for j in range(len(E[b])):
-                if I[a][i] >= 0 and I[a][i] == I[b][j]:
+                if ids[a][i] >= 0 and ids[a][i] == ids[b][j]:
                     others = [E[b][k] for k in range(len(E[b])) if k != j]
                     terms.append(
                         ref_nt_xent(E[a][i], E[b][j], others, P[b], tau))
     return terms
 
 
-def ref_chain(E, I, P, tau=TAU, symmetric=False):
+def ref_chain(E, ids, P, tau=TAU, symmetric=False):
     """Eq. 2: mean of Eq. 1 over the consecutive links (t, t+1)."""
     links = [(t, t + 1) for t in range(len(E) - 1)]
     if symmetric:
         links += [(t + 1, t) for t in range(len(E) - 1)]
-    terms = ref_pair_terms(E, I, P, links, tau)
+    terms = ref_pair_terms(E, ids, P, links, tau)
     return sum(terms) / len(terms) if terms else 0.0
 
 
-def ref_qdtrack(E, I, P, key, ref, tau=TAU):
+def ref_qdtrack(E, ids, P, key, ref, tau=TAU):
     """QDTrack L_embed: mean over key anchors of
     log(1 + sum_{k+} sum_{k-} exp((v.k- - v.k+)/tau))."""
     losses = []
     for i, v in enumerate(E[key]):
-        if I[key][i] < 0:
+        if ids[key][i] < 0:
             continue
-        pos = [E[ref][j] for j in range(len(E[ref])) if I[ref][j] == I[key][i]]
+        pos = [
+            E[ref][j] for j in range(len(E[ref])) if ids[ref][j] == ids[key][i]
+        ]
         if not pos:
             continue
         neg = [
-            E[ref][j] for j in range(len(E[ref])) if I[ref][j] != I[key][i]
+            E[ref][j] for j in range(len(E[ref])) if ids[ref][j] != ids[key][i]
         ] + list(P[ref])
         s = 0.0
         for kp in pos:
@@ -103,16 +105,16 @@ def ref_qdtrack(E, I, P, key, ref, tau=TAU):
     return sum(losses) / len(losses) if losses else 0.0
 
 
-def flatten_clip(E, I, P):
-    objs = [(t, i, E[t][i], I[t][i]) for t in range(len(E))
+def flatten_clip(E, ids, P):
+    objs = [(t, i, E[t][i], ids[t][i]) for t in range(len(E))
             for i in range(len(E[t]))]
     props = [p for frame in P for p in frame]
     return objs, props
 
 
-def ref_supcon(E, I, P, tau=TAU):
+def ref_supcon(E, ids, P, tau=TAU):
     """SupCon L_out (Khosla et al. 2020, Eq. 2), mean over anchors."""
-    objs, props = flatten_clip(E, I, P)
+    objs, props = flatten_clip(E, ids, P)
     losses = []
     for n, (t, _, z, idn) in enumerate(objs):
         if idn < 0:
@@ -131,9 +133,9 @@ def ref_supcon(E, I, P, tau=TAU):
     return sum(losses) / len(losses) if losses else 0.0
 
 
-def ref_infonce(E, I, P, tau=TAU):
+def ref_infonce(E, ids, P, tau=TAU):
     """One InfoNCE term per ordered positive pair, negatives only."""
-    objs, props = flatten_clip(E, I, P)
+    objs, props = flatten_clip(E, ids, P)
     losses = []
     for n, (t, _, z, idn) in enumerate(objs):
         if idn < 0:
@@ -161,10 +163,8 @@ CLIP_PROPS = [2, 3, 0, 4]
 def test_chain_equals_eq1_eq2(symmetric):
     embeds, ids, props = make_clip(CLIP_IDS, CLIP_PROPS)
     loss = ChainContrastiveLoss(symmetric=symmetric)(embeds, ids, props)
-    expected = ref_chain(as_lists(embeds),
-                         CLIP_IDS,
-                         as_lists(props),
-                         symmetric=symmetric)
+    expected = ref_chain(
+        as_lists(embeds), CLIP_IDS, as_lists(props), symmetric=symmetric)
     assert loss.item() == pytest.approx(expected, abs=1e-6)
     assert loss.item() > 0
 
@@ -326,9 +326,9 @@ def test_proposals_similar_raise_dissimilar_leave_loss():
     assert abs(antipodal - base) < 1e-6
     # exp(0) = 1 against the same denominator: ~1e-4 at most
     assert 0 < orthogonal - base < 1e-3
-    assert similar == pytest.approx(ref_chain(as_lists(embeds), [[0], [0, 1]],
-                                              [[], [a0.tolist()]]),
-                                    abs=1e-6)
+    assert similar == pytest.approx(
+        ref_chain(as_lists(embeds), [[0], [0, 1]], [[], [a0.tolist()]]),
+        abs=1e-6)
 
 
 @pytest.mark.parametrize('loss_cfg', [
@@ -401,9 +401,8 @@ def test_pairwise_sampling_seeded_uniform_and_used():
         assert a.last_pairs == b.last_pairs  # reproducible with a seed
         (key, ref), = a.last_pairs
         assert key != ref
-        assert va.item() == pytest.approx(ref_qdtrack(E, CLIP_IDS, P, key,
-                                                      ref),
-                                          abs=1e-6)
+        assert va.item() == pytest.approx(
+            ref_qdtrack(E, CLIP_IDS, P, key, ref), abs=1e-6)
         assert vb.item() == va.item()
         seen[(key, ref)] = seen.get((key, ref), 0) + 1
     # all 12 ordered pairs of distinct frames, none wildly over-drawn
@@ -431,10 +430,9 @@ def test_pairwise_proposals_are_negatives():
     props = [torch.zeros(0, DIM, dtype=torch.float64), embeds[0].detach()]
     with_props = loss(embeds, ids, props, frame_pairs=[(0, 1)]).item()
     assert with_props > no_props + 0.1
-    assert with_props == pytest.approx(ref_qdtrack(as_lists(embeds),
-                                                   [[0, 1], [1, 0]],
-                                                   as_lists(props), 0, 1),
-                                       abs=1e-6)
+    assert with_props == pytest.approx(
+        ref_qdtrack(as_lists(embeds), [[0, 1], [1, 0]], as_lists(props), 0, 1),
+        abs=1e-6)
 
 
 # --------------------------------------------------------------------------
@@ -536,9 +534,10 @@ def test_multi_layer_loss_keys_weights_and_shared_pairs():
     layer1 = make_clip(CLIP_IDS, CLIP_PROPS, seed=21)
     ids = layer0[1]
     chain = ChainContrastiveLoss()
-    out = multi_layer_loss(chain, [layer0[0], layer1[0]],
-                           ids, [layer0[2], layer1[2]],
-                           weights=[0.5, 1.0])
+    out = multi_layer_loss(
+        chain, [layer0[0], layer1[0]],
+        ids, [layer0[2], layer1[2]],
+        weights=[0.5, 1.0])
     assert set(out) == {'loss_track_l0', 'loss_track_l1'}
     for key, (e, _, p), w in zip(['loss_track_l0', 'loss_track_l1'],
                                  [layer0, layer1], [0.5, 1.0]):
@@ -549,8 +548,8 @@ def test_multi_layer_loss_keys_weights_and_shared_pairs():
     out = multi_layer_loss(pairwise, [layer0[0], layer0[0]], ids,
                            [layer0[2], layer0[2]])
     (key, ref), = pairwise.last_pairs
-    expected = ref_qdtrack(as_lists(layer0[0]), CLIP_IDS, as_lists(layer0[2]),
-                           key, ref)
+    expected = ref_qdtrack(
+        as_lists(layer0[0]), CLIP_IDS, as_lists(layer0[2]), key, ref)
     assert out['loss_track_l0'].item() == pytest.approx(expected, abs=1e-6)
     assert out['loss_track_l1'].item() == out['loss_track_l0'].item()
     with pytest.raises(ValueError, match='layer weights'):

@@ -10,7 +10,8 @@ from mmengine.structures import InstanceData
 
 from scaletrack.models.mot import TemporalFeatureBuffer, clip_temporal_windows
 
-SYNTH_CFG = 'configs/scaletrack/synthetic/scaletrack_tiny-r18_1xb1-6e_synthetic.py'
+SYNTH_CFG = ('configs/scaletrack/synthetic/'
+             'scaletrack_tiny-r18_1xb1-6e_synthetic.py')
 
 
 def tiny_model(**head):
@@ -113,8 +114,7 @@ def test_inference_embedding_equals_training_layout():
     from mmdet.structures.bbox import bbox2roi
     with torch.no_grad():
         train_emb = model.track_head(
-            tuple(f[4:5] for f in feats), bbox2roi([box]),
-            windows[4:5])[-1]
+            tuple(f[4:5] for f in feats), bbox2roi([box]), windows[4:5])[-1]
         model.reset()
         for t in range(5):
             f_t = model.extract_track_feats(clip[t:t + 1])
@@ -135,7 +135,8 @@ def test_zero_detections_frame():
     model = tiny_model()
     ds = _frame(0, [[1., 1., 5., 5.]])
     ds.public_instances = InstanceData(
-        bboxes=torch.zeros(0, 4), scores=torch.zeros(0),
+        bboxes=torch.zeros(0, 4),
+        scores=torch.zeros(0),
         labels=torch.zeros(0, dtype=torch.long))
     out = _track(model, torch.rand(3, 128, 128), ds)
     assert len(out) == 0
@@ -145,8 +146,9 @@ def test_loss_has_one_term_per_supervised_layer():
     model = tiny_model()
     model.train()
     frames = [
-        _frame(t, [[10. + t, 10., 40. + t, 50.], [70., 60., 110., 100.]],
-               ids=[3, 7]) for t in range(3)
+        _frame(
+            t, [[10. + t, 10., 40. + t, 50.], [70., 60., 110., 100.]],
+            ids=[3, 7]) for t in range(3)
     ]
     sample = TrackDataSample()
     sample.video_data_samples = frames
@@ -215,13 +217,15 @@ def test_detections_are_sanitised_at_the_door(monkeypatch):
     model = tiny_model()
     img = torch.rand(3, 128, 128, generator=torch.Generator().manual_seed(0))
     nan, inf = float('nan'), float('inf')
-    boxes = [[10., 10., 40., 50.],          # valid
-             [70., 60., 1e30, 1e30],        # huge: clipped to (128, 128)
-             [nan, 0., 10., 10.],           # NaN: dropped
-             [0., 0., inf, 10.],            # inf: dropped
-             [50., 50., 50., 80.],          # zero width: dropped
-             [200., 200., 300., 300.],      # outside the image: dropped
-             [90., 5., 100., 20.]]          # valid, but a NaN score
+    boxes = [
+        [10., 10., 40., 50.],  # valid
+        [70., 60., 1e30, 1e30],  # huge: clipped to (128, 128)
+        [nan, 0., 10., 10.],  # NaN: dropped
+        [0., 0., inf, 10.],  # inf: dropped
+        [50., 50., 50., 80.],  # zero width: dropped
+        [200., 200., 300., 300.],  # outside the image: dropped
+        [90., 5., 100., 20.]
+    ]  # valid, but a NaN score
     scores = [0.9, 0.8, 0.9, 0.9, 0.9, 0.9, nan]
     out = _track(model, img, _frame_with(0, boxes, scores))
     got = sorted(out.bboxes.tolist())
@@ -263,10 +267,12 @@ def test_output_boxes_inside_the_original_image():
 def test_labels_outside_the_class_list_are_an_error(labels, num_classes):
     model = tiny_model()
     model.num_classes = num_classes
-    bad = [lb for lb in labels if lb < 0 or
-           (num_classes is not None and lb >= num_classes)]
-    with pytest.raises(ValueError,
-                       match=rf'frame 0: detection labels \[{bad[0]}\]'):
+    bad = [
+        lb for lb in labels
+        if lb < 0 or (num_classes is not None and lb >= num_classes)
+    ]
+    with pytest.raises(
+            ValueError, match=rf'frame 0: detection labels \[{bad[0]}\]'):
         _track(model, torch.rand(3, 128, 128),
                _frame_with(0, BOXES, [0.9, 0.9], labels))
     # the same labels inside the list are fine
@@ -303,8 +309,11 @@ def test_training_clip_with_empty_frames():
     model.train()
     boxes = [[10., 10., 40., 50.], [70., 60., 110., 100.]]
     # the chain of frames 0-1 is supervised; frame 2 is empty
-    frames = [_frame(0, boxes, ids=[3, 7]), _frame(1, boxes, ids=[3, 7]),
-              _frame(2, [], ids=[])]
+    frames = [
+        _frame(0, boxes, ids=[3, 7]),
+        _frame(1, boxes, ids=[3, 7]),
+        _frame(2, [], ids=[])
+    ]
     for ds in frames:
         ds.gt_instances.bboxes = ds.gt_instances.bboxes.reshape(-1, 4)
     sample = TrackDataSample()
@@ -345,8 +354,9 @@ def test_public_detections_go_through_the_detector_interface(monkeypatch):
     ds = _frame(0, [[10., 10., 40., 50.], [70., 60., 110., 100.]], scale=0.5)
     out = _track(model, torch.rand(3, 128, 128), ds)
     assert calls == [False]  # input pixels for the association net
-    assert sorted(ds.pred_det_instances.bboxes.tolist()) == [
-        [10., 10., 40., 50.], [70., 60., 110., 100.]]
+    assert sorted(
+        ds.pred_det_instances.bboxes.tolist()) == [[10., 10., 40., 50.],
+                                                   [70., 60., 110., 100.]]
     # rescaled back to the original image (scale_factor 0.5)
     assert sorted(out.bboxes.tolist()) == [[20., 20., 80., 100.],
                                            [140., 120., 220., 200.]]

@@ -152,8 +152,8 @@ def test_non_finite_loss_raises_before_the_update(bad, monkeypatch):
         return real_forward(embeds, ids, proposal_embeds, **kwargs) * bad
 
     monkeypatch.setattr(model.track_head.loss_track, 'forward', bad_loss)
-    with pytest.raises(FloatingPointError,
-                       match=r'non-finite training loss .*--resume'):
+    with pytest.raises(
+            FloatingPointError, match=r'non-finite training loss .*--resume'):
         model.train_step(make_batch(), optim)
     # every weight is untouched; BN running statistics did move in the
     # (finite) forward pass, which happens before the loss is known, but

@@ -33,9 +33,14 @@ def make_rois(gen, num, size_hw, batch=1):
 
 
 def tiny_head(**kwargs):
-    cfg = dict(featmap_strides=(14, 14), embed_dims=D, out_channels=16,
-               num_heads=4, num_points=2, feedforward_channels=64,
-               dropout=0.0)
+    cfg = dict(
+        featmap_strides=(14, 14),
+        embed_dims=D,
+        out_channels=16,
+        num_heads=4,
+        num_points=2,
+        feedforward_channels=64,
+        dropout=0.0)
     cfg.update(kwargs)
     return ScaleTrackEmbedHead(**cfg)
 
@@ -59,8 +64,11 @@ def test_flat_sampling_matches_grid_sample_2d_and_3d():
         for i in range(n):
             g = grid[i][None, None] if maps.dim() == 4 else \
                 grid[i][None, None, None]
-            s = F.grid_sample(maps[batch_inds[i]][None], g,
-                              align_corners=False, padding_mode='zeros')
+            s = F.grid_sample(
+                maps[batch_inds[i]][None],
+                g,
+                align_corners=False,
+                padding_mode='zeros')
             ref.append(s.reshape(maps.shape[1], m).t())
         ref = torch.stack(ref)  # [n, m, C]
         ones = F.grid_sample(
@@ -85,15 +93,17 @@ def test_roi_align_cells_matches_mmcv_roi_align():
     maps = torch.randn(2, 6, 5, 7, generator=gen)
     rois = make_rois(gen, 12, (5 * 14, 7 * 14), batch=2)
     # boxes reaching over the map borders exercise mmcv's clamping rule
-    rois = torch.cat([rois, torch.tensor([[0., -20., -10., 30., 40.],
-                                          [1., 61., 40., 123., 95.],
-                                          [1., -13., 2., 3., 80.]])])
+    rois = torch.cat([
+        rois,
+        torch.tensor([[0., -20., -10., 30., 40.], [1., 61., 40., 123., 95.],
+                      [1., -13., 2., 3., 80.]])
+    ])
     for ratio in (1, 2):
         ref = roi_align(maps, rois, (3, 3), 1 / STRIDE, ratio, 'avg', True)
-        cells = roi_align_cells(FlatFeatureMap(maps), rois,
-                                rois[:, 0].long(), STRIDE, 3, ratio)
-        assert torch.allclose(cells.transpose(1, 2).reshape_as(ref), ref,
-                              atol=1e-5)
+        cells = roi_align_cells(
+            FlatFeatureMap(maps), rois, rois[:, 0].long(), STRIDE, 3, ratio)
+        assert torch.allclose(
+            cells.transpose(1, 2).reshape_as(ref), ref, atol=1e-5)
 
 
 # ----------------------------------------------------- Eq. 4-6 (pooling)
@@ -169,8 +179,10 @@ def test_temporal_fusion_matches_direct_deformable_attention():
         b = int(rois[i, 0])
         per_head = []
         for h in range(heads):
-            s = F.grid_sample(value[b, h][None], grid[i, h][None, None, None],
-                              align_corners=False).reshape(D // heads, points)
+            s = F.grid_sample(
+                value[b, h][None],
+                grid[i, h][None, None, None],
+                align_corners=False).reshape(D // heads, points)
             per_head.append((s * weights[i, h]).sum(-1))
         ref.append(torch.cat(per_head))
     ref = fusion.output_proj(torch.stack(ref))
@@ -195,8 +207,8 @@ def test_temporal_points_only_reach_past_and_current_frames():
 def test_box_cross_attention_matches_mmcv_deformable_attention():
     gen = torch.Generator().manual_seed(6)
     shapes = ((6, 7), (3, 4))
-    attn = BoxDeformableCrossAttention(D, num_heads=4, num_levels=2,
-                                       num_points=3).eval()
+    attn = BoxDeformableCrossAttention(
+        D, num_heads=4, num_levels=2, num_points=3).eval()
     with torch.no_grad():
         attn.sampling_offsets.weight.normal_(0, 0.3, generator=gen)
         attn.attention_weights.weight.normal_(0, 0.3, generator=gen)
@@ -217,12 +229,14 @@ def test_box_cross_attention_matches_mmcv_deformable_attention():
     start = torch.tensor([0, 42])
     for b in range(2):
         sel = rois[:, 0] == b
-        memory = torch.cat([f[b:b + 1].flatten(2).transpose(1, 2)
-                            for f in feats], 1)
+        memory = torch.cat(
+            [f[b:b + 1].flatten(2).transpose(1, 2) for f in feats], 1)
         expected = mmcv_attn(
-            query[sel][None], value=memory,
+            query[sel][None],
+            value=memory,
             identity=torch.zeros_like(query[sel][None]),
-            reference_points=ref[sel][None], spatial_shapes=spatial,
+            reference_points=ref[sel][None],
+            spatial_shapes=spatial,
             level_start_index=start)[0]
         assert torch.allclose(out[sel], expected, atol=1e-5)
 
@@ -233,10 +247,10 @@ def test_box_reference_points_are_box_centres_and_sizes():
     ref = BoxDeformableCrossAttention.box_reference_points(
         rois, FlatFeatureMap(feats), (14, 28))
     # level 0 covers 70 x 56 pixels, level 1 84 x 56
-    assert torch.allclose(ref[0, 0], torch.tensor([28 / 70, 21 / 56,
-                                                   28 / 70, 28 / 56]))
-    assert torch.allclose(ref[0, 1], torch.tensor([28 / 84, 21 / 56,
-                                                   28 / 84, 28 / 56]))
+    assert torch.allclose(ref[0, 0],
+                          torch.tensor([28 / 70, 21 / 56, 28 / 70, 28 / 56]))
+    assert torch.allclose(ref[0, 1],
+                          torch.tensor([28 / 84, 21 / 56, 28 / 84, 28 / 56]))
 
 
 # ------------------------------------------------------------ whole head
@@ -301,15 +315,17 @@ def test_future_frames_never_change_an_earlier_frame_embedding():
     assert not torch.allclose(after[~past], base[~past])
     # a buffer truncated at t gives frame t the same embedding
     sel = rois[:, 0] == t
-    alone = head(tuple(f[t:t + 1] for f in feats),
-                 torch.cat([torch.zeros(3, 1), rois[sel, 1:]], 1),
-                 windows(feats[-1])[t:t + 1])[-1]
+    alone = head(
+        tuple(f[t:t + 1] for f in feats),
+        torch.cat([torch.zeros(3, 1), rois[sel, 1:]], 1),
+        windows(feats[-1])[t:t + 1])[-1]
     assert torch.allclose(alone, base[sel], atol=1e-6)
     # ... and the past frames in the window do matter
     older = windows(feats[-1])[t:t + 1].clone()
     older[:, :, 0] += 3.0
-    other = head(tuple(f[t:t + 1] for f in feats),
-                 torch.cat([torch.zeros(3, 1), rois[sel, 1:]], 1), older)[-1]
+    other = head(
+        tuple(f[t:t + 1] for f in feats),
+        torch.cat([torch.zeros(3, 1), rois[sel, 1:]], 1), older)[-1]
     assert not torch.allclose(other, alone)
 
 
@@ -359,9 +375,9 @@ def test_disabling_components_removes_their_parameters():
         (D * h * levels * p + h * levels * p) + 2 * (D * D + D) + 2 * D
     modulation = D * h * D + h * D  # Eq. 8: N_h gates D -> D
     for switch, key, per_layer in (('with_temporal', 'temporal', temporal),
-                                   ('with_cross_attn', 'cross', cross),
-                                   ('with_modulation', 'modulation',
-                                    modulation)):
+                                   ('with_cross_attn', 'cross',
+                                    cross), ('with_modulation', 'modulation',
+                                             modulation)):
         assert sum(_params(full, key).values()) == 2 * per_layer
         off = tiny_head(**{switch: False})
         assert not _params(off, key)
@@ -376,8 +392,9 @@ def test_disabling_components_removes_their_parameters():
     assert sum(p.numel() for p in last_only.parameters()) == \
         total - (D * 16 + 16)
     one_layer = tiny_head(num_layers=1)
-    assert not [n for n, _ in one_layer.named_parameters()
-                if n.startswith('layers.1.')]
+    assert not [
+        n for n, _ in one_layer.named_parameters() if n.startswith('layers.1.')
+    ]
     assert len(one_layer.layers) == 1
     # the ablated heads still run
     gen = torch.Generator().manual_seed(12)
@@ -413,8 +430,8 @@ def test_head_handles_no_boxes_and_rejects_bad_inputs():
 def test_initial_sampling_layouts():
     """Deformable inits: temporal points spread over the window, spatial
     directions one per head (2 pi h / H)."""
-    fusion = TemporalDeformableFusion(D, num_heads=4, num_points=2,
-                                      spatial_range=2.0)
+    fusion = TemporalDeformableFusion(
+        D, num_heads=4, num_points=2, spatial_range=2.0)
     query = torch.zeros(1, D)
     rois = torch.tensor([[0., 0., 0., 40., 20.]])
     t, xy = fusion.predict_locations(query, rois, num_frames=5)

@@ -69,11 +69,13 @@ def test_crossing_objects_keep_identity_by_appearance():
         order = [0, 1] if t % 2 == 0 else [1, 0]
         boxes = [[box_a, box_b][i] for i in order]
         # slightly perturbed appearance each frame, unnormalised on purpose
-        emb = torch.stack([e_a + 0.05 * t * unit(0, 0, 1),
-                           e_b - 0.05 * t * unit(0, 0, 1)])[order] * 3.0
+        emb = torch.stack([
+            e_a + 0.05 * t * unit(0, 0, 1), e_b - 0.05 * t * unit(0, 0, 1)
+        ])[order] * 3.0
         out = tracker.associate(t, dets_of(boxes), emb)
-        got = dict(zip([tuple(b.tolist()) for b in out.bboxes],
-                       out.instances_id.tolist()))
+        got = dict(
+            zip([tuple(b.tolist()) for b in out.bboxes],
+                out.instances_id.tolist()))
         ids_a.append(got[tuple(float(x) for x in box_a)])
         ids_b.append(got[tuple(float(x) for x in box_b)])
     # the scenario defeats IoU matching: A's box overlaps B's next box more
@@ -100,9 +102,9 @@ def test_new_object_gets_new_id_and_reset_restarts_ids():
 
 def test_birth_threshold():
     tracker = ScaleTrackTracker(init_score_thr=0.5)
-    out = tracker.associate(0, dets_of([[0, 0, 10, 10], [20, 0, 30, 10]],
-                                       scores=[0.49, 0.5]),
-                            torch.stack([unit(1, 0), unit(0, 1)]))
+    out = tracker.associate(
+        0, dets_of([[0, 0, 10, 10], [20, 0, 30, 10]], scores=[0.49, 0.5]),
+        torch.stack([unit(1, 0), unit(0, 1)]))
     assert out.instances_id.tolist() == [0]
     assert out.bboxes[0, 0].item() == 20
     # a low-score detection may still continue an existing track
@@ -168,22 +170,23 @@ def test_gated_hungarian_prefers_admissible_matches():
     assert ids_by_row(out) == {1.0: 0, 2.0: 2}
 
 
-@pytest.mark.parametrize('momentum,expected', [
-    (0.5, (0.8, 0.4)),  # 0.5 * [1, 0] + 0.5 * [0.6, 0.8]
-    (0.25, (0.9, 0.2)),  # 0.75 * track + 0.25 * detection
-])
+@pytest.mark.parametrize(
+    'momentum,expected',
+    [
+        (0.5, (0.8, 0.4)),  # 0.5 * [1, 0] + 0.5 * [0.6, 0.8]
+        (0.25, (0.9, 0.2)),  # 0.75 * track + 0.25 * detection
+    ])
 def test_ema_update(momentum, expected):
     tracker = ScaleTrackTracker(memo_momentum=momentum)
-    tracker.associate(0, dets_of([[0, 0, 10, 10]]),
-                      torch.tensor([[2.0, 0, 0]]))
+    tracker.associate(0, dets_of([[0, 0, 10, 10]]), torch.tensor([[2.0, 0,
+                                                                   0]]))
     # unnormalised detection embedding with cosine 0.6 to the track
     tracker.associate(1, dets_of([[0, 0, 10, 10]]),
                       torch.tensor([[3.0, 4.0, 0.0]]))
     x, y = expected
     norm = math.hypot(x, y)
     embed = tracker.tracks[0]['embed']
-    assert embed.tolist() == pytest.approx([x / norm, y / norm, 0.0],
-                                           abs=1e-6)
+    assert embed.tolist() == pytest.approx([x / norm, y / norm, 0.0], abs=1e-6)
     assert tracker.tracks[0]['last_frame'] == 1
 
 
@@ -200,8 +203,9 @@ def test_majority_vote_class_with_recency_tiebreak():
     exp1 = [8, 8, 8, 3, 3]
     for t in range(5):
         out = tracker.associate(
-            t, dets_of([[0, 0, 10, 10], [20, 0, 30, 10]],
-                       labels=[seq0[t], seq1[t]]), torch.stack([e1, e2]))
+            t,
+            dets_of([[0, 0, 10, 10], [20, 0, 30, 10]],
+                    labels=[seq0[t], seq1[t]]), torch.stack([e1, e2]))
         assert out.instances_id.tolist() == [0, 1]
         assert out.labels.tolist() == [exp0[t], exp1[t]]
 
@@ -235,8 +239,9 @@ def test_empty_frame_embeddings_of_any_width(empty_width):
     # a whole video of empty frames, from the first frame on
     tracker.reset()
     for t in range(4):
-        assert len(tracker.associate(t, dets_of([]),
-                                     torch.zeros(0, empty_width))) == 0
+        assert len(
+            tracker.associate(t, dets_of([]), torch.zeros(0,
+                                                          empty_width))) == 0
     assert tracker.num_tracks == 0
 
 
@@ -259,17 +264,20 @@ def test_track_rejects_bad_input():
         tracker.associate(0, dets_of([[0, 0, 10, 10]]),
                           torch.tensor([[float('nan'), 1.0]]))
     with pytest.raises(ValueError, match='bboxes must be'):
-        tracker.associate(0, dets_of([[0, 0, 10, 10]]).new(
-            bboxes=torch.zeros(1, 5), scores=torch.ones(1),
-            labels=torch.zeros(1, dtype=torch.long)), torch.ones(1, 4))
+        tracker.associate(
+            0,
+            dets_of([[0, 0, 10, 10]]).new(
+                bboxes=torch.zeros(1, 5),
+                scores=torch.ones(1),
+                labels=torch.zeros(1, dtype=torch.long)), torch.ones(1, 4))
 
 
 def test_many_tracks_recovered_exactly():
     """100 noisy re-observations among 300 live tracks, shuffled."""
     g = torch.Generator().manual_seed(0)
     tracker = ScaleTrackTracker()
-    bank = torch.nn.functional.normalize(torch.randn(300, 256, generator=g),
-                                         dim=1)
+    bank = torch.nn.functional.normalize(
+        torch.randn(300, 256, generator=g), dim=1)
     boxes = torch.rand(300, 2, generator=g) * 500
     boxes = torch.cat([boxes, boxes + 20], dim=1)
     tracker.associate(0, dets_of(boxes), bank)
@@ -339,11 +347,17 @@ def test_class_aware_never_matches_across_classes():
     for class_aware, expect_same in ((False, True), (True, False)):
         tr = ScaleTrackTracker(class_aware=class_aware)
         a = tr.associate(
-            0, InstanceData(bboxes=box, scores=torch.tensor([0.9]),
-                            labels=torch.tensor([2])), emb)
+            0,
+            InstanceData(
+                bboxes=box,
+                scores=torch.tensor([0.9]),
+                labels=torch.tensor([2])), emb)
         b = tr.associate(
-            1, InstanceData(bboxes=box, scores=torch.tensor([0.9]),
-                            labels=torch.tensor([5])), emb)
+            1,
+            InstanceData(
+                bboxes=box,
+                scores=torch.tensor([0.9]),
+                labels=torch.tensor([5])), emb)
         same = int(a.instances_id[0]) == int(b.instances_id[0])
         assert same == expect_same
 
@@ -370,8 +384,13 @@ def test_track_is_mmdets_interface_over_associate():
     sample = DetDataSample(metainfo=dict(frame_id=4))
     sample.pred_det_instances = dets
     tracker = ScaleTrackTracker()
-    out = tracker.track(model, None, 'feats', sample, temporal_feats='win',
-                        box_scale=(0.5, 2.0))
+    out = tracker.track(
+        model,
+        None,
+        'feats',
+        sample,
+        temporal_feats='win',
+        box_scale=(0.5, 2.0))
     (feats, bboxes, temporal), = model.calls
     assert feats == 'feats' and temporal == 'win'
     # boxes scaled by (sx, sy, sx, sy) into the association net's input
@@ -385,25 +404,31 @@ def test_track_is_mmdets_interface_over_associate():
 
 def test_memo_get_and_update_hooks():
     tracker = ScaleTrackTracker(memo_momentum=0.5)
-    tracker.associate(0, dets_of([[0, 0, 10, 10], [20, 0, 30, 10]],
-                                 labels=[3, 4]),
-                      torch.stack([unit(1, 0, 0), unit(0, 1, 0)]))
+    tracker.associate(
+        0, dets_of([[0, 0, 10, 10], [20, 0, 30, 10]], labels=[3, 4]),
+        torch.stack([unit(1, 0, 0), unit(0, 1, 0)]))
     # track 1 re-observed at 90 degrees: EMA 0.5 -> normalize((0,1,0)+(0,0,1))
-    tracker.update(ids=torch.tensor([1]), embeds=unit(0, 0, 1)[None],
-                   bboxes=torch.tensor([[21., 0, 31, 10]]),
-                   labels=torch.tensor([4]), frame_ids=1)
+    tracker.update(
+        ids=torch.tensor([1]),
+        embeds=unit(0, 0, 1)[None],
+        bboxes=torch.tensor([[21., 0, 31, 10]]),
+        labels=torch.tensor([4]),
+        frame_ids=1)
     memo = tracker.memo
     assert memo['ids'].tolist() == [0, 1]
     assert memo['frame_ids'].tolist() == [0, 1]
     assert memo['labels'].tolist() == [3, 4]
     h = 1 / math.sqrt(2)
-    assert torch.allclose(tracker.get('embeds', ids=[1]),
-                          torch.tensor([[0., h, h]]))
+    assert torch.allclose(
+        tracker.get('embeds', ids=[1]), torch.tensor([[0., h, h]]))
     assert tracker.get('bboxes', ids=[1]).tolist() == [[21, 0, 31, 10]]
     with pytest.raises(ValueError, match='larger than the live ones'):
-        tracker.update(ids=torch.tensor([-5]), embeds=unit(1, 0, 0)[None],
-                       bboxes=torch.zeros(1, 4),
-                       labels=torch.zeros(1, dtype=torch.long), frame_ids=2)
+        tracker.update(
+            ids=torch.tensor([-5]),
+            embeds=unit(1, 0, 0)[None],
+            bboxes=torch.zeros(1, 4),
+            labels=torch.zeros(1, dtype=torch.long),
+            frame_ids=2)
     with pytest.raises(ValueError, match='num_samples'):
         tracker.get('embeds', num_samples=2)
     with pytest.raises(KeyError, match='not live'):

@@ -324,11 +324,11 @@ def _flatten(d, prefix=''):
     ('pairwise-loss', ('model.track_head.loss_track.', )),
     ('global-loss', ('model.track_head.loss_track.', )),
     ('broken-chain-loss', ('model.track_head.loss_track.', )),
-    ('chain-length-2', ('train_dataloader.dataset.pipeline', 'num_frames',
-                        'train_pipeline')),
-    ('no-pseudo-negatives', ('train_dataloader.dataset.pipeline',
-                             'train_pipeline',
-                             'model.track_head.max_proposals_per_frame')),
+    ('chain-length-2',
+     ('train_dataloader.dataset.pipeline', 'num_frames', 'train_pipeline')),
+    ('no-pseudo-negatives',
+     ('train_dataloader.dataset.pipeline', 'train_pipeline',
+      'model.track_head.max_proposals_per_frame')),
     ('plain-decoder', ('model.track_head.with_', )),
     ('spatial-pool_cross-attn', ('model.track_head.with_', )),
 ])
@@ -359,8 +359,9 @@ def test_ablation_configs_set_the_intended_values():
                ).train_dataloader.dataset.pipeline[0]['num_frames'] == 5
     no_prop = cfg('no-pseudo-negatives')
     assert 'LoadTrackProposals' not in [
-        t['type'] for t in no_prop.train_dataloader.dataset.pipeline[1]
-        ['transforms']]
+        t['type']
+        for t in no_prop.train_dataloader.dataset.pipeline[1]['transforms']
+    ]
     assert no_prop.model.track_head.max_proposals_per_frame == 0
     head = cfg('spatial-pool').model.track_head
     assert (head.with_spatial_pool, head.with_cross_attn,

@@ -37,22 +37,40 @@ from scipy.optimize import linear_sum_assignment
 def parse_args():
     parser = argparse.ArgumentParser(
         description='Benchmark one ScaleTrackTracker association step')
-    parser.add_argument('--num-dets', type=int, default=100,
-                        help='detections per frame (the paper keeps 100)')
-    parser.add_argument('--tracks', type=int, nargs='+',
-                        default=[10, 30, 100, 300, 1000],
-                        help='numbers of live tracks to time')
-    parser.add_argument('--embed-dim', type=int, default=256,
-                        help='embedding size (the head outputs 256)')
-    parser.add_argument('--reobserved', type=float, default=0.8,
-                        help='fraction of detections that re-observe an '
-                        'existing track (the rest are new objects)')
-    parser.add_argument('--repeats', type=int, default=50,
-                        help='timed steps per size (median reported)')
-    parser.add_argument('--warmup', type=int, default=5,
-                        help='untimed steps per size')
-    parser.add_argument('--threads', type=int, default=1,
-                        help='torch.set_num_threads (1 = one CPU core)')
+    parser.add_argument(
+        '--num-dets',
+        type=int,
+        default=100,
+        help='detections per frame (the paper keeps 100)')
+    parser.add_argument(
+        '--tracks',
+        type=int,
+        nargs='+',
+        default=[10, 30, 100, 300, 1000],
+        help='numbers of live tracks to time')
+    parser.add_argument(
+        '--embed-dim',
+        type=int,
+        default=256,
+        help='embedding size (the head outputs 256)')
+    parser.add_argument(
+        '--reobserved',
+        type=float,
+        default=0.8,
+        help='fraction of detections that re-observe an '
+        'existing track (the rest are new objects)')
+    parser.add_argument(
+        '--repeats',
+        type=int,
+        default=50,
+        help='timed steps per size (median reported)')
+    parser.add_argument(
+        '--warmup', type=int, default=5, help='untimed steps per size')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=1,
+        help='torch.set_num_threads (1 = one CPU core)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', help='optional JSON file for the results')
     return parser.parse_args()

@@ -4,8 +4,9 @@ proposals.
     python -m tools.experiments.pseudo_negatives [--quick] [--work-dir DIR]
 
 "Without" does not load the per-frame proposal files and embeds no
-proposal (``model.track_head.max_proposals_per_frame=0``), so the negatives of Eq. 1
-are the other annotated objects only; "with" is the shared reference run
+proposal (``model.track_head.max_proposals_per_frame=0``), so the
+negatives of Eq. 1 are the other annotated objects only; "with" is the
+shared reference run
 (proposals with IoU >= 0.5 to a ground-truth box dropped, Sec. 3.3). Both
 train the chain loss on all training videos for the setting's epochs.
 Writes ``pseudo_negatives.md``, ``.json`` and ``.png``.

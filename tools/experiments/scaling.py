@@ -7,9 +7,10 @@ Protocol (the paper's scaling protocol, Sec. 4.3): one training set of
 SA-V-style synthetic videos is generated once and every size takes its
 first N videos (nested subsets); every run trains the same fixed number of
 epochs, so the number of iterations grows with the data; the configs differ
-only in ``model.track_head.loss_track``. Full mode: N = 4 / 8 / 16 / 32 / 64 (a 16x
-range), 3 epochs each, 20 runs. Writes ``scaling.md``, ``scaling.json`` and
-``scaling.png`` (two panels: Fig. 1b losses, Fig. 3b chain vs broken chain).
+only in ``model.track_head.loss_track``. Full mode: N = 4 / 8 / 16 / 32 /
+64 (a 16x range), 3 epochs each, 20 runs. Writes ``scaling.md``,
+``scaling.json`` and ``scaling.png`` (two panels: Fig. 1b losses, Fig. 3b
+chain vs broken chain).
 """
 import os.path as osp
 

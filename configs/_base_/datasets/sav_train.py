@@ -69,7 +69,8 @@ train_dataloader = dict(
         ann_file='',
         # ann_path: shard folders with the {video_id}_manual.json files
         # (glob; restrict to sav_000..sav_023 with an ann_file list)
-        data_prefix=dict(img_path='JPEGImages_24fps', ann_path='sav_0[0-2][0-9]'),
+        data_prefix=dict(
+            img_path='JPEGImages_24fps', ann_path='sav_0[0-2][0-9]'),
         ann_types=('manual', ),
         proposals_root='proposals/detic',
         cache_file='data/sav/sav_train_index.pkl',

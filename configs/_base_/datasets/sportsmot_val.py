@@ -37,8 +37,7 @@ test_pipeline = [
         transforms=[
             dict(type='LoadImageFromFile', backend_args=backend_args),
             dict(
-                type='LoadPublicDetections',
-                num_classes=1,
+                type='LoadPublicDetections', num_classes=1,
                 source=public_dets),
             dict(type='Resize', scale=img_scale, keep_ratio=False),
             dict(type='LoadTrackAnnotations'),

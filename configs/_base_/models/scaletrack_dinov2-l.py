@@ -5,7 +5,5 @@ _base_ = './scaletrack_dinov2-s.py'
 dinov2_l_url = ('https://download.openmmlab.com/mmpretrain/v1.0/dinov2/'
                 'vit-large-p14_dinov2-pre_3rdparty_20230426-f3302d9e.pth')
 model = dict(
-    backbone=dict(
-        arch='dinov2-large',
-        init_cfg=dict(checkpoint=dinov2_l_url)),
+    backbone=dict(arch='dinov2-large', init_cfg=dict(checkpoint=dinov2_l_url)),
     neck=dict(in_channels=[1024, 1024, 1024, 1024]))

@@ -36,7 +36,8 @@ train_pipeline = [
                 recompute_bbox=True,
                 allow_negative_crop=True),
             dict(type='RandomFlip', prob=0.5),
-            dict(type='Pad', size=img_scale, pad_val=dict(img=(104, 116, 124))),
+            dict(
+                type='Pad', size=img_scale, pad_val=dict(img=(104, 116, 124))),
         ]),
     dict(type='PackClipInputs'),
 ]
@@ -58,8 +59,13 @@ train_dataloader = dict(
 # little because the small model starts from scratch)
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=6)
 param_scheduler = [
-    dict(type='MultiStepLR', begin=0, end=6, by_epoch=True, milestones=[4],
-         gamma=0.1)
+    dict(
+        type='MultiStepLR',
+        begin=0,
+        end=6,
+        by_epoch=True,
+        milestones=[4],
+        gamma=0.1)
 ]
 # the backbone trains from scratch here: full learning rate
 optim_wrapper = dict(

@@ -10,12 +10,11 @@ BDD100K's ``to_coco``) ``w = x2 - x1 + 1``, so ground truth converted there
 and back is unchanged.
 """
 import json
-import os
 import os.path as osp
-import shutil
-import tempfile
 from collections import OrderedDict
 from typing import Dict, List
+
+from ...utils.file_io import atomic_dir
 
 __all__ = ['tao_results_to_scalabel', 'write_scalabel_results']
 
@@ -74,21 +73,11 @@ def tao_results_to_scalabel(gt: dict,
 def write_scalabel_results(frames: Dict[str, List[dict]],
                            out_dir: str) -> None:
     """Write ``{videoName}.json`` per video into ``out_dir``, all or
-    nothing: the files go to a temporary folder beside it that replaces
-    ``out_dir`` at the end (a previous ``out_dir`` is removed then)."""
-    out_dir = osp.abspath(out_dir)
-    parent = osp.dirname(out_dir)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f'.{osp.basename(out_dir)}.', dir=parent)
-    try:
+    nothing (:func:`~scaletrack.utils.file_io.atomic_dir`: a previous
+    ``out_dir`` is replaced at the end)."""
+    with atomic_dir(out_dir) as tmp:
         for video, vframes in frames.items():
             with open(
                     osp.join(tmp, f'{video}.json'), 'w',
                     encoding='utf-8') as f:
                 json.dump(vframes, f)
-        if osp.isdir(out_dir):
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise

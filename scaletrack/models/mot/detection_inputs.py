@@ -30,8 +30,7 @@ from mmengine.structures import InstanceData
 def sanitize_detections(dets: InstanceData,
                         img_shape: Sequence[int],
                         num_classes: Optional[int] = None,
-                        where: str = 'detections'
-                        ) -> Tuple[InstanceData, int]:
+                        where: str = 'detections') -> Tuple[InstanceData, int]:
     """Drop invalid boxes, clip the rest to the image, check the labels.
 
     Args:

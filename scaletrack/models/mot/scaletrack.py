@@ -16,7 +16,6 @@ from torch import Tensor
 from .detection_inputs import sanitize_detections
 from .temporal_buffer import TemporalFeatureBuffer, clip_temporal_windows
 
-
 #: Where mmdet detectors keep the head whose labels they output (checked in
 #: this order; Co-DETR has a query head besides auxiliary ones).
 _DETECTOR_LABEL_HEADS = ('query_head', 'roi_head.bbox_head', 'bbox_head')
@@ -182,8 +181,11 @@ class ScaleTrack(BaseMOTModel):
                 feats[-1], self.temporal_window) if self.with_temporal \
                 else None
             clip_losses.append(
-                self.track_head.loss(feats, track_sample.video_data_samples,
-                                     temporal, box_scale=(sx, sy)))
+                self.track_head.loss(
+                    feats,
+                    track_sample.video_data_samples,
+                    temporal,
+                    box_scale=(sx, sy)))
         losses = {
             k: torch.stack([c[k] for c in clip_losses]).mean()
             for k in clip_losses[0]
@@ -192,10 +194,12 @@ class ScaleTrack(BaseMOTModel):
             # a batch without any box to embed (every clip frame empty): a
             # zero loss tied to every trainable weight, so the backward
             # pass (and DDP's gradient reduction) runs as on any batch
-            zero = sum(p.sum() for p in self.parameters()
-                       if p.requires_grad) * 0.0
-            losses = {k: v if v.requires_grad else v + zero
-                      for k, v in losses.items()}
+            zero = sum(p.sum()
+                       for p in self.parameters() if p.requires_grad) * 0.0
+            losses = {
+                k: v if v.requires_grad else v + zero
+                for k, v in losses.items()
+            }
         return losses
 
     def train_step(self, data, optim_wrapper):
@@ -207,9 +211,9 @@ class ScaleTrack(BaseMOTModel):
         parsed_losses, log_vars = self.parse_losses(losses)
         if not torch.isfinite(parsed_losses):
             raise FloatingPointError(
-                f'non-finite training loss ({parsed_losses.item()}; parts: '
-                + ', '.join(f'{k}={float(v):.4g}' for k, v in log_vars.items())
-                + '). Stopped before the update so no checkpoint is '
+                f'non-finite training loss ({parsed_losses.item()}; parts: ' +
+                ', '.join(f'{k}={float(v):.4g}' for k, v in log_vars.items()) +
+                '). Stopped before the update so no checkpoint is '
                 'corrupted: lower the learning rate or check the data, then '
                 'resume from the last checkpoint with --resume.')
         optim_wrapper.update_params(parsed_losses)
@@ -255,11 +259,14 @@ class ScaleTrack(BaseMOTModel):
                 f'the previous video had {self.num_all_invalid_frames} '
                 'frames whose detections were all invalid '
                 f'({self.num_invalid_boxes} boxes dropped in all)',
-                logger='current', level=logging.WARNING)
+                logger='current',
+                level=logging.WARNING)
         self._reset_invalid_counts()
 
     @torch.no_grad()
-    def track_frame(self, img: Tensor, img_data_sample,
+    def track_frame(self,
+                    img: Tensor,
+                    img_data_sample,
                     rescale: bool = True) -> InstanceData:
         """Detect, embed and associate one frame (QDTrack's loop body).
 
@@ -304,8 +311,8 @@ class ScaleTrack(BaseMOTModel):
         if meta.get('img_path'):
             where += f' ({meta["img_path"]})'
         n = len(dets)
-        dets, dropped = sanitize_detections(
-            dets, img_shape, self.detection_num_classes, where)
+        dets, dropped = sanitize_detections(dets, img_shape,
+                                            self.detection_num_classes, where)
         if dropped == 0:
             return dets
         self.num_invalid_boxes += dropped
@@ -319,7 +326,8 @@ class ScaleTrack(BaseMOTModel):
                     'empty after clipping to the image) and were dropped; '
                     'later such frames of this video are counted in '
                     'model.num_all_invalid_frames',
-                    logger='current', level=logging.WARNING)
+                    logger='current',
+                    level=logging.WARNING)
         return dets
 
     def _frame_detections(self, img: Tensor, img_data_sample) -> InstanceData:

@@ -56,7 +56,8 @@ def clip_temporal_windows(featmaps: Tensor, window: int) -> Tensor:
     """Temporal windows for every frame of a training clip.
 
     Args:
-        featmaps (Tensor): ``[T_clip, D, h, w]`` final-level maps in time order.
+        featmaps (Tensor): ``[T_clip, D, h, w]`` final-level maps, in
+            time order.
         window (int): T, the temporal window (current frame included).
 
     Returns:

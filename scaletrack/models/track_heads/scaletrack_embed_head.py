@@ -136,8 +136,8 @@ class ScaleTrackEmbedHead(BaseModule):
                 with_modulation=with_modulation,
                 with_cross_attn=with_cross_attn,
                 temporal_spatial_range=temporal_spatial_range,
-                out_channels=out_channels if i in self.return_layers
-                else None) for i in range(num_layers)
+                out_channels=out_channels if i in self.return_layers else None)
+            for i in range(num_layers)
         ])
 
     def _check_inputs(self, feats: Sequence[Tensor], rois: Tensor,
@@ -155,9 +155,10 @@ class ScaleTrackEmbedHead(BaseModule):
         roi_batch_indices(rois, feats[0].shape[0])
         if temporal_feats is not None:
             last = feats[-1]
-            ok = (temporal_feats.dim() == 5
-                  and temporal_feats.shape[:2] == last.shape[:2]
-                  and temporal_feats.shape[3:] == last.shape[2:])
+            ok = (
+                temporal_feats.dim() == 5
+                and temporal_feats.shape[:2] == last.shape[:2]
+                and temporal_feats.shape[3:] == last.shape[2:])
             if not ok:
                 raise ValueError(
                     'temporal_feats must be [B, D, T, h_L, w_L] = '
@@ -181,8 +182,10 @@ class ScaleTrackEmbedHead(BaseModule):
         """
         self._check_inputs(feats, rois, temporal_feats)
         if rois.shape[0] == 0:
-            return [feats[-1].new_zeros(0, self.out_channels)
-                    for _ in self.return_layers]
+            return [
+                feats[-1].new_zeros(0, self.out_channels)
+                for _ in self.return_layers
+            ]
         batch_inds = rois[:, 0].long()
         stride = self.featmap_strides[-1]
         # channels-last copy of the memory M (Eq. 3), made once and sampled
@@ -191,21 +194,25 @@ class ScaleTrackEmbedHead(BaseModule):
         last = memory.num_levels - 1
         pool = self.spatial_pool_cfg
         if self.spatial_pool is not None:
-            x, _ = self.spatial_pool(memory, rois, batch_inds, stride,
-                                     level=last)
+            x, _ = self.spatial_pool(
+                memory, rois, batch_inds, stride, level=last)
         else:
-            x = roi_align_cells(memory, rois, batch_inds, stride,
-                                pool['roi_size'], pool['sampling_ratio'],
-                                level=last).mean(1)
+            x = roi_align_cells(
+                memory,
+                rois,
+                batch_inds,
+                stride,
+                pool['roi_size'],
+                pool['sampling_ratio'],
+                level=last).mean(1)
         temporal_map = None
         if self.with_temporal:
-            temporal_map = FlatFeatureMap(
-                feats[-1].unsqueeze(2) if temporal_feats is None else
-                temporal_feats)
+            temporal_map = FlatFeatureMap(feats[-1].unsqueeze(
+                2) if temporal_feats is None else temporal_feats)
         embeds = []
         for layer in self.layers:
-            x, embed = layer(x, rois, batch_inds, memory,
-                             self.featmap_strides, temporal_map)
+            x, embed = layer(x, rois, batch_inds, memory, self.featmap_strides,
+                             temporal_map)
             if embed is not None:
                 embeds.append(embed)
         return embeds
@@ -222,12 +229,13 @@ class ScaleTrackEmbedHead(BaseModule):
         """
         return self(feats, bbox2roi(bboxes), temporal_feats)[-1]
 
-    def loss(self,
-             feats: Sequence[Tensor],
-             data_samples: Sequence[DetDataSample],
-             temporal_feats: Optional[Tensor] = None,
-             box_scale: Tuple[float, float] = (1.0, 1.0)
-             ) -> Dict[str, Tensor]:
+    def loss(
+        self,
+        feats: Sequence[Tensor],
+        data_samples: Sequence[DetDataSample],
+        temporal_feats: Optional[Tensor] = None,
+        box_scale: Tuple[float, float] = (1.0, 1.0)
+    ) -> Dict[str, Tensor]:
         """Contrastive loss of one clip on every returned layer (Eq. 1-2).
 
         Args:

@@ -181,7 +181,8 @@ class ScaleTrackTracker(BaseTracker):
         labels = self._majority_labels(
             torch.arange(self.num_live_tracks, device=self._ids.device))
         return {
-            int(i): dict(
+            int(i):
+            dict(
                 embed=self._embeds[r].clone(),
                 bbox=self._bboxes[r].clone(),
                 last_frame=int(self._last_frame[r]),
@@ -208,9 +209,10 @@ class ScaleTrackTracker(BaseTracker):
             InstanceData: the kept rows, sorted by descending score.
         """
         bboxes, scores, _ = self._check_dets(dets, 'select_detections')
-        valid = (torch.isfinite(bboxes).all(dim=1) & torch.isfinite(scores)
-                 & (bboxes[:, 2] > bboxes[:, 0])
-                 & (bboxes[:, 3] > bboxes[:, 1]) & (scores >= self.score_thr))
+        valid = (
+            torch.isfinite(bboxes).all(dim=1) & torch.isfinite(scores)
+            & (bboxes[:, 2] > bboxes[:, 0])
+            & (bboxes[:, 3] > bboxes[:, 1]) & (scores >= self.score_thr))
         inds = torch.nonzero(valid, as_tuple=False).squeeze(1)
         if inds.numel() > 0:
             from mmcv.ops import nms  # compiled op; imported lazily
@@ -290,8 +292,8 @@ class ScaleTrackTracker(BaseTracker):
                                self._check_dets(dets, 'associate'), embeds)
 
     def _associate(self, frame_id: int, dets: InstanceData,
-                   checked: Tuple[Tensor, Tensor, Tensor],
-                   embeds: Tensor) -> InstanceData:
+                   checked: Tuple[Tensor, Tensor,
+                                  Tensor], embeds: Tensor) -> InstanceData:
         """:meth:`associate` after ``_check_dets`` (``checked``)."""
         bboxes, scores, labels = checked
         num_dets = bboxes.size(0)
@@ -331,9 +333,13 @@ class ScaleTrackTracker(BaseTracker):
         if det_rows.numel() > 0:
             matched_ids = self._ids[track_rows]
             det_ids[det_rows] = matched_ids
-            self.update_track(matched_ids, embeds[det_rows],
-                              bboxes[det_rows].float(), labels[det_rows],
-                              frame_id, rows=track_rows)
+            self.update_track(
+                matched_ids,
+                embeds[det_rows],
+                bboxes[det_rows].float(),
+                labels[det_rows],
+                frame_id,
+                rows=track_rows)
         born = (det_ids < 0) & (scores >= self.init_score_thr)
         born_rows = torch.nonzero(born, as_tuple=False).squeeze(1)
         if born_rows.numel() > 0:
@@ -380,8 +386,8 @@ class ScaleTrackTracker(BaseTracker):
             if self.empty:
                 known = torch.zeros_like(ids, dtype=torch.bool)
             else:
-                rows = self._rows_of_ids(ids).clamp(
-                    max=self.num_live_tracks - 1)
+                rows = self._rows_of_ids(ids).clamp(max=self.num_live_tracks -
+                                                    1)
                 known = self._ids[rows] == ids
             if bool(known.any()):
                 self.update_track(ids[known], embeds[known], bboxes[known],
@@ -452,8 +458,8 @@ class ScaleTrackTracker(BaseTracker):
             return none, none
         cost = torch.where(admissible, 1.0 - sims,
                            sims.new_tensor(1.0 - self.match_thr + GATE_EPS))
-        rows, cols = linear_sum_assignment(
-            cost.detach().cpu().numpy().astype(np.float64))
+        rows, cols = linear_sum_assignment(cost.detach().cpu().numpy().astype(
+            np.float64))
         rows = torch.as_tensor(rows, dtype=torch.long, device=device)
         cols = torch.as_tensor(cols, dtype=torch.long, device=device)
         ok = admissible[rows, cols]
@@ -475,10 +481,11 @@ class ScaleTrackTracker(BaseTracker):
                 self._votes = torch.cat(
                     [self._votes,
                      self._votes.new_zeros((t, len(new)))], dim=1)
-                self._vote_step = torch.cat(
-                    [self._vote_step,
-                     self._vote_step.new_full((t, len(new)), -1)],
-                    dim=1)
+                self._vote_step = torch.cat([
+                    self._vote_step,
+                    self._vote_step.new_full((t, len(new)), -1)
+                ],
+                                            dim=1)
         lut = {lb: self._label_to_col[lb] for lb in uniq}
         return torch.tensor([lut[lb] for lb in labels.tolist()],
                             dtype=torch.long,
@@ -498,7 +505,8 @@ class ScaleTrackTracker(BaseTracker):
             self._ids, self._embeds, self._bboxes = ids, embeds, bboxes
             self._last_frame = last
             k = len(self._label_to_col)
-            self._votes = torch.zeros((0, k), dtype=torch.long,
+            self._votes = torch.zeros((0, k),
+                                      dtype=torch.long,
                                       device=ids.device)
             self._vote_step = self._votes.clone()
         else:
@@ -581,8 +589,8 @@ class ScaleTrackTracker(BaseTracker):
             raise KeyError(f'no memory item {item!r}; items: {list(memo)}')
         if ids is None:
             return memo[item]
-        ids = torch.as_tensor(list(ids), dtype=torch.long,
-                              device=memo['ids'].device)
+        ids = torch.as_tensor(
+            list(ids), dtype=torch.long, device=memo['ids'].device)
         missing = set(ids.tolist()) - set(self.ids)
         if missing:
             raise KeyError(f'track ids {sorted(missing)} are not live')

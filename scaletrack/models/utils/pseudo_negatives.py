@@ -50,9 +50,8 @@ def filter_pseudo_negatives(
         raise ValueError(f'iou_thr must be in (0, 1], got {iou_thr!r}')
     proposals = _as_box_tensor(proposals, 'proposals')
     gt_bboxes = _as_box_tensor(gt_bboxes, 'gt_bboxes').to(proposals)
-    keep = torch.ones(proposals.shape[0],
-                      dtype=torch.bool,
-                      device=proposals.device)
+    keep = torch.ones(
+        proposals.shape[0], dtype=torch.bool, device=proposals.device)
     if proposals.shape[0] == 0 or gt_bboxes.shape[0] == 0:
         return keep
     ious = bbox_overlaps(proposals, gt_bboxes)  # [M, N]

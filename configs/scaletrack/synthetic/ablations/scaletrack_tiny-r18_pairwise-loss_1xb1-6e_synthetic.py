@@ -7,5 +7,4 @@ _base_ = ['../scaletrack_tiny-r18_1xb1-6e_synthetic.py']
 model = dict(
     track_head=dict(
         loss_track=dict(
-            _delete_=True, type='PairwiseContrastiveLoss',
-            temperature=0.1)))
+            _delete_=True, type='PairwiseContrastiveLoss', temperature=0.1)))
