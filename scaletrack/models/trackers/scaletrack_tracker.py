@@ -18,6 +18,12 @@ thread, 300 tracks, 100 detections, 256-d embeddings, the setting of
 (a Python loop over the detections' ids) and ``memo`` (a ``torch.cat`` over
 every track) alone take at least 3.0 ms and 0.7 ms, against about 1.2 ms for
 this tracker's whole step (docs/tracker.md).
+
+Optional motion cue (``motion=dict(...)``, off by default): a constant
+velocity Kalman filter per track (mmdet's ``KalmanFilter`` equations, run on
+all tracks at once by `BatchedKalmanFilter`) gates the appearance matching
+by Mahalanobis distance and/or mixes IoU with the predicted box into the
+cost (:meth:`ScaleTrackTracker._match`).
 """
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -31,11 +37,22 @@ from mmengine.structures import InstanceData
 from scipy.optimize import linear_sum_assignment
 from torch import Tensor
 
+from .batched_kalman import BatchedKalmanFilter, xyah_to_xyxy, xyxy_to_xyah
+
 #: Added to the gated cost of a pair whose similarity is below the match
 #: threshold, so it costs strictly more than any admissible pair (whose cost
 #: is at most ``1 - match_thr``). Any positive value works; it is kept small
 #: so the clipped cost stays close to the threshold (DeepSORT uses 1e-5).
 GATE_EPS = 1e-5
+
+#: Modes of the optional motion cue (see ``ScaleTrackTracker``).
+MOTION_MODES = ('gate', 'fuse', 'both')
+#: Default Mahalanobis gate: the 95 % quantile of chi-square with 4 degrees
+#: of freedom (the whole (cx, cy, a, h) box), mmdet's
+#: ``KalmanFilter.chi2inv95[4]`` and DeepSORT's gate: a detection that the
+#: filter's own noise model explains is wrongly gated 5 % of the time.
+DEFAULT_MOTION = dict(
+    mode='gate', gate_thr=None, appearance_weight=0.5, center_only=False)
 
 
 @MODELS.register_module()
@@ -105,6 +122,28 @@ class ScaleTrackTracker(BaseTracker):
             detectors whose labels flicker between frames. True suits
             detectors with reliable labels (mmdet's ByteTracker, for one,
             never associates across classes).
+        motion (dict, optional): the motion cue; None (default) is the
+            paper's appearance-only tracker, bit for bit. Keys:
+
+            * ``mode``: ``'gate'`` forbids a pair whose squared Mahalanobis
+              distance (detection box against the track's Kalman
+              prediction, ``BatchedKalmanFilter.gating_distance_batch``)
+              exceeds ``gate_thr``; the cost stays appearance's.
+              ``'fuse'`` keeps Eq. 10's admissibility (``S >= tau``) and
+              orders the admissible pairs by the fused similarity
+              ``w * S + (1 - w) * IoU(predicted box, det)``. ``'both'``
+              does both.
+            * ``gate_thr``: None = ``KalmanFilter.chi2inv95[4]`` (9.4877;
+              ``[2]`` = 5.9915 with ``center_only``), see `DEFAULT_MOTION`.
+            * ``appearance_weight`` (``w``): 0.5, equal weights, the
+              default of the fused modes (chosen in
+              docs/experiments/motion_cue.md).
+            * ``center_only``: gate on the box centre only (mmdet's option).
+
+            Every live track is predicted once per step (frame ids may
+            jump: one step, one prediction, as mmdet's trackers do), so an
+            unmatched track keeps moving through an occlusion; a matched one
+            is corrected with its detection's box.
     """
 
     def __init__(self,
@@ -116,6 +155,7 @@ class ScaleTrackTracker(BaseTracker):
                  init_score_thr: float = 0.3,
                  num_frames_retain: int = 30,
                  class_aware: bool = False,
+                 motion: Optional[dict] = None,
                  **kwargs) -> None:
         if not 0.0 <= memo_momentum <= 1.0:
             raise ValueError(
@@ -139,8 +179,41 @@ class ScaleTrackTracker(BaseTracker):
         self.memo_momentum = float(memo_momentum)
         self.init_score_thr = float(init_score_thr)
         self.class_aware = bool(class_aware)
+        self.motion = self._check_motion(motion)
+        self._kf = None if self.motion is None else BatchedKalmanFilter(
+            center_only=self.motion['center_only'])
         # BaseTracker stores num_frames_retain and calls self.reset().
         super().__init__(num_frames_retain=int(num_frames_retain), **kwargs)
+
+    @staticmethod
+    def _check_motion(motion: Optional[dict]) -> Optional[dict]:
+        """The motion option with its defaults filled in (None: off)."""
+        if motion is None:
+            return None
+        if not isinstance(motion, dict):
+            raise TypeError('motion must be None or a dict(mode=...), got '
+                            f'{type(motion).__name__}')
+        unknown = set(motion) - set(DEFAULT_MOTION)
+        if unknown:
+            raise ValueError(f'motion: unknown keys {sorted(unknown)}; '
+                             f'known: {sorted(DEFAULT_MOTION)}')
+        cfg = dict(DEFAULT_MOTION, **motion)
+        if cfg['mode'] not in MOTION_MODES:
+            raise ValueError(f"motion: mode must be one of {MOTION_MODES}, "
+                             f"got {cfg['mode']!r}")
+        cfg['center_only'] = bool(cfg['center_only'])
+        if cfg['gate_thr'] is None:
+            dof = 2 if cfg['center_only'] else 4
+            cfg['gate_thr'] = BatchedKalmanFilter.chi2inv95[dof]
+        cfg['gate_thr'] = float(cfg['gate_thr'])
+        if not cfg['gate_thr'] > 0:
+            raise ValueError('motion: gate_thr (a squared Mahalanobis '
+                             f"distance) must be > 0, got {cfg['gate_thr']}")
+        w = cfg['appearance_weight'] = float(cfg['appearance_weight'])
+        if not 0.0 <= w <= 1.0:
+            raise ValueError(
+                f'motion: appearance_weight must be in [0, 1], got {w}')
+        return cfg
 
     # ------------------------------------------------------------------ state
     def reset(self) -> None:
@@ -156,6 +229,9 @@ class ScaleTrackTracker(BaseTracker):
         self._vote_step: Optional[Tensor] = None  # [T, K] long, -1 = never
         self._label_to_col: Dict[int, int] = {}
         self._col_labels: Optional[Tensor] = None  # [K] long
+        # Kalman state (motion cue only), float64 as mmdet's filter
+        self._kf_mean: Optional[Tensor] = None  # [T, 8] (cx, cy, a, h, v)
+        self._kf_cov: Optional[Tensor] = None  # [T, 8, 8]
 
     @property
     def num_live_tracks(self) -> int:
@@ -315,6 +391,13 @@ class ScaleTrackTracker(BaseTracker):
         labels = labels.long().to(device)
         scores = scores.to(device)
         bboxes = bboxes.to(device)
+        if self.motion is not None and num_dets > 0 and not bool(
+            ((bboxes[:, 2] > bboxes[:, 0]) &
+             (bboxes[:, 3] > bboxes[:, 1])).all()):
+            raise ValueError(
+                'associate(): the motion cue needs boxes of positive width '
+                'and height; pass the detections through '
+                'select_detections() first')
 
         # tracks lost for more than num_frames_retain frames cannot match
         self.pop_invalid_tracks(frame_id - 1)
@@ -328,8 +411,12 @@ class ScaleTrackTracker(BaseTracker):
                 'videos of different models')
 
         self._step += 1
+        if self.motion is not None and not self.empty:
+            # every live track moves one step, matched or not
+            self._kf_mean, self._kf_cov = self._kf.predict_batch(
+                self._kf_mean, self._kf_cov)
         det_ids = torch.full((num_dets, ), -1, dtype=torch.long, device=device)
-        det_rows, track_rows = self._match(embeds, labels)
+        det_rows, track_rows = self._match(embeds, labels, bboxes)
         if det_rows.numel() > 0:
             matched_ids = self._ids[track_rows]
             det_ids[det_rows] = matched_ids
@@ -422,6 +509,10 @@ class ScaleTrackTracker(BaseTracker):
         self._bboxes[rows] = bboxes
         self._last_frame[rows] = frame_id
         self._vote(rows, labels)
+        if self.motion is not None:
+            self._kf_mean[rows], self._kf_cov[rows] = self._kf.update_batch(
+                self._kf_mean[rows], self._kf_cov[rows],
+                xyxy_to_xyah(bboxes.double()))
 
     # ------------------------------------------------------------- helpers
     @staticmethod
@@ -442,8 +533,9 @@ class ScaleTrackTracker(BaseTracker):
                 f'{tuple(scores.shape)} and {tuple(labels.shape)}')
         return bboxes, scores, labels
 
-    def _match(self, embeds: Tensor, labels: Tensor):
-        """Gated Hungarian assignment of Eq. 10; returns matched row pairs."""
+    def _match(self, embeds: Tensor, labels: Tensor, bboxes: Tensor):
+        """Gated Hungarian assignment of Eq. 10, with the motion cue when
+        it is on; returns the matched (detection, track) row pairs."""
         device = embeds.device
         none = torch.zeros(0, dtype=torch.long, device=device)
         if self.empty or embeds.size(0) == 0:
@@ -454,10 +546,25 @@ class ScaleTrackTracker(BaseTracker):
             rows = torch.arange(self._ids.numel(), device=device)
             track_labels = self._majority_labels(rows).to(device)
             admissible &= labels[:, None] == track_labels[None, :]
+        score, worst = sims, self.match_thr  # lowest admissible score
+        if self.motion is not None:
+            mode = self.motion['mode']
+            if mode in ('gate', 'both'):
+                maha = self._kf.gating_distance_batch(
+                    self._kf_mean, self._kf_cov, xyxy_to_xyah(bboxes.double()),
+                    self.motion['center_only']).t()  # [N, T]
+                admissible &= maha <= self.motion['gate_thr']
+            if mode in ('fuse', 'both'):
+                from mmdet.structures.bbox import bbox_overlaps
+                ious = bbox_overlaps(bboxes.double(),
+                                     xyah_to_xyxy(self._kf_mean))
+                w = self.motion['appearance_weight']
+                score = w * sims + (1.0 - w) * ious.to(sims.dtype)
+                worst = w * self.match_thr  # S = tau, IoU = 0
         if not bool(admissible.any()):
             return none, none
-        cost = torch.where(admissible, 1.0 - sims,
-                           sims.new_tensor(1.0 - self.match_thr + GATE_EPS))
+        cost = torch.where(admissible, 1.0 - score,
+                           sims.new_tensor(1.0 - worst + GATE_EPS))
         rows, cols = linear_sum_assignment(cost.detach().cpu().numpy().astype(
             np.float64))
         rows = torch.as_tensor(rows, dtype=torch.long, device=device)
@@ -501,6 +608,13 @@ class ScaleTrackTracker(BaseTracker):
         """New tracks (appended, so ids stay increasing in memory)."""
         n = ids.numel()
         last = torch.full((n, ), frame_id, dtype=torch.long, device=ids.device)
+        if self.motion is not None:
+            mean, cov = self._kf.initiate_batch(xyxy_to_xyah(bboxes.double()))
+            if self._ids is None:
+                self._kf_mean, self._kf_cov = mean, cov
+            else:
+                self._kf_mean = torch.cat([self._kf_mean, mean])
+                self._kf_cov = torch.cat([self._kf_cov, cov])
         if self._ids is None:
             self._ids, self._embeds, self._bboxes = ids, embeds, bboxes
             self._last_frame = last
@@ -550,6 +664,9 @@ class ScaleTrackTracker(BaseTracker):
         self._last_frame = self._last_frame[alive]
         self._votes = self._votes[alive]
         self._vote_step = self._vote_step[alive]
+        if self.motion is not None:
+            self._kf_mean = self._kf_mean[alive]
+            self._kf_cov = self._kf_cov[alive]
 
     @property
     def memo(self) -> Dict[str, Tensor]:
