@@ -87,24 +87,26 @@ def test_gating_distance_matches_mmdet(only_position):
     meas = random_xyah(rng, 11)
     got = bkf.gating_distance_batch(mean, cov, torch.from_numpy(meas),
                                     only_position)
-    assert got.shape == (6, 11)
+    assert got.shape == (11, 6)
     for i, (m, c) in enumerate(states):
         want = kf.gating_distance(m, c, meas, only_position)
-        np.testing.assert_allclose(got[i].numpy(), want, 1e-8, 1e-8)
+        np.testing.assert_allclose(got[:, i].numpy(), want, 1e-8, 1e-8)
 
 
-def test_gating_distance_hand_value():
+@pytest.mark.parametrize('x, h', [(50., 100.), (4000., 4.)])
+def test_gating_distance_hand_value(x, h):
     """A fresh track, projected: variances (h/10)^2 + (h/20)^2 on x, y, h
     (initiate's 2 * h/20 plus project's h/20) and 1e-4 + 1e-2 on a. A
-    measurement 1 sigma off in x alone is at squared distance 1."""
+    measurement 1 sigma off in x alone is at squared distance 1, also far
+    from the origin with a small box (the expanded quadratic form's
+    cancellation)."""
     bkf = BatchedKalmanFilter()
-    h = 100.0
     f64 = dict(dtype=torch.float64)
-    mean, cov = bkf.initiate_batch(torch.tensor([[50., 50., 1., h]], **f64))
+    mean, cov = bkf.initiate_batch(torch.tensor([[x, 50., 1., h]], **f64))
     sigma_x = ((h / 10)**2 + (h / 20)**2)**0.5
-    z = torch.tensor([[50. + sigma_x, 50., 1., h]], **f64)
+    z = torch.tensor([[x + sigma_x, 50., 1., h]], **f64)
     d2 = bkf.gating_distance_batch(mean, cov, z)
-    assert d2.item() == pytest.approx(1.0, rel=1e-12)
+    assert d2.item() == pytest.approx(1.0, abs=1e-8)
 
 
 def test_nsa_is_rejected():

@@ -14,6 +14,12 @@ Example (the table in docs/tracker.md)::
 
     python tools/analysis_tools/benchmark_tracker.py --threads 1
 
+``--motion none gate fuse both`` times each mode of the optional Kalman
+motion cue (``ScaleTrackTracker(motion=dict(mode=...))``; ``none`` is the
+default appearance-only step) in turn, with the tracks' Kalman states warmed
+by a few steps; every step then also predicts all tracks and (gate) the
+``[T, N]`` Mahalanobis distances or (fuse) the IoU with the predicted boxes.
+
 prints the median / minimum / 90th percentile milliseconds per step (the
 minimum is the least disturbed by other processes on a shared machine), the
 time of ``scipy.optimize.linear_sum_assignment`` alone and the growth between
@@ -71,6 +77,12 @@ def parse_args():
         type=int,
         default=1,
         help='torch.set_num_threads (1 = one CPU core)')
+    parser.add_argument(
+        '--motion',
+        nargs='+',
+        default=['none'],
+        choices=['none', 'gate', 'fuse', 'both'],
+        help='motion-cue modes to time (none = appearance only)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', help='optional JSON file for the results')
     return parser.parse_args()
@@ -85,11 +97,28 @@ def random_dets(num, gen):
         labels=torch.randint(0, 10, (num, ), generator=gen))
 
 
-def filled_tracker(num_tracks, dim, gen):
+#: Steps that re-observe every track (boxes moved by `WARMUP_SHIFT_PX`)
+#: before timing, so that the Kalman states have velocities and full
+#: covariances.
+MOTION_WARMUP_STEPS = 3
+#: 1 px per step: inside the chi2 gate even for the smallest (10 px) boxes,
+#: whose fresh-track centre std is about 1.4 px.
+WARMUP_SHIFT_PX = 1.0
+
+
+def filled_tracker(num_tracks, dim, gen, motion='none'):
     from scaletrack.models.trackers import ScaleTrackTracker
-    tracker = ScaleTrackTracker(init_score_thr=0.0)
+    tracker = ScaleTrackTracker(
+        init_score_thr=0.0,
+        motion=None if motion == 'none' else dict(mode=motion))
     bank = F.normalize(torch.randn(num_tracks, dim, generator=gen), dim=1)
-    tracker.associate(0, random_dets(num_tracks, gen), bank)
+    dets = random_dets(num_tracks, gen)
+    tracker.associate(0, dets, bank)
+    if motion != 'none':
+        for step in range(1, MOTION_WARMUP_STEPS + 1):
+            dets = dets.clone()
+            dets.bboxes = dets.bboxes + WARMUP_SHIFT_PX
+            tracker.associate(step, dets, bank)
     assert tracker.num_live_tracks == num_tracks
     return tracker, bank
 
@@ -106,7 +135,10 @@ class _GivenEmbeddings:
         return self.embeds
 
 
-def step_inputs(bank, num_dets, reobserved, gen):
+def step_inputs(bank, track_boxes, num_dets, reobserved, gen):
+    """Detections: re-observations (the track's embedding with noise, its
+    last box moved on by the warm-up's shift plus 0.5 px noise) and new
+    objects (random embedding and box)."""
     num_tracks, dim = bank.shape
     n_old = min(num_tracks, int(round(reobserved * num_dets)))
     old = torch.randperm(num_tracks, generator=gen)[:n_old]
@@ -114,19 +146,24 @@ def step_inputs(bank, num_dets, reobserved, gen):
         bank[old] + 0.05 * torch.randn(n_old, dim, generator=gen),
         torch.randn(num_dets - n_old, dim, generator=gen)
     ])
-    return random_dets(num_dets, gen), embeds
+    dets = random_dets(num_dets, gen)
+    dets.bboxes[:n_old] = track_boxes[old] + WARMUP_SHIFT_PX + 0.5 * \
+        torch.randn(n_old, 4, generator=gen)
+    return dets, embeds
 
 
-def time_size(num_tracks, args, gen):
-    tracker, bank = filled_tracker(num_tracks, args.embed_dim, gen)
-    dets, embeds = step_inputs(bank, args.num_dets, args.reobserved, gen)
+def time_size(num_tracks, args, gen, motion='none'):
+    tracker, bank = filled_tracker(num_tracks, args.embed_dim, gen, motion)
+    dets, embeds = step_inputs(bank, tracker.memo['bboxes'], args.num_dets,
+                               args.reobserved, gen)
     # the assignment alone, on the same gated cost matrix as the tracker's
     sims = F.normalize(embeds, dim=1) @ tracker._embeds.t()
     thr = tracker.match_thr
     cost = torch.where(sims >= thr, 1 - sims,
                        torch.full_like(sims, 1 - thr + 1e-5)).double().numpy()
     model = _GivenEmbeddings(embeds)
-    sample = DetDataSample(metainfo=dict(frame_id=1))
+    sample = DetDataSample(
+        metainfo=dict(frame_id=1 + MOTION_WARMUP_STEPS * (motion != 'none')))
     sample.pred_det_instances = dets
     step_ms, lsa_ms = [], []
     for i in range(args.warmup + args.repeats):
@@ -141,6 +178,7 @@ def time_size(num_tracks, args, gen):
             lsa_ms.append((t2 - t1) * 1e3)
     n_matched = int((out.instances_id < num_tracks).sum())
     return dict(
+        motion=motion,
         tracks=num_tracks,
         min_ms=min(step_ms),
         median_ms=statistics.median(step_ms),
@@ -155,20 +193,25 @@ def main():
         raise SystemExit('--num-dets, --repeats and --tracks must be >= 1')
     torch.set_num_threads(args.threads)
     gen = torch.Generator().manual_seed(args.seed)
-    rows = [time_size(t, args, gen) for t in sorted(args.tracks)]
+    rows = [
+        time_size(t, args, gen, motion) for motion in args.motion
+        for t in sorted(args.tracks)
+    ]
     print(f'ScaleTrackTracker step: {args.num_dets} detections, embed dim '
           f'{args.embed_dim}, {args.threads} thread(s), torch '
           f'{torch.__version__}, {platform.processor() or platform.machine()}')
-    print('| live tracks | median ms/step | min ms | p90 ms | Hungarian ms '
-          '| matched | slope vs previous |')
-    print('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+    print('| motion | live tracks | median ms/step | min ms | p90 ms | '
+          'Hungarian ms | matched | slope vs previous |')
+    print('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
     prev = None
     for row in rows:
-        slope = '' if prev is None else '{:.2f}'.format(
-            math.log(row['median_ms'] / prev['median_ms']) /
-            math.log(row['tracks'] / prev['tracks']))
+        slope = '' if prev is None or prev['motion'] != row[
+            'motion'] else '{:.2f}'.format(
+                math.log(row['median_ms'] / prev['median_ms']) /
+                math.log(row['tracks'] / prev['tracks']))
         row['slope'] = slope
-        print(f"| {row['tracks']} | {row['median_ms']:.2f} | "
+        print(f"| {row['motion']} | {row['tracks']} | "
+              f"{row['median_ms']:.2f} | "
               f"{row['min_ms']:.2f} | {row['p90_ms']:.2f} | "
               f"{row['hungarian_ms']:.2f} | "
               f"{row['matched']} | {slope} |")

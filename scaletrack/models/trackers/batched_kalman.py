@@ -48,58 +48,55 @@ class BatchedKalmanFilter(KalmanFilter):
             raise ValueError('BatchedKalmanFilter does not implement NSA '
                              '(use_nsa=True); use mmdet\'s KalmanFilter')
         super().__init__(center_only=center_only, use_nsa=False)
-        self._mats = {}
+        wp, wv = self._std_weight_position, self._std_weight_velocity
+        # mmdet's standard deviations: ``weight * h`` (relative to the box
+        # height) except the aspect ratio's (and its velocity's), constant.
+        # Stored as (weights, constants) with zeros where the other applies.
+        self._noise = dict(
+            initiate=((2 * wp, 2 * wp, 0, 2 * wp, 10 * wv, 10 * wv, 0,
+                       10 * wv), (0, 0, 1e-2, 0, 0, 0, 1e-5, 0)),
+            predict=((wp, wp, 0, wp, wv, wv, 0, wv), (0, 0, 1e-2, 0, 0, 0,
+                                                      1e-5, 0)),
+            project=((wp, wp, 0, wp), (0, 0, 1e-1, 0)))
+        self._cache = {}
 
-    def _matrices(self, device) -> Tensor:
-        """The motion matrix ``F`` as a float64 tensor on ``device``."""
-        key = str(device)
-        if key not in self._mats:
-            self._mats[key] = torch.as_tensor(
-                self._motion_mat, dtype=torch.float64, device=device)
-        return self._mats[key]
+    def _tensor(self, key: str, device) -> Tensor:
+        """Constant float64 tensors on ``device``, made once: the motion
+        matrix ``F`` ('motion') and the squared noise weights and
+        constants of each step."""
+        if (key, str(device)) not in self._cache:
+            if key == 'motion':
+                value = torch.as_tensor(self._motion_mat)
+            else:
+                value = torch.tensor(self._noise[key], dtype=torch.float64)
+                value = value.square()
+            self._cache[(key, str(device))] = value.to(device)
+        return self._cache[(key, str(device))]
 
-    @staticmethod
-    def _std(h: Tensor, weights, consts: dict) -> Tensor:
-        """``[T, len(weights)]`` standard deviations ``weights[j] * h``
-        (relative to the box height, mmdet's rule), except the columns of
-        ``consts`` (the aspect ratio's), which are constant."""
-        std = h.unsqueeze(1) * h.new_tensor(weights)
-        for col, value in consts.items():
-            std[:, col] = value
-        return std
+    def _noise_cov(self, key: str, h: Tensor) -> Tensor:
+        """``[T, D, D]`` diagonal noise covariance of step ``key`` for
+        boxes of height ``h`` ``[T]``."""
+        weights, consts = self._tensor(key, h.device)
+        return torch.diag_embed(h.square().unsqueeze(1) * weights + consts)
 
     def initiate_batch(self, measurements: Tensor) -> Tuple[Tensor, Tensor]:
         """``initiate`` of every row of ``[N, 4]`` xyah measurements."""
         z = measurements.double()
-        wp, wv = self._std_weight_position, self._std_weight_velocity
-        std = self._std(
-            z[:,
-              3], (2 * wp, 2 * wp, 0, 2 * wp, 10 * wv, 10 * wv, 0, 10 * wv), {
-                  2: 1e-2,
-                  6: 1e-5
-              })
         mean = torch.cat([z, torch.zeros_like(z)], dim=1)
-        return mean, torch.diag_embed(std.square())
+        return mean, self._noise_cov('initiate', z[:, 3])
 
     def predict_batch(self, mean: Tensor,
                       cov: Tensor) -> Tuple[Tensor, Tensor]:
         """``predict`` of ``[T, 8]`` means and ``[T, 8, 8]`` covariances."""
-        wp, wv = self._std_weight_position, self._std_weight_velocity
-        std = self._std(mean[:, 3], (wp, wp, 0, wp, wv, wv, 0, wv), {
-            2: 1e-2,
-            6: 1e-5
-        })
-        mat = self._matrices(mean.device)
-        mean = mean @ mat.t()
-        cov = mat @ cov @ mat.t() + torch.diag_embed(std.square())
-        return mean, cov
+        mat = self._tensor('motion', mean.device)
+        noise = self._noise_cov('predict', mean[:, 3])
+        return mean @ mat.t(), mat @ cov @ mat.t() + noise
 
     def project_batch(self, mean: Tensor,
                       cov: Tensor) -> Tuple[Tensor, Tensor]:
         """``project`` (``bbox_score = 0``): ``[T, 4]``, ``[T, 4, 4]``."""
-        wp = self._std_weight_position
-        std = self._std(mean[:, 3], (wp, wp, 0, wp), {2: 1e-1})
-        return mean[:, :4], cov[:, :4, :4] + torch.diag_embed(std.square())
+        noise = self._noise_cov('project', mean[:, 3])
+        return mean[:, :4], cov[:, :4, :4] + noise
 
     def update_batch(self, mean: Tensor, cov: Tensor,
                      measurements: Tensor) -> Tuple[Tensor, Tensor]:
@@ -119,15 +116,26 @@ class BatchedKalmanFilter(KalmanFilter):
                               cov: Tensor,
                               measurements: Tensor,
                               only_position: bool = False) -> Tensor:
-        """Squared Mahalanobis distance ``[T, N]`` of every measurement
+        """Squared Mahalanobis distance ``[N, T]`` of every measurement
         (``[N, 4]`` xyah) to every track's projected state, as
-        ``gating_distance`` per track."""
+        ``gating_distance`` per track (which returns one row of the
+        transpose).
+
+        Computed as ``z'Az - 2 z'A mu + mu'A mu`` with ``A = S^-1`` (from
+        the Cholesky factor of ``S``): three matrix products for all pairs
+        instead of ``T`` triangular solves. In float64 the cancellation
+        costs about ``|z|^2 / var * 1e-16``, below 1e-9 for boxes within
+        1e4 px of size >= 1 px.
+        """
         proj_mean, proj_cov = self.project_batch(mean, cov)
         z = measurements.double()
         if only_position:
             proj_mean, proj_cov = proj_mean[:, :2], proj_cov[:, :2, :2]
             z = z[:, :2]
-        chol = torch.linalg.cholesky(proj_cov)
-        d = z.t().unsqueeze(0) - proj_mean.unsqueeze(2)  # [T, D, N]
-        sol = torch.linalg.solve_triangular(chol, d, upper=False)
-        return sol.square().sum(dim=1)
+        num, dim = proj_mean.shape
+        inv = torch.cholesky_inverse(torch.linalg.cholesky(proj_cov))
+        inv_mean = (inv @ proj_mean.unsqueeze(2)).squeeze(2)  # [T, D]
+        zz = (z.unsqueeze(2) * z.unsqueeze(1)).reshape(-1, dim * dim)
+        quad = zz @ inv.reshape(num, dim * dim).t()  # [N, T]
+        return quad - 2.0 * (z @ inv_mean.t()) + (proj_mean *
+                                                  inv_mean).sum(dim=1)

@@ -33,6 +33,7 @@ import torch.nn.functional as F
 from mmdet.models.trackers import BaseTracker
 from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
+from mmdet.structures.bbox import bbox_overlaps
 from mmengine.structures import InstanceData
 from scipy.optimize import linear_sum_assignment
 from torch import Tensor
@@ -552,14 +553,14 @@ class ScaleTrackTracker(BaseTracker):
             if mode in ('gate', 'both'):
                 maha = self._kf.gating_distance_batch(
                     self._kf_mean, self._kf_cov, xyxy_to_xyah(bboxes.double()),
-                    self.motion['center_only']).t()  # [N, T]
+                    self.motion['center_only'])  # [N, T]
                 admissible &= maha <= self.motion['gate_thr']
             if mode in ('fuse', 'both'):
-                from mmdet.structures.bbox import bbox_overlaps
-                ious = bbox_overlaps(bboxes.double(),
-                                     xyah_to_xyxy(self._kf_mean))
+                ious = bbox_overlaps(
+                    bboxes.to(sims.dtype),
+                    xyah_to_xyxy(self._kf_mean).to(sims.dtype))
                 w = self.motion['appearance_weight']
-                score = w * sims + (1.0 - w) * ious.to(sims.dtype)
+                score = w * sims + (1.0 - w) * ious
                 worst = w * self.match_thr  # S = tau, IoU = 0
         if not bool(admissible.any()):
             return none, none
