@@ -210,3 +210,32 @@ def test_motion_state_follows_the_memory():
     assert tr._kf_mean[:, 0].tolist() == pytest.approx([5.0, 94.5], abs=1e-6)
     tr.reset()
     assert tr._kf_mean is None and tr._kf_cov is None
+
+
+def test_motion_option_from_the_command_line():
+    """``--cfg-options model.tracker.motion.mode=fuse`` (as
+    tools/experiments/motion_cue.py passes it) reaches the tracker; the
+    defaults fill the rest."""
+    import argparse
+    import os.path as osp
+
+    from mmdet.registry import MODELS
+    from mmengine.config import Config, DictAction
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    cfg = Config.fromfile(
+        osp.join(
+            root, 'configs/scaletrack/synthetic/mot_val/'
+            'scaletrack_tiny-r18_1xb1-6e_synthetic_mot-val.py'))
+    assert cfg.test_dataloader.dataset.type == 'MOTChallengeVideoDataset'
+    assert 'motion' not in cfg.model.tracker  # off by default
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    opts = parser.parse_args([
+        '--cfg-options', 'model.tracker.motion.mode=fuse',
+        'model.tracker.motion.appearance_weight=0.3'
+    ]).cfg_options
+    cfg.merge_from_dict(opts)
+    tracker = MODELS.build(cfg.model.tracker)
+    assert tracker.motion == dict(
+        mode='fuse', gate_thr=9.4877, appearance_weight=0.3, center_only=False)
+    assert ScaleTrackTracker(motion=dict()).motion['mode'] == 'fuse'

@@ -1,0 +1,8 @@
+# ScaleTrack (CPU-sized, synthetic) evaluated on the synthetic
+# MOTChallenge-rate videos (mot_val, 6 fps) instead of the TAO-style ones.
+_base_ = [
+    '../scaletrack_tiny-r18_1xb1-6e_synthetic.py',
+    '../_base_/synthetic_mot_val.py'
+]
+test_dataloader = {{_base_.mot_val_test_dataloader}}
+test_evaluator = {{_base_.mot_val_test_evaluator}}
