@@ -251,6 +251,12 @@ def main(argv=None, setting=None):
     if ws.dry_run:
         return None
     calib = gate_calibration(mot_ann, data_root)
+    calib['videos'] = {
+        'mot_val':
+        len(load_json_file(mot_ann, 'mot_val annotations')['videos']),
+        'tao_val':
+        len(load_json_file(ws.gt_file, 'tao_val annotations')['videos'])
+    }
     write_report(out_dir, rows, calib, ckpt, data_root)
     return rows
 
@@ -308,8 +314,8 @@ def write_report(out_dir: str, rows: List[dict], calib: dict, ckpt: str,
             f"{calib[label]['median']:.2f}"
         ] for label, _, _ in CALIB_GATES]), '', '## Summary', ''
     ] + [f'* {line}' for line in summary(rows)] + [
-        '* Each set holds the generator\'s held-out videos only (8 videos '
-        'of 24 frames in the quickstart data): differences of about a '
+        f"* Held-out videos: {calib['videos']['mot_val']} (mot_val) and "
+        f"{calib['videos']['tao_val']} (tao_val); differences of about a "
         'point or less were not tested for significance and may be noise.', ''
     ]
     write_text_atomic(osp.join(out_dir, 'motion_cue.md'), '\n'.join(lines))
