@@ -68,6 +68,11 @@ def test_stock_config_builds_without_own_backbone(key):
     assert model.neck.in_channels == [256] * 4
     assert model.track_head.featmap_strides == (8., 16., 32., 64.)
     assert not any(p.requires_grad for p in model.detector.parameters())
+    # one input for both: the detector's test scale, not 518 x 518
+    resize = cfg.test_dataloader.dataset.pipeline[0].transforms[1]
+    assert (resize.type, resize.scale,
+            resize.keep_ratio) == ('Resize', (1333, 800), True)
+    assert cfg.model.data_preprocessor.pad_size_divisor == 32
     if key == 'faster-rcnn-sav':
         assert cfg.train_dataloader.dataset.type == 'SAVDataset'
         assert cfg.model.detector.init_cfg is None  # reset in build()
@@ -132,3 +137,74 @@ def test_mmdetection_tree_config_builds(name):
     cfg.model.detector.backbone.init_cfg = None
     model = MODELS.build(cfg.model)
     assert model.unified and model.backbone is None
+
+
+# Stand-ins for the mmdetection trees (the real ones are not on this
+# machine): the same paths and the same level layout -- Co-DINO R50's
+# 5-level neck at strides 4-64 (here an FPN of 5 outputs from C2), Detic's
+# Swin-B with out_indices (1, 2, 3) (the real Swin-B sizes).
+STAND_INS = {
+    'scaletrack_unified_co-dino-5scale-r50_tao.py':
+    ('CO-DETR', 'codetr', 'configs/codino/'
+     'co_dino_5scale_r50_lsj_8xb2_1x_coco.py', """
+_base_ = ['mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py']
+model = dict(type='CoDETRStandIn', backbone=dict(init_cfg=None))
+"""),
+    'scaletrack_unified_detic-swin-b_tao.py':
+    ('Detic_new', 'detic', 'configs/'
+     'detic_centernet2_swin-b_fpn_4x_lvis_in21k-lvis.py', """
+_base_ = ['mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py']
+model = dict(
+    type='DeticStandIn',
+    backbone=dict(_delete_=True, type='SwinTransformer', embed_dims=128,
+                  depths=[2, 2, 18, 2], num_heads=[4, 8, 16, 32],
+                  window_size=7, out_indices=(1, 2, 3)),
+    neck=dict(in_channels=[256, 512, 1024]))
+"""),
+}
+
+
+@pytest.mark.parametrize('name', NEEDS_MMDET_ROOT)
+def test_mmdetection_tree_config_with_stand_in(name, tmp_path, monkeypatch):
+    """The config resolves MMDET_ROOT, imports the project package and
+    scaletrack, and its levels fit the detector's layout."""
+    import sys
+    import textwrap
+    project, pkg, cfg_path, cfg_text = STAND_INS[name]
+    tree = tmp_path / 'mmdetection'
+    cls = 'CoDETRStandIn' if pkg == 'codetr' else 'DeticStandIn'
+    (tree / 'projects' / project / pkg).mkdir(parents=True)
+    (tree / 'projects' / project / pkg / '__init__.py').write_text(
+        textwrap.dedent(f"""
+        from mmdet.registry import MODELS
+        from mmdet.models.detectors import FasterRCNN
+
+        @MODELS.register_module(force=True)
+        class {cls}(FasterRCNN):
+            pass
+        """))
+    target = tree / 'projects' / project / cfg_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(cfg_text)
+    monkeypatch.setenv('MMDET_ROOT', str(tree))
+    monkeypatch.syspath_prepend(str(tree))
+    cfg = Config.fromfile(osp.join(UNIFIED, name))
+    assert cfg.custom_imports['imports'] == [
+        f'projects.{project}.{pkg}', 'scaletrack'
+    ]
+    from mmengine.utils import import_modules_from_strings
+    import_modules_from_strings(**cfg.custom_imports)
+    try:
+        model = MODELS.build(cfg.model)
+    finally:
+        sys.modules.pop(f'projects.{project}.{pkg}', None)
+    assert type(model.detector).__name__ == cls
+    assert model.backbone is None
+    assert model.track_head.featmap_strides == (8., 16., 32., 64.)
+    if pkg == 'detic':
+        assert model.feature_source == 'detector_backbone'
+        assert model.neck.in_channels == [256, 512, 1024]
+        assert cfg.test_dataloader.dataset.class_list == 'lvis_v1'
+    else:
+        resize = cfg.test_dataloader.dataset.pipeline[0].transforms[1]
+        assert resize.scale == (1024, 1024)

@@ -22,15 +22,7 @@ model = dict(
 # with the aspect ratio kept (mmdet's Faster R-CNN / DINO / Detic test
 # pipelines), instead of the two-backbone model's 518 x 518.
 img_scale = (1333, 800)
-test_pipeline = [
-    dict(
-        type='TransformBroadcaster',
-        transforms=[
-            dict(type='LoadImageFromFile'),
-            dict(type='Resize', scale=img_scale, keep_ratio=True),
-            dict(type='LoadTrackAnnotations'),
-        ]),
-    dict(type='PackClipInputs'),
-]
+test_pipeline = _base_.test_pipeline
+test_pipeline[0].transforms[1].update(scale=img_scale, keep_ratio=True)
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader

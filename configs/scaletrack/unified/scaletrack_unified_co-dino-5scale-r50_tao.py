@@ -22,15 +22,7 @@ model = dict(detector=detector, feature_levels=(1, 2, 3, 4))
 # Co-DINO LSJ is trained and tested with the long side at 1024 (its config's
 # test pipeline), not mmdet's 1333 x 800.
 img_scale = (1024, 1024)
-test_pipeline = [
-    dict(
-        type='TransformBroadcaster',
-        transforms=[
-            dict(type='LoadImageFromFile'),
-            dict(type='Resize', scale=img_scale, keep_ratio=True),
-            dict(type='LoadTrackAnnotations'),
-        ]),
-    dict(type='PackClipInputs'),
-]
+test_pipeline = _base_.test_pipeline
+test_pipeline[0].transforms[1].update(scale=img_scale)  # the Resize
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
