@@ -13,11 +13,10 @@ import mmengine  # noqa: E402
 custom_imports = dict(
     imports=['projects.CO-DETR.codetr', 'scaletrack'],
     allow_failed_imports=False)
+# the detector exactly as the two-backbone Co-DINO config builds it
 detector = mmengine.Config.fromfile(
-    '{{$MMDET_ROOT:mmdetection}}/projects/CO-DETR/configs/codino/'
-    'co_dino_5scale_r50_lsj_8xb2_1x_coco.py').model
-detector.pop('data_preprocessor')  # the MOT model's preprocessor is used
-detector.update(_scope_='mmdet')  # built from mmdet's registry
+    '{{fileDirname}}/../scaletrack_dinov2-s_co-dino-5scale-r50_tao.py'
+).model.detector
 model = dict(detector=detector, feature_levels=(1, 2, 3, 4))
 # Co-DINO LSJ is trained and tested with the long side at 1024 (its config's
 # test pipeline), not mmdet's 1333 x 800.

@@ -5,9 +5,10 @@
 #   python tools/test.py \
 #     configs/scaletrack/unified/scaletrack_unified_dino-4scale_r50_tao.py CKPT
 _base_ = ['./_unified_tao_test.py']
-from mmengine.hub import get_config  # noqa: E402
+import mmengine  # noqa: E402
 
-detector = get_config('mmdet::dino/dino-4scale_r50_8xb2-12e_coco.py').model
-detector.pop('data_preprocessor')  # the MOT model's preprocessor is used
-detector.update(_scope_='mmdet')  # built from mmdet's registry
+# the detector exactly as the two-backbone config builds it (mmdet's config)
+detector = mmengine.Config.fromfile(
+    '{{fileDirname}}/../scaletrack_dinov2-s_dino-4scale_r50_tao.py'
+).model.detector
 model = dict(detector=detector, feature_levels=(0, 1, 2, 3))

@@ -7,10 +7,10 @@
 # ./scaletrack_unified_faster-rcnn_r50_fpn_16xb1-5e_sav_test-tao.py) with the
 # detector's weights; or model.detector.init_cfg for the detector alone.
 _base_ = ['./_unified_tao_test.py']
-from mmengine.hub import get_config  # noqa: E402
+import mmengine  # noqa: E402
 
-detector = get_config(
-    'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py').model
-detector.pop('data_preprocessor')  # the MOT model's preprocessor is used
-detector.update(_scope_='mmdet')  # built from mmdet's registry
+# the detector exactly as the two-backbone config builds it (mmdet's config)
+detector = mmengine.Config.fromfile(
+    '{{fileDirname}}/../scaletrack_dinov2-s_faster-rcnn_r50_fpn_tao.py'
+).model.detector
 model = dict(detector=detector, feature_levels=(1, 2, 3, 4))
