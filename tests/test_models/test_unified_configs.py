@@ -78,6 +78,18 @@ def test_stock_config_builds_without_own_backbone(key):
         assert cfg.model.detector.init_cfg is None  # reset in build()
         raw = Config.fromfile(osp.join(UNIFIED, STOCK[key]))
         assert raw.model.detector.init_cfg.type == 'Pretrained'
+        # the recipe's optimizer trains exactly the adapter and decoder
+        optim = build_optim_wrapper(model, cfg.optim_wrapper)
+        trained = {
+            id(p)
+            for g in optim.optimizer.param_groups
+            for p in g['params'] if p.requires_grad
+        }
+        assert trained == {
+            id(p)
+            for m in (model.neck, model.track_head)
+            for p in m.parameters()
+        }
 
 
 @pytest.mark.slow
