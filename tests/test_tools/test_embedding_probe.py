@@ -79,9 +79,15 @@ def test_swap_puts_each_box_resized_into_the_other(probe):
 
 
 def test_swap_pairs_skip_overlapping_boxes(probe):
-    boxes = [[0, 0, 10, 10], [5, 5, 15, 15], [20, 20, 30, 30]]
+    boxes = [[0, 0, 10, 10], [5, 5, 15, 15], [20, 20, 30, 30],
+             [40, 40, 40, 45]]  # the last is empty
     pairs = probe.swap_pairs(boxes, 10, np.random.RandomState(0))
     assert sorted(pairs) == [(0, 2), (1, 2)]
+    assert len(probe.swap_pairs(boxes, 1, np.random.RandomState(0))) == 1
+
+
+def test_int_box_rounds_and_clips(probe):
+    assert probe.int_box([-3.2, 4.6, 50.5, 19.4], 40, 30) == [0, 5, 40, 19]
 
 
 def test_shift_image_moves_down_right_and_pads(probe):

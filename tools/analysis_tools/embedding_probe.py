@@ -250,8 +250,15 @@ def ridge_cv_r2(X, Y, rng, alphas=ALPHAS, num_folds=NUM_FOLDS):
 
 
 # ------------------------------------------------------- (b) pixel swap
-def int_box(box):
-    return [int(round(float(v))) for v in box]
+def int_box(box, width: int, height: int):
+    """``box`` rounded to whole pixels and clipped to the image."""
+    x1, y1, x2, y2 = [int(round(float(v))) for v in box]
+    return [
+        min(max(x1, 0), width),
+        min(max(y1, 0), height),
+        min(max(x2, 0), width),
+        min(max(y2, 0), height)
+    ]
 
 
 def overlap(a, b) -> bool:
@@ -271,10 +278,12 @@ def swap_pixels(img: np.ndarray, a, b) -> np.ndarray:
 
 
 def swap_pairs(boxes, num_pairs: int, rng):
-    """Up to ``num_pairs`` random non-overlapping pairs ``(i, j)``."""
+    """Up to ``num_pairs`` random pairs ``(i, j)`` of non-empty,
+    non-overlapping integer boxes."""
+    ok = [b[2] > b[0] and b[3] > b[1] for b in boxes]
     pairs = [(i, j) for i in range(len(boxes))
              for j in range(i + 1, len(boxes))
-             if not overlap(boxes[i], boxes[j])]
+             if ok[i] and ok[j] and not overlap(boxes[i], boxes[j])]
     if not pairs:
         return []
     pick = rng.choice(len(pairs), min(num_pairs, len(pairs)), replace=False)
@@ -283,7 +292,7 @@ def swap_pairs(boxes, num_pairs: int, rng):
 
 def swap_probe(embed, img, boxes, embeds, num_pairs, rng):
     """The three cosine lists of the pixel-swap test on one frame."""
-    ib = [int_box(b) for b in boxes]
+    ib = [int_box(b, img.shape[1], img.shape[0]) for b in boxes]
     same_content, same_place, baseline = [], [], []
     for i, j in swap_pairs(ib, num_pairs, rng):
         swapped = embed(swap_pixels(img, ib[i], ib[j]), boxes[[i, j]])
