@@ -12,7 +12,9 @@ validation.json`` + ``frames/``; by default the config's test dataloader
 ``ann_file`` / ``data_prefix``, i.e. ``$SCALETRACK_SYNTH_ROOT`` for the
 synthetic configs), every GT box is embedded with ``track_head.predict`` on
 its frame alone: the temporal input is T = 1 (``temporal_feats=None``, the
-current final-level map only), so no earlier frame enters. Three probes:
+current final-level map only), so no earlier frame enters. Frames enter
+at their stored size (the synthetic ones are the test scale, 256 x 256),
+normalised as the config's ``data_preprocessor``. Three probes:
 
 (a) ridge: 5-fold cross-validated R^2 of a ridge regression from the
     L2-normalised embedding to (cx / W, cy / H, log sqrt(w h)); the alpha is
