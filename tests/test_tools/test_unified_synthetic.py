@@ -1,0 +1,97 @@
+"""tools/experiments/unified_synthetic.py: the unified vs two-backbone
+comparison on the synthetic benchmark (issue 15)."""
+import importlib
+import json
+
+import numpy as np
+import pytest
+
+us = importlib.import_module('tools.experiments.unified_synthetic')
+kit = importlib.import_module('tools.experiments.experiment_kit')
+
+
+def test_class_agnostic_maps_every_category_to_object():
+    coco = dict(
+        images=[dict(id=1)],
+        annotations=[
+            dict(id=1, image_id=1, category_id=4, bbox=[1, 2, 3, 4]),
+            dict(id=2, image_id=1, category_id=9, bbox=[5, 6, 7, 8])
+        ],
+        categories=[dict(id=4, name='ellipse'),
+                    dict(id=9, name='hexagon')])
+    out = us.class_agnostic(coco)
+    assert out['categories'] == [dict(id=1, name='object')]
+    assert [a['category_id'] for a in out['annotations']] == [1, 1]
+    assert [a['bbox'] for a in out['annotations']] == [[1, 2, 3, 4],
+                                                       [5, 6, 7, 8]]
+    assert coco['annotations'][0]['category_id'] == 4  # input untouched
+
+
+def test_detector_data_is_exhaustive_base_only_and_not_the_heldout(tmp_path):
+    from scaletrack.datasets.synthetic import SyntheticConfig, generate_tao
+    from scaletrack.datasets.synthetic.shapes import CATEGORIES
+    held = generate_tao(
+        str(tmp_path / 'tao_val'),
+        SyntheticConfig(num_videos=1, num_frames=2, fps_mode='low'))
+    us.prepare_detector_data(
+        str(tmp_path / 'det'), held['ann_file'], 2, 2, seed=0)
+    src = json.loads(
+        (tmp_path / 'det/train/annotations/validation.json').read_text())
+    novel = {c['id'] for c in CATEGORIES if c['frequency'] == 'r'}
+    assert src['annotations']
+    assert not {a['category_id'] for a in src['annotations']} & novel
+    train = json.loads(
+        (tmp_path / 'det/annotations/train_agnostic.json').read_text())
+    assert len(train['annotations']) == len(src['annotations'])
+    assert len(train['images']) == 4  # 2 videos x 2 frames
+    # another seed: other frames than the held-out video's
+    a = (tmp_path / 'det/train/frames/video_0000/00000.jpg').read_bytes()
+    b = (tmp_path / 'tao_val/frames/video_0000/00000.jpg').read_bytes()
+    assert a != b
+    held_ag = json.loads(
+        (tmp_path / 'det/annotations/heldout_agnostic.json').read_text())
+    assert len(held_ag['annotations']) == len(
+        json.loads(open(held['ann_file']).read())['annotations'])
+
+
+def test_mean_rows_by_hand():
+    rows = [
+        dict(label='a', seed=0, metrics={n: 10.0
+                                         for n in us.METRICS}),
+        dict(label='a', seed=1, metrics={n: 20.0
+                                         for n in us.METRICS}),
+        dict(label='b', seed=0, metrics={n: 5.0
+                                         for n in us.METRICS}),
+    ]
+    a, b = us.mean_rows(rows)
+    assert a['label'] == 'a' and a['seeds'] == [0, 1]
+    assert a['mean']['AssocA'] == 15.0
+    # sample std of (10, 20): sqrt(((-5)**2 + 5**2) / 1)
+    assert a['std']['AssocA'] == pytest.approx(np.sqrt(50.0))
+    assert b['mean']['IDF1'] == 5.0 and b['std']['IDF1'] == 0.0
+
+
+def test_dry_run_trains_detector_then_both_models_per_seed(tmp_path, capsys):
+    us.main(['--dry-run', '--work-dir',
+             str(tmp_path), '--seeds', '2'],
+            runner=lambda *a: pytest.fail(f'ran {a[0]}'))
+    out = capsys.readouterr().out
+    trains = [ln for ln in out.splitlines() if 'tools/train.py' in ln]
+    assert len(trains) == 5
+    assert us.DET_CONFIG in trains[0] and 'max_epochs=8' in trains[0]
+    assert [us.UNIFIED_CONFIG in t
+            for t in trains[1:]] == [False, True, False, True]
+    for t, seed in zip(trains[1:], (0, 0, 1, 1)):
+        assert f'randomness.seed={seed} ' in t
+        # the recipe's decay after epoch 4 of 6
+        assert 'max_epochs=6' in t and 'milestones=[4]' in t
+    assert not (tmp_path / 'runs').exists()  # nothing ran
+
+
+def test_decay_point_follows_the_recipe():
+    """2/3 of the epochs (kit's default would be the last epoch, 8)."""
+    setting = kit.Setting(**dict(kit.asdict(us.QUICK), epochs=9))
+    ws = us.UnifiedWorkspace('/nonexistent', setting, dry_run=True)
+    opts = ws.train_options(kit.RunSpec('x', us.UNIFIED_CONFIG))
+    assert 'param_scheduler.0.milestones=[6]' in opts
+    assert 'train_cfg.max_epochs=9' in opts
