@@ -80,8 +80,8 @@ def test_dry_run_trains_detector_then_both_models_per_seed(tmp_path, capsys):
     assert len(trains) == 5
     assert us.DET_CONFIG in trains[0] and 'max_epochs=8' in trains[0]
     assert [us.UNIFIED_CONFIG in t
-            for t in trains[1:]] == [False, True, False, True]
-    for t, seed in zip(trains[1:], (0, 0, 1, 1)):
+            for t in trains[1:]] == [False, False, True, True]
+    for t, seed in zip(trains[1:], (0, 1, 0, 1)):
         assert f'randomness.seed={seed} ' in t
         # the recipe's decay after epoch 4 of 6
         assert 'max_epochs=6' in t and 'milestones=[4]' in t

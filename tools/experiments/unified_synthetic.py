@@ -157,14 +157,13 @@ def train_detector(ws: UnifiedWorkspace) -> dict:
 
 
 def entries(setting: kit.Setting, num_seeds: int) -> list:
-    out = []
-    for k in range(num_seeds):
-        seed = setting.seed + k
-        for label, config in (('two-backbone', TWO_BACKBONE_CONFIG),
-                              ('unified', UNIFIED_CONFIG)):
-            out.append((label, seed,
-                        kit.RunSpec(f'{label}_s{seed}', config, seed=seed)))
-    return out
+    """(label, seed, run) of every run: the two-backbone runs first (they
+    need no detector)."""
+    seeds = [setting.seed + k for k in range(num_seeds)]
+    return [(label, seed, kit.RunSpec(f'{label}_s{seed}', config, seed=seed))
+            for label, config in (('two-backbone', TWO_BACKBONE_CONFIG),
+                                  ('unified', UNIFIED_CONFIG))
+            for seed in seeds]
 
 
 def mean_rows(rows: List[dict]) -> List[dict]:
@@ -259,6 +258,8 @@ def main(argv=None, setting: Optional[kit.Setting] = None, runner=None):
         f'{setting.num_val_videos} held-out TAO-style videos: a weak '
         'detector.',
         'Mean ± sample standard deviation over the training seeds.',
+        'Re-run: `python -m tools.experiments.unified_synthetic` '
+        '(`--quick`: smoke run; `--seeds N`).',
     ]
     kit.write_experiment(
         out_dir,
