@@ -95,3 +95,37 @@ def test_decay_point_follows_the_recipe():
     opts = ws.train_options(kit.RunSpec('x', us.UNIFIED_CONFIG))
     assert 'param_scheduler.0.milestones=[6]' in opts
     assert 'train_cfg.max_epochs=9' in opts
+
+
+@pytest.mark.slow
+def test_quick_mode_end_to_end(tmp_path):
+    """--quick: real data, detector, both models (one seed) and the table;
+    the unified run's boxes are the public detections, so both models see
+    the same detections and LocA (localisation of the same boxes) only
+    differs through association."""
+    work, out = tmp_path / 'work', tmp_path / 'tables'
+    res = us.main([
+        '--quick', '--work-dir',
+        str(work), '--out-dir',
+        str(out), '--seeds', '1'
+    ])
+    assert [r['label'] for r in res['rows']] == ['two-backbone', 'unified']
+    for r in res['rows']:
+        for name in us.METRICS:
+            assert 0.0 <= r['metrics'][name] <= 100.0
+    assert 0.0 <= res['detector']['bbox_mAP'] <= 100.0
+    md = (out / 'unified_synthetic.md').read_text()
+    assert '| **unified** | mean of 1 |' in md
+    table = json.loads((out / 'unified_synthetic.json').read_text())
+    assert table['detector']['epochs'] == us.DET_EPOCHS_SMOKE
+    # the unified run loaded the trained detector, and has no backbone
+    log = (work / 'runs' / 'unified_s0' / 'train.log').read_text()
+    assert str(work / 'detector' / 'train' / 'epoch_1.pth') in log
+    # re-running reuses everything
+    assert us.main(
+        [
+            '--quick', '--work-dir',
+            str(work), '--out-dir',
+            str(out), '--seeds', '1'
+        ],
+        runner=lambda *a: pytest.fail(f'ran {a[0]}'))['rows'] == res['rows']
