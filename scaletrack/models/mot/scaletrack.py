@@ -1,6 +1,6 @@
 """ScaleTrack: any detector + the learned association module (Sec. 3)."""
 import logging
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -14,6 +14,9 @@ from mmengine.structures import InstanceData
 from torch import Tensor
 
 from .detection_inputs import sanitize_detections
+from .detector_features import (DETECTOR_SOURCES, FEATURE_SOURCES,
+                                check_detector, extract_levels,
+                                predict_on_feats, probe_levels, select_levels)
 from .temporal_buffer import TemporalFeatureBuffer, clip_temporal_windows
 
 #: Where mmdet detectors keep the head whose labels they output (checked in
@@ -43,7 +46,9 @@ class ScaleTrack(BaseMOTModel):
     ``tracker.track`` (inference: which calls ``track_head.predict``).
 
     Args:
-        backbone, neck, track_head (dict): configs of the association net
+        backbone (dict, optional): ScaleTrack's own backbone; ``None``
+            (and only then) with a detector feature source.
+        neck, track_head (dict): configs of the association net
             (``track_head`` also holds ``loss_track``,
             ``layer_loss_weights``, ``proposal_iou_thr`` and
             ``max_proposals_per_frame``).
@@ -62,6 +67,31 @@ class ScaleTrack(BaseMOTModel):
             ``detection_inputs.py``). ``None``: the detector's
             ``num_classes`` when it has one, else only negative labels are
             refused (``tools/test.py`` sets it from the test dataset).
+        feature_source (str): where the adapter's input levels come from:
+            ``'backbone'`` (ScaleTrack's own backbone, the two-backbone
+            model), ``'detector_neck'`` (the levels of
+            ``detector.extract_feat``, e.g. FPN outputs) or
+            ``'detector_backbone'`` (the detector backbone's stages, as
+            MASA's ``unified_backbone``). The last two are the unified
+            variant (App. D, Table 20), see below.
+        feature_levels (Sequence[int], optional): which levels of a
+            detector source feed the adapter (indices into its outputs, as
+            ``out_indices``); ``None`` takes all.
+
+    Unified variant (``feature_source='detector_*'``, ``detector_features.py``
+    and docs/model.md): ``backbone=None``; the detector must be an mmdet
+    detector (not public detections), frozen (``freeze_detector=True``,
+    it is kept in eval mode) and see the association net's input
+    (``track_img_size=None``). At build time the detector is probed once with
+    a dummy image: ``neck.in_channels`` must equal the chosen levels'
+    channels and ``track_head.featmap_strides`` their strides (extra adapter
+    levels: twice the previous stride), else a ``ValueError`` names both
+    numbers. In training the detector's features of a clip are computed
+    without gradients, once per frame; at inference one ``extract_feat`` pass
+    per frame serves detection and association for detectors whose
+    ``predict`` goes through ``extract_feat`` (mmdet's two-stage,
+    single-stage and DETR-family detectors, Co-DETR, Detic); any other
+    detector runs its backbone a second time for detection (warned once).
 
     Every frame's detections pass :func:`sanitize_detections`: invalid
     boxes are dropped and counted (``num_invalid_boxes``), boxes are
@@ -72,7 +102,7 @@ class ScaleTrack(BaseMOTModel):
     """
 
     def __init__(self,
-                 backbone: dict,
+                 backbone: Optional[dict],
                  neck: dict,
                  track_head: dict,
                  tracker: Optional[dict] = None,
@@ -80,6 +110,8 @@ class ScaleTrack(BaseMOTModel):
                  track_img_size: Optional[Tuple[int, int]] = None,
                  freeze_detector: bool = True,
                  num_classes: Optional[int] = None,
+                 feature_source: str = 'backbone',
+                 feature_levels: Optional[Sequence[int]] = None,
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptMultiConfig = None,
                  **kwargs) -> None:
@@ -92,8 +124,18 @@ class ScaleTrack(BaseMOTModel):
         if kwargs:
             raise TypeError(
                 f'ScaleTrack got unexpected arguments {sorted(kwargs)}')
+        if feature_source not in FEATURE_SOURCES:
+            raise ValueError(f'ScaleTrack: feature_source must be one of '
+                             f'{FEATURE_SOURCES}, got {feature_source!r}')
+        self.feature_source = feature_source
+        self.unified = feature_source in DETECTOR_SOURCES
+        self.feature_levels = None if feature_levels is None else tuple(
+            int(i) for i in feature_levels)
+        self._check_unified_args(backbone, detector, track_img_size,
+                                 freeze_detector)
         super().__init__(data_preprocessor, init_cfg)
-        self.backbone = MODELS.build(backbone)
+        self.backbone = MODELS.build(backbone) if backbone is not None \
+            else None
         self.neck = MODELS.build(neck)
         self.track_head = MODELS.build(track_head)
         self.tracker = MODELS.build(tracker) if tracker is not None else None
@@ -110,10 +152,82 @@ class ScaleTrack(BaseMOTModel):
         if self.freeze_detector:
             self.freeze_module('detector')
         self.buffer = TemporalFeatureBuffer(self.temporal_window)
+        self._warned_two_passes = False
+        if self.unified:
+            check_detector(self.detector, feature_source)
+            self._check_levels()
         self.num_classes = None if num_classes is None else int(num_classes)
         self.total_all_invalid_frames = 0
         self.total_invalid_boxes = 0
         self._reset_invalid_counts()
+
+    def _check_unified_args(self, backbone, detector, track_img_size,
+                            freeze_detector) -> None:
+        """Build-time errors of the feature-source switch."""
+        source = self.feature_source
+        if not self.unified:
+            if backbone is None:
+                raise ValueError(
+                    "ScaleTrack(feature_source='backbone') needs "
+                    'model.backbone; for the unified variant without a '
+                    "backbone of its own set feature_source='detector_neck'"
+                    " or 'detector_backbone'")
+            if self.feature_levels is not None:
+                raise ValueError(
+                    'ScaleTrack: feature_levels picks levels of a detector '
+                    "source; with feature_source='backbone' use the "
+                    "backbone's out_indices")
+            return
+        need = f"ScaleTrack(feature_source='{source}') (unified variant)"
+        if backbone is not None:
+            raise ValueError(
+                f'{need} reads the detector\'s features and has no backbone '
+                'of its own: set model.backbone=None')
+        if detector is None:
+            raise ValueError(
+                f'{need} needs an mmdet detector in model.detector; '
+                'detector=None means public detections, which have no '
+                "features: use feature_source='backbone' with them")
+        if track_img_size is not None:
+            raise ValueError(
+                f'{need} embeds on the detector\'s own input, so '
+                f'track_img_size must be None (got {tuple(track_img_size)})')
+        if not freeze_detector:
+            raise ValueError(
+                f'{need} keeps the detector frozen (its features are computed'
+                ' without gradients): set freeze_detector=True')
+
+    def _check_levels(self) -> None:
+        """Probe the detector once: the adapter's ``in_channels`` and the
+        head's ``featmap_strides`` must match the chosen levels."""
+        in_channels = list(getattr(self.neck, 'in_channels', []))
+        strides = list(getattr(self.track_head, 'featmap_strides', []))
+        levels = probe_levels(self.detector, self.feature_source,
+                              self.feature_levels, strides)
+        where = f"feature_source='{self.feature_source}'" + (
+            f', feature_levels={list(self.feature_levels)}'
+            if self.feature_levels is not None else '')
+        got_ch = [c for c, _ in levels]
+        if got_ch != in_channels:
+            raise ValueError(
+                f'ScaleTrack unified mode: the detector levels ({where}) have '
+                f'{got_ch} channels but model.neck.in_channels is '
+                f'{in_channels}: set neck.in_channels={got_ch} (or pick other '
+                'levels with feature_levels)')
+        num_levels = getattr(self.neck, 'num_levels', len(in_channels))
+        got_st = [s for _, s in levels]
+        got_st += [
+            got_st[-1] * 2**(k + 1) for k in range(num_levels - len(levels))
+        ]
+        if len(strides) != len(got_st) or any(
+                abs(a - b) > 1e-6 * b for a, b in zip(strides, got_st)):
+            shown = [int(s) if float(s).is_integer() else s for s in got_st]
+            raise ValueError(
+                f'ScaleTrack unified mode: the adapter levels ({where}, plus '
+                f'{num_levels - len(levels)} extra) have strides {shown} but '
+                'model.track_head.featmap_strides is '
+                f'{[int(s) if s.is_integer() else s for s in strides]}: set '
+                f'featmap_strides={tuple(shown)}')
 
     def _reset_invalid_counts(self) -> None:
         self.num_all_invalid_frames = 0  # in the current video
@@ -146,7 +260,17 @@ class ScaleTrack(BaseMOTModel):
     # ------------------------------------------------------------------
     def extract_track_feats(self, imgs: Tensor) -> Tuple[Tensor, ...]:
         """``[B, 3, H, W]`` -> the adapter's multi-level maps (Eq. 3)."""
-        return tuple(self.neck(self.backbone(imgs)))
+        return tuple(self.neck(self._source_levels(imgs)[0]))
+
+    def _source_levels(self, imgs: Tensor) -> Tuple[Tuple[Tensor, ...], tuple]:
+        """The adapter's input levels and the detector's features (the
+        unified variant, computed without gradients; else ``None``)."""
+        if not self.unified:
+            return tuple(self.backbone(imgs)), None
+        levels, det_feats = extract_levels(self.detector, imgs,
+                                           self.feature_source)
+        return select_levels(levels, self.feature_levels,
+                             self.feature_source), det_feats
 
     def _track_input(self, img: Tensor) -> Tuple[Tensor, float, float]:
         """The association net's input and the box scale (sx, sy) to it."""
@@ -275,13 +399,14 @@ class ScaleTrack(BaseMOTModel):
         """
         meta = img_data_sample.metainfo
         frame_id = int(meta.get('frame_id', 0))
-        dets = self._frame_detections(img, img_data_sample)
+        track_img, sx, sy = self._track_input(img)
+        levels, det_feats = self._source_levels(track_img)
+        dets = self._frame_detections(img, img_data_sample, det_feats)
         dets = self._sanitize(dets, meta.get('img_shape', img.shape[-2:]),
                               frame_id, meta)
         img_data_sample.pred_det_instances = \
             self.tracker.select_detections(dets)
-        track_img, sx, sy = self._track_input(img)
-        feats = self.extract_track_feats(track_img)
+        feats = tuple(self.neck(levels))
         temporal = self.buffer.push(feats[-1]) if self.with_temporal \
             else None
         out = self.tracker.track(
@@ -330,11 +455,30 @@ class ScaleTrack(BaseMOTModel):
                     level=logging.WARNING)
         return dets
 
-    def _frame_detections(self, img: Tensor, img_data_sample) -> InstanceData:
+    def _frame_detections(self,
+                          img: Tensor,
+                          img_data_sample,
+                          det_feats=None) -> InstanceData:
         """Detections of a frame in input-image pixels (from the detector:
-        a real one or ``PublicDetectionsDetector``)."""
-        det_sample = self.detector.predict(
-            img, [img_data_sample], rescale=False)[0]
+        a real one or ``PublicDetectionsDetector``); with ``det_feats``
+        (unified variant) on the features already extracted."""
+        if det_feats is None:
+            det_sample = self.detector.predict(
+                img, [img_data_sample], rescale=False)[0]
+        else:
+            out, single = predict_on_feats(self.detector, img,
+                                           [img_data_sample], det_feats)
+            det_sample = out[0]
+            if not single and not self._warned_two_passes:
+                self._warned_two_passes = True
+                print_log(
+                    f'{type(self.detector).__name__}.predict does not take '
+                    'its features from extract_feat(inputs): its backbone '
+                    'runs a second time per frame for detection (the '
+                    'unified single pass covers mmdet two-stage, '
+                    'single-stage and DETR-family detectors)',
+                    logger='current',
+                    level=logging.WARNING)
         pred = det_sample.pred_instances
         return InstanceData(
             bboxes=get_box_tensor(pred.bboxes).float(),
