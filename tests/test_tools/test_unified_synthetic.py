@@ -97,6 +97,63 @@ def test_decay_point_follows_the_recipe():
     assert 'train_cfg.max_epochs=9' in opts
 
 
+def _n_trainable(module):
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+def test_unified_config_reads_the_frozen_detector_and_tracks_public_boxes():
+    """The unified model: no backbone, the two-backbone model's adapter and
+    head (same trainable size minus the backbone), a frozen detector whose
+    backbone runs once per frame, and the public detections as boxes."""
+    import torch
+    from mmdet.registry import MODELS
+    from mmdet.structures import DetDataSample, TrackDataSample
+    from mmengine.config import Config
+    from mmengine.structures import InstanceData
+
+    from scaletrack.utils import register_all_modules
+    register_all_modules()
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(us.UNIFIED_CONFIG).model).eval()
+    ref = MODELS.build(Config.fromfile(us.TWO_BACKBONE_CONFIG).model)
+    assert model.backbone is None
+    assert model.feature_source == 'detector_backbone'
+    assert _n_trainable(model) == _n_trainable(ref) - _n_trainable(
+        ref.backbone)
+    assert _n_trainable(model.detector) == 0
+    calls = dict(backbone=0, rpn=0)
+
+    def count(name):
+
+        def hook(*_):
+            calls[name] += 1
+
+        return hook
+
+    det = model.detector.detector
+    det.backbone.register_forward_hook(count('backbone'))
+    det.rpn_head.register_forward_hook(count('rpn'))
+    boxes = [[10., 10., 40., 50.], [70., 60., 110., 100.]]
+    for t in range(2):
+        ds = DetDataSample(
+            metainfo=dict(
+                frame_id=t,
+                img_id=t,
+                img_shape=(128, 128),
+                ori_shape=(128, 128),
+                scale_factor=(1.0, 1.0)))
+        ds.public_instances = InstanceData(
+            bboxes=torch.tensor(boxes),
+            scores=torch.tensor([0.9, 0.8]),
+            labels=torch.tensor([0, 1]))
+        sample = TrackDataSample()
+        sample.video_data_samples = [ds]
+        out = model.predict(torch.rand(1, 1, 3, 128, 128), [sample])[0][0]
+        assert sorted(out.pred_det_instances.bboxes.tolist()) == boxes
+    # one detector backbone pass per frame; its heads never run
+    assert calls == dict(backbone=2, rpn=0)
+
+
 @pytest.mark.slow
 def test_quick_mode_end_to_end(tmp_path):
     """--quick: real data, detector, both models (one seed) and the table;
