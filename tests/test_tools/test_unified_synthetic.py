@@ -77,11 +77,12 @@ def test_dry_run_trains_detector_then_both_models_per_seed(tmp_path, capsys):
             runner=lambda *a: pytest.fail(f'ran {a[0]}'))
     out = capsys.readouterr().out
     trains = [ln for ln in out.splitlines() if 'tools/train.py' in ln]
-    assert len(trains) == 5
+    assert len(trains) == 7
     assert us.DET_CONFIG in trains[0] and 'max_epochs=8' in trains[0]
-    assert [us.UNIFIED_CONFIG in t
-            for t in trains[1:]] == [False, False, True, True]
-    for t, seed in zip(trains[1:], (0, 1, 0, 1)):
+    configs = [us.TWO_BACKBONE_CONFIG
+               ] * 2 + [us.UNIFIED_CONFIG] * 2 + [us.UNIFIED_FPN_CONFIG] * 2
+    assert all(f' {c} ' in t for c, t in zip(configs, trains[1:]))
+    for t, seed in zip(trains[1:], (0, 1) * 3):
         assert f'randomness.seed={seed} ' in t
         # the recipe's decay after epoch 4 of 6
         assert 'max_epochs=6' in t and 'milestones=[4]' in t
@@ -164,7 +165,7 @@ def test_quick_mode_end_to_end(tmp_path):
     res = us.main([
         '--quick', '--work-dir',
         str(work), '--out-dir',
-        str(out), '--seeds', '1'
+        str(out), '--seeds', '1', '--models', 'two-backbone', 'unified'
     ])
     assert [r['label'] for r in res['rows']] == ['two-backbone', 'unified']
     for r in res['rows']:

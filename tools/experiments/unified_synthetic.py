@@ -28,7 +28,7 @@ import argparse
 import os
 import os.path as osp
 from dataclasses import asdict
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 import numpy as np
 
@@ -42,7 +42,18 @@ DET_CONFIG = ('configs/scaletrack/synthetic/unified/'
 UNIFIED_CONFIG = ('configs/scaletrack/synthetic/unified/'
                   'scaletrack_unified_faster-rcnn-r18-w16_1xb1-6e_'
                   'synthetic.py')
+UNIFIED_FPN_CONFIG = ('configs/scaletrack/synthetic/unified/'
+                      'scaletrack_unified-fpn_faster-rcnn-r18-w16_1xb1-6e_'
+                      'synthetic.py')
 TWO_BACKBONE_CONFIG = kit.BASE_CONFIG
+#: The compared models (label: config): own backbone; the detector's
+#: backbone stages C3-C5 (the paper's and MASA's unified mode); its FPN
+#: levels P3-P5.
+MODELS = {
+    'two-backbone': TWO_BACKBONE_CONFIG,
+    'unified': UNIFIED_CONFIG,
+    'unified-fpn': UNIFIED_FPN_CONFIG,
+}
 NAME = 'unified_synthetic'
 TITLE = 'Unified ScaleTrack vs two-backbone ScaleTrack (same detections)'
 
@@ -156,14 +167,14 @@ def train_detector(ws: UnifiedWorkspace) -> dict:
         metrics['coco/bbox_mAP_50'])
 
 
-def entries(setting: kit.Setting, num_seeds: int) -> list:
-    """(label, seed, run) of every run: the two-backbone runs first (they
-    need no detector)."""
+def entries(setting: kit.Setting, num_seeds: int,
+            models: Sequence[str]) -> list:
+    """(label, seed, run) of every run, model by model (the two-backbone
+    runs first: they need no detector)."""
     seeds = [setting.seed + k for k in range(num_seeds)]
-    return [(label, seed, kit.RunSpec(f'{label}_s{seed}', config, seed=seed))
-            for label, config in (('two-backbone', TWO_BACKBONE_CONFIG),
-                                  ('unified', UNIFIED_CONFIG))
-            for seed in seeds]
+    return [(label, seed,
+             kit.RunSpec(f'{label}_s{seed}', MODELS[label], seed=seed))
+            for label in models for seed in seeds]
 
 
 def mean_rows(rows: List[dict]) -> List[dict]:
@@ -215,6 +226,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=None,
         help='table (default docs/experiments; WORK/tables with --quick)')
     p.add_argument('--seeds', type=int, default=NUM_SEEDS)
+    p.add_argument(
+        '--models',
+        nargs='+',
+        choices=list(MODELS),
+        default=list(MODELS),
+        help='models to compare (default: all)')
     p.add_argument('--dry-run', action='store_true')
     return p.parse_args(argv)
 
@@ -232,7 +249,7 @@ def main(argv=None, setting: Optional[kit.Setting] = None, runner=None):
     ws.prepare_data()
     detector = train_detector(ws)
     rows = []
-    for label, seed, spec in entries(setting, args.seeds):
+    for label, seed, spec in entries(setting, args.seeds, args.models):
         result = ws.run(spec)
         if not ws.dry_run:
             rows.append(kit.row_of(label, spec, result, METRICS, seed=seed))
@@ -246,8 +263,10 @@ def main(argv=None, setting: Optional[kit.Setting] = None, runner=None):
         'Two-backbone: `' + TWO_BACKBONE_CONFIG + '` (ResNet-18 w16 '
         'trained with the association loss). Unified: `' + UNIFIED_CONFIG +
         '` (no backbone of its own; the adapter reads C3-C5 of the frozen '
-        'detector\'s ResNet-18 w16, trained for detection). Same adapter, '
-        'head, recipe and seeds.',
+        'detector\'s ResNet-18 w16, trained for detection; same adapter '
+        'and head). Unified-fpn: `' + UNIFIED_FPN_CONFIG + '` (the '
+        'detector\'s FPN levels P3-P5, 64 channels each). Same recipe '
+        'and seeds.',
         f'Detector: `{DET_CONFIG}`, class-agnostic, trained from scratch '
         f'for {detector["epochs"]} epochs on {setting.num_train_videos} '
         'separately generated, exhaustively annotated TAO-style videos '
