@@ -176,9 +176,11 @@ def test_quick_mode_end_to_end(tmp_path):
     assert '| **unified** | mean of 1 |' in md
     table = json.loads((out / 'unified_synthetic.json').read_text())
     assert table['detector']['epochs'] == us.DET_EPOCHS_SMOKE
-    # the unified run loaded the trained detector, and has no backbone
+    # the unified run loaded the trained detector
     log = (work / 'runs' / 'unified_s0' / 'train.log').read_text()
-    assert str(work / 'detector' / 'train' / 'epoch_1.pth') in log
+    ckpt = work / 'detector' / 'train' / 'epoch_1.pth'
+    assert f'load model from: {ckpt}' in log
+    assert 'missing keys' not in log and 'unexpected key' not in log
     # re-running reuses everything
     assert us.main(
         [
