@@ -277,6 +277,12 @@ def main(argv=None, setting: Optional[kit.Setting] = None, runner=None):
         f'{setting.num_val_videos} held-out TAO-style videos: a weak '
         'detector.',
         'Mean ± sample standard deviation over the training seeds.',
+        'LocA and ClsA differ although the boxes are the same: TETA scores '
+        'the output tracks, and which detections start or extend a track '
+        'depends on the association.',
+        'Runs follow experiment_kit (training list `subsets/first_N.txt`), '
+        'so the two-backbone seed-0 run differs slightly from the '
+        'quickstart\'s (same config, its default `ann_file=\'\'`).',
         'Re-run: `python -m tools.experiments.unified_synthetic` '
         '(`--quick`: smoke run; `--seeds N`).',
     ]
