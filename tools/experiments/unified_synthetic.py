@@ -81,8 +81,8 @@ NUM_SEEDS = 3
 DECAY_FRACTION = 2 / 3
 #: Detector training set: as many TAO-style videos as SA-V training videos,
 #: of the same length. Epochs: the detector config's 8 (768 iterations of 8
-#: frames, about 12 min with one thread on an idle core); 1 for the quick
-#: and test settings (a smoke run).
+#: frames, about 12 min with one thread, 22 min on shared cores); 1 for the
+#: quick and test settings (a smoke run).
 DET_EPOCHS = 8
 DET_EPOCHS_SMOKE = 1
 #: Seed offset of the detector's videos: a generated set disjoint from the
