@@ -157,16 +157,15 @@ def test_unified_config_reads_the_frozen_detector_and_tracks_public_boxes():
 
 @pytest.mark.slow
 def test_quick_mode_end_to_end(tmp_path):
-    """--quick: real data, detector, both models (one seed) and the table;
-    the unified run's boxes are the public detections, so both models see
-    the same detections and LocA (localisation of the same boxes) only
-    differs through association."""
+    """--quick: real data, detector, two models (one seed) and the table;
+    a second call reuses every result."""
     work, out = tmp_path / 'work', tmp_path / 'tables'
-    res = us.main([
+    argv = [
         '--quick', '--work-dir',
         str(work), '--out-dir',
         str(out), '--seeds', '1', '--models', 'two-backbone', 'unified'
-    ])
+    ]
+    res = us.main(argv)
     assert [r['label'] for r in res['rows']] == ['two-backbone', 'unified']
     for r in res['rows']:
         for name in us.METRICS:
@@ -183,9 +182,5 @@ def test_quick_mode_end_to_end(tmp_path):
     assert 'missing keys' not in log and 'unexpected key' not in log
     # re-running reuses everything
     assert us.main(
-        [
-            '--quick', '--work-dir',
-            str(work), '--out-dir',
-            str(out), '--seeds', '1'
-        ],
-        runner=lambda *a: pytest.fail(f'ran {a[0]}'))['rows'] == res['rows']
+        argv, runner=lambda *a: pytest.fail(f'ran {a[0]}'))['rows'] == \
+        res['rows']
