@@ -1,4 +1,8 @@
 from .public_detections_detector import (PublicDetectionsDetector,
                                          public_instances)
+from .public_detections_with_features import PublicDetectionsWithFeatures
 
-__all__ = ['PublicDetectionsDetector', 'public_instances']
+__all__ = [
+    'PublicDetectionsDetector', 'PublicDetectionsWithFeatures',
+    'public_instances'
+]
