@@ -617,8 +617,8 @@ def ref_chain_clip_negatives(E, ids, P, tau=TAU, symmetric=False):
             for j, w in enumerate(E[b]):
                 if ids[b][j] == idn:
                     pos = math.exp(dot(z, w) / tau)
-                    den = pos + sum(math.exp(dot(z, k) / tau)
-                                    for k in negatives)
+                    den = pos + sum(
+                        math.exp(dot(z, k) / tau) for k in negatives)
                     terms.append(-math.log(pos / den))
     return sum(terms) / len(terms) if terms else 0.0
 
@@ -632,8 +632,9 @@ def ref_global_next_frame_negatives(E, ids, P, tau=TAU):
     for n, (t, _, z, idn) in enumerate(objs):
         if idn < 0 or t == len(E) - 1:
             continue
-        negatives = [E[t + 1][k] for k in range(len(E[t + 1]))
-                     if ids[t + 1][k] != idn] + list(P[t + 1])
+        negatives = [
+            E[t + 1][k] for k in range(len(E[t + 1])) if ids[t + 1][k] != idn
+        ] + list(P[t + 1])
         for m, o in enumerate(objs):
             if m != n and o[3] == idn and o[0] != t:
                 pos = math.exp(dot(z, o[2]) / tau)

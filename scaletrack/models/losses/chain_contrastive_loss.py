@@ -52,9 +52,10 @@ def clip_negative_link_terms(embeds: List[Tensor], instance_ids: List[Tensor],
     """
     objects = torch.cat(embeds)
     ids = torch.cat(instance_ids)
-    frame = torch.cat(
-        [torch.full_like(frame_ids, t) for t, frame_ids in
-         enumerate(instance_ids)])
+    frame = torch.cat([
+        torch.full_like(frame_ids, t)
+        for t, frame_ids in enumerate(instance_ids)
+    ])
     proposals = torch.cat(proposal_embeds)
     candidates = torch.cat([objects, proposals])
     directions = [(a, b) for a, b in frame_pairs]
@@ -72,10 +73,10 @@ def clip_negative_link_terms(embeds: List[Tensor], instance_ids: List[Tensor],
     negative = torch.cat([
         ids[None, :] != anchor_ids,
         positive.new_ones(len(rows), proposals.shape[0])
-    ], dim=1)
+    ],
+                         dim=1)
     positive = torch.cat(
-        [positive,
-         positive.new_zeros(len(rows), proposals.shape[0])], dim=1)
+        [positive, positive.new_zeros(len(rows), proposals.shape[0])], dim=1)
     return masked_info_nce(objects[rows], candidates, positive, negative,
                            temperature)
 

@@ -111,7 +111,9 @@ class GlobalContrastiveLoss(BaseClipContrastiveLoss):
             cand_frame = torch.cat([
                 frame,
                 torch.cat([
-                    torch.full((len(p), ), t, dtype=frame.dtype,
+                    torch.full((len(p), ),
+                               t,
+                               dtype=frame.dtype,
                                device=frame.device)
                     for t, p in enumerate(proposal_embeds)
                 ])

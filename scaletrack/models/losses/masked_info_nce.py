@@ -12,7 +12,8 @@ from torch import Tensor
 
 
 def masked_info_nce(anchors: Tensor, candidates: Tensor, positive: Tensor,
-                    negative: Tensor, temperature: float) -> Tuple[Tensor, int]:
+                    negative: Tensor,
+                    temperature: float) -> Tuple[Tensor, int]:
     """Sum of one InfoNCE term per ``(anchor, positive)`` pair::
 
         L_ip = -log( exp(s_ip) / (exp(s_ip) + sum_{n in N(i)} exp(s_in)) )
