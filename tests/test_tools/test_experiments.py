@@ -685,7 +685,7 @@ def test_chain_diagnosis_groups_and_tables(tmp_path):
         kit.Workspace.__post_init__ = orig
     assert [r['group'] for r in rows] == ['shortcut'] * 4 + [
         'temporal_gap'
-    ] * 4 + ['benchmark'] * 4 + ['negatives'] * 4
+    ] * 4 + ['benchmark'] * 4 + ['chain_length'] * 3 + ['negatives'] * 4
     assert all(sorted(r['per_seed']) == ['0', '2'] for r in rows)
     trained = {
         osp.basename(osp.dirname(c[c.index('--work-dir') + 1])) + '@' +
@@ -693,8 +693,8 @@ def test_chain_diagnosis_groups_and_tables(tmp_path):
             c[c.index('--work-dir') + 1]))))
         for r in runners.values() for c in r.cmds if c[1] == 'tools/train.py'
     }
-    # 8 old configs + 7 new ones (chain shared by two groups) x 2 seeds
-    assert len(trained) == (8 + 7) * 2
+    # 8 old configs + 9 new ones (chain shared by three groups) x 2 seeds
+    assert len(trained) == (8 + 9) * 2
     md = (tmp_path / 't' / 'chain_diagnosis.md').read_text()
     assert '| chain, per-frame jitter |' in md
     # every fake run scores the same: differences of 0 on both seeds

@@ -2,7 +2,7 @@
 shortcut, temporal gap, positives vs negatives; 3 seeds each (SYNTHETIC).
 
     python -m tools.experiments.chain_diagnosis [--quick] [--work-dir DIR] \
-        [--groups shortcut,temporal_gap,benchmark,negatives] [--seeds 0,1,2]
+        [--groups shortcut,temporal_gap,benchmark,...] [--seeds 0,1,2]
 
 Every run trains one config exactly as the quickstart does (its own
 schedule, all 32 training videos, only the seed set) and is evaluated on
@@ -19,7 +19,8 @@ stream, and they keep 24 frames). Two training sets are generated:
 Groups (each row a config, each column a seed): ``shortcut`` (clip-shared
 vs per-frame scale / crop jitter, chain vs global, old), ``temporal_gap``
 (4-frame clips 2 vs 6 frames apart, chain vs global, old), ``benchmark``
-(the four losses of Fig. 1b / 3b on the new benchmark) and ``negatives``
+(the four losses of Fig. 1b / 3b on the new benchmark), ``chain_length``
+(Table 5, new) and ``negatives``
 (chain vs global positives crossed with next-frame vs clip-wide negatives,
 new). ``--groups`` / ``--seeds`` run a part (two processes may run
 different parts at once); a run whose metrics exist is skipped. Writes
@@ -115,12 +116,22 @@ def groups() -> Dict[str, dict]:
             title='The four losses of Fig. 1b / 3b on the new benchmark '
             '(84-frame training videos, links 1.33 s apart)',
             rows=[('chain (ours)', 'chain', base),
-                  ('pairwise', 'pairwise', _abl('pairwise-loss')),
                   ('global (SupCon)', 'global', _abl('global-loss')),
-                  ('broken chain', 'broken', _abl('broken-chain-loss'))],
-            pairs=[('chain (ours)', 'pairwise'),
-                   ('chain (ours)', 'global (SupCon)'),
-                   ('chain (ours)', 'broken chain')]),
+                  ('broken chain', 'broken', _abl('broken-chain-loss')),
+                  ('pairwise', 'pairwise', _abl('pairwise-loss'))],
+            pairs=[('chain (ours)', 'global (SupCon)'),
+                   ('chain (ours)', 'broken chain'),
+                   ('chain (ours)', 'pairwise')]),
+        'chain_length':
+        dict(
+            benchmark='new',
+            title='Chain length (Table 5) on the new benchmark: 2, 5, 10 '
+            'uniform frames of the 84-frame videos',
+            rows=[('chain length 2', 'chainlen2', _abl('chain-length-2')),
+                  ('chain length 5', 'chainlen5', _abl('chain-length-5')),
+                  ('chain length 10 (base)', 'chain', base)],
+            pairs=[('chain length 5', 'chain length 2'),
+                   ('chain length 10 (base)', 'chain length 5')]),
         'negatives':
         dict(
             benchmark='new',
