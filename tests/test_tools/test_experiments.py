@@ -320,33 +320,37 @@ def _flatten(d, prefix=''):
     return out
 
 
-@pytest.mark.parametrize('name,allowed', [
-    ('pairwise-loss', ('model.track_head.loss_track.', )),
-    ('global-loss', ('model.track_head.loss_track.', )),
-    ('broken-chain-loss', ('model.track_head.loss_track.', )),
-    ('chain-length-2',
-     ('train_dataloader.dataset.pipeline', 'num_frames', 'train_pipeline')),
-    ('no-pseudo-negatives',
-     ('train_dataloader.dataset.pipeline', 'train_pipeline',
-      'model.track_head.max_proposals_per_frame')),
-    ('plain-decoder', ('model.track_head.with_', )),
-    ('spatial-pool_cross-attn', ('model.track_head.with_', )),
-    # issue 16's diagnosis configs
-    ('chain-loss-clip-negatives', ('model.track_head.loss_track.', )),
-    ('global-infonce-loss', ('model.track_head.loss_track.', )),
-    ('global-infonce-loss-next-frame-negatives',
-     ('model.track_head.loss_track.', )),
-    ('per-frame-jitter', ('train_dataloader.dataset.pipeline',
-                          'train_pipeline')),
-    ('4f-stride2', ('train_dataloader.dataset.pipeline', 'train_pipeline')),
-    ('4f-stride6', ('train_dataloader.dataset.pipeline', 'train_pipeline')),
-    ('global-loss_4f-stride6',
-     ('train_dataloader.dataset.pipeline', 'train_pipeline',
-      'model.track_head.loss_track.')),
-    ('global-loss_per-frame-jitter',
-     ('train_dataloader.dataset.pipeline', 'train_pipeline',
-      'model.track_head.loss_track.')),
-])
+@pytest.mark.parametrize(
+    'name,allowed',
+    [
+        ('pairwise-loss', ('model.track_head.loss_track.', )),
+        ('global-loss', ('model.track_head.loss_track.', )),
+        ('broken-chain-loss', ('model.track_head.loss_track.', )),
+        ('chain-length-2', ('train_dataloader.dataset.pipeline', 'num_frames',
+                            'train_pipeline')),
+        ('no-pseudo-negatives',
+         ('train_dataloader.dataset.pipeline', 'train_pipeline',
+          'model.track_head.max_proposals_per_frame')),
+        ('plain-decoder', ('model.track_head.with_', )),
+        ('spatial-pool_cross-attn', ('model.track_head.with_', )),
+        # issue 16's diagnosis configs
+        ('chain-loss-clip-negatives', ('model.track_head.loss_track.', )),
+        ('global-infonce-loss', ('model.track_head.loss_track.', )),
+        ('global-infonce-loss-next-frame-negatives',
+         ('model.track_head.loss_track.', )),
+        ('per-frame-jitter',
+         ('train_dataloader.dataset.pipeline', 'train_pipeline')),
+        ('4f-stride2',
+         ('train_dataloader.dataset.pipeline', 'train_pipeline')),
+        ('4f-stride6',
+         ('train_dataloader.dataset.pipeline', 'train_pipeline')),
+        ('global-loss_4f-stride6',
+         ('train_dataloader.dataset.pipeline', 'train_pipeline',
+          'model.track_head.loss_track.')),
+        ('global-loss_per-frame-jitter',
+         ('train_dataloader.dataset.pipeline', 'train_pipeline',
+          'model.track_head.loss_track.')),
+    ])
 def test_ablation_config_changes_only_its_switch(name, allowed):
     from mmengine.config import Config
     base = _flatten(Config.fromfile(osp.join(ROOT, kit.BASE_CONFIG)).to_dict())
@@ -584,8 +588,8 @@ def test_diagnosis_configs_set_the_intended_values():
     ]
     assert [t['type'] for t in per_frame[0]['transforms']
             ] == ['RandomResize', 'RandomCrop', 'Pad']
-    loss = cfg('global-infonce-loss-next-frame-negatives'
-               ).model.track_head.loss_track
+    loss = cfg(
+        'global-infonce-loss-next-frame-negatives').model.track_head.loss_track
     assert (loss.type, loss.mode, loss.negatives) == ('GlobalContrastiveLoss',
                                                       'infonce', 'next_frame')
     assert cfg('chain-loss-clip-negatives'
@@ -618,8 +622,8 @@ class ConfiguredScheduleRunner(FakeRunner):
 
 
 def test_configured_schedule_run_trains_as_the_quickstart(tmp_path):
-    setting = kit.Setting(**dict(kit.asdict(TINY), epochs=None,
-                                 scaling_sizes=(3, )))
+    setting = kit.Setting(
+        **dict(kit.asdict(TINY), epochs=None, scaling_sizes=(3, )))
     _fake_data(str(tmp_path))
     # the fixture's manifest was written for TINY; rewrite it for setting
     _write_json(
@@ -630,9 +634,8 @@ def test_configured_schedule_run_trains_as_the_quickstart(tmp_path):
     ws.run(kit.RunSpec('chain_s1', kit.BASE_CONFIG, seed=1))
     train_cmd, test_cmd = runner.cmds
     # only the seed, as tools/misc/quickstart.py trains
-    assert train_cmd[train_cmd.index('--cfg-options') + 1:] == [
-        'randomness.seed=1'
-    ]
+    assert train_cmd[train_cmd.index('--cfg-options') +
+                     1:] == ['randomness.seed=1']
     assert test_cmd[3].endswith('epoch_6.pth')
     with pytest.raises(ValueError, match='needs fixed epochs'):
         ws.run(kit.RunSpec('chain_n2', kit.BASE_CONFIG, num_videos=2))
@@ -643,7 +646,7 @@ def test_setting_records_the_training_video_length():
     assert kit.QUICK.data_args()['train_frames'] == kit.QUICK.frames
     cmds = []
     ws = kit.Workspace(
-        '/nonexistent/ws', kit.FULL, runner=lambda c, e, l: cmds.append(c))
+        '/nonexistent/ws', kit.FULL, runner=lambda c, e, log: cmds.append(c))
     ws.prepare_data()
     cmd = cmds[0]
     assert cmd[cmd.index('--train-frames') + 1] == str(kit.SAV_TRAIN_FRAMES)
@@ -655,12 +658,12 @@ def test_chain_diagnosis_groups_and_tables(tmp_path):
     runner), share runs between groups of one benchmark, and the table
     gives per-seed AssocA and the paired differences."""
     diag = _load('chain_diagnosis')
-    setting = kit.Setting(**dict(kit.asdict(TINY), epochs=None,
-                                 scaling_sizes=(3, )))
+    setting = kit.Setting(
+        **dict(kit.asdict(TINY), epochs=None, scaling_sizes=(3, )))
     settings = dict(
         old=setting,
-        new=kit.Setting(**dict(kit.asdict(setting), name='tiny-new',
-                               train_frames=8)))
+        new=kit.Setting(
+            **dict(kit.asdict(setting), name='tiny-new', train_frames=8)))
     runners = {}
     orig = kit.Workspace.__post_init__
 
@@ -689,9 +692,11 @@ def test_chain_diagnosis_groups_and_tables(tmp_path):
     assert all(sorted(r['per_seed']) == ['0', '2'] for r in rows)
     trained = {
         osp.basename(osp.dirname(c[c.index('--work-dir') + 1])) + '@' +
-        osp.basename(osp.dirname(osp.dirname(osp.dirname(
-            c[c.index('--work-dir') + 1]))))
-        for r in runners.values() for c in r.cmds if c[1] == 'tools/train.py'
+        osp.basename(
+            osp.dirname(
+                osp.dirname(osp.dirname(c[c.index('--work-dir') + 1]))))
+        for r in runners.values()
+        for c in r.cmds if c[1] == 'tools/train.py'
     }
     # 8 old configs + 9 new ones (chain shared by three groups) x 2 seeds
     assert len(trained) == (8 + 9) * 2
