@@ -657,7 +657,8 @@ def write_experiment(out_dir: str,
     text = '\n'.join([
         f'# {title} -- SYNTHETIC', '', f'> {SYNTHETIC_BANNER}', '',
         f'Setting `{setting.name}`: {setting.num_train_videos} training '
-        f'videos, {setting.num_val_videos} held-out TAO-style videos of '
+        f'videos of {setting.train_frames or setting.frames} annotated '
+        f'frames, {setting.num_val_videos} held-out TAO-style videos of '
         f'{setting.frames} frames, {setting.epochs} epoch(s) per run, seed '
         f'{setting.seed}. Plot: `{name}.png`.', '', markdown, ''
     ] + [f'* {n}' for n in notes] + [''])
