@@ -93,3 +93,31 @@ def test_bad_arguments():
         ClipFrameSample(num_frames=0)
     with pytest.raises(ValueError, match='key_frames'):
         ClipFrameSample(key_frames='middle')
+
+
+def test_stride_sampling_keeps_the_gap():
+    import random
+    t = ClipFrameSample(num_frames=4, sampling='stride', frame_stride=6)
+    random.seed(3)
+    starts = set()
+    for _ in range(2000):
+        inds = t.sample_indices(84)
+        assert len(inds) == 4
+        assert [b - a for a, b in zip(inds, inds[1:])] == [6, 6, 6]
+        assert 0 <= inds[0] and inds[-1] <= 83
+        starts.add(inds[0])
+    # every start 0..65 can be drawn (84 - 1 - 3 * 6 = 65)
+    assert starts == set(range(66))
+    # a video too short for 4 frames at stride 6: the longest clip that fits
+    inds = t.sample_indices(10)
+    assert len(inds) == 2 and inds[1] - inds[0] == 6
+    assert t.sample_indices(1) == [0]
+
+
+def test_stride_sampling_arguments_are_checked():
+    with pytest.raises(ValueError, match="frame_stride goes with"):
+        ClipFrameSample(num_frames=4, sampling='stride')
+    with pytest.raises(ValueError, match="frame_stride goes with"):
+        ClipFrameSample(num_frames=4, frame_stride=2)
+    with pytest.raises(ValueError, match='positive int'):
+        ClipFrameSample(num_frames=4, sampling='stride', frame_stride=0)

@@ -688,3 +688,50 @@ def test_cli_generates_layout_and_skips_rerun(tmp_path, capsys):
                             'validation.json')).st_mtime_ns == stamp
     assert cli.main(args[:-1] + ['5']) == 2  # other seed, no --overwrite
     assert 'overwrite' in capsys.readouterr().err
+
+
+def _tree_digest(root):
+    import hashlib
+    out = {}
+    for d, _, files in os.walk(root):
+        for f in files:
+            if f == 'manifest.json':
+                continue
+            p = osp.join(d, f)
+            with open(p, 'rb') as fh:
+                out[osp.relpath(p, root)] = hashlib.md5(fh.read()).hexdigest()
+    return out
+
+
+def test_cli_train_frames_lengthen_only_the_training_videos(tmp_path):
+    """--train-frames changes the SA-V-style videos alone: the evaluation
+    videos stay byte-identical (issue 16 keeps them as the measuring
+    stick), and a manifest written before the option existed still counts
+    as --train-frames = --frames."""
+    cli = _cli()
+    common = [
+        '--num-train-videos', '1', '--num-val-videos', '1', '--frames', '3',
+        '--height', '64', '--width', '64', '--seed', '4'
+    ]
+    short, long_ = str(tmp_path / 'short'), str(tmp_path / 'long')
+    assert cli.main([short] + common) == 0
+    assert cli.main([long_] + common + ['--train-frames', '7']) == 0
+    for split in ('tao_val', 'mot_val'):
+        assert _tree_digest(osp.join(short, split)) == _tree_digest(
+            osp.join(long_, split))
+    masklet = load_json(
+        osp.join(long_, 'sav_train', 'annotations',
+                 'sav_000001_manual.json'))['masklet']
+    assert len(masklet) == 7
+    assert len(
+        load_json(
+            osp.join(short, 'sav_train', 'annotations',
+                     'sav_000001_manual.json'))['masklet']) == 3
+    # an old manifest without train_frames: same data, nothing to do
+    man_path = osp.join(short, 'manifest.json')
+    man = load_json(man_path)
+    del man['args']['train_frames']
+    with open(man_path, 'w') as f:
+        json.dump(man, f)
+    assert cli.main([short] + common) == 0
+    assert cli.main([short] + common + ['--train-frames', '7']) == 2

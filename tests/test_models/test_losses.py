@@ -596,3 +596,83 @@ def test_filter_pseudo_negatives_empty_inputs_and_errors():
         filter_pseudo_negatives(torch.zeros(3, 5), proposals)
     with pytest.raises(ValueError, match='iou_thr'):
         filter_pseudo_negatives(proposals, proposals, iou_thr=1.5)
+
+
+# --------------------------------------------------------------------------
+# negative scopes (issue 16: positives vs negatives, docs/results.md)
+def ref_chain_clip_negatives(E, ids, P, tau=TAU, symmetric=False):
+    """The chain's positive pairs (t, t+1), each against every object of
+    another identity (ids < 0 included) and every proposal of the clip."""
+    objs, props = flatten_clip(E, ids, P)
+    links = [(t, t + 1) for t in range(len(E) - 1)]
+    if symmetric:
+        links += [(t + 1, t) for t in range(len(E) - 1)]
+    terms = []
+    for a, b in links:
+        for i, z in enumerate(E[a]):
+            idn = ids[a][i]
+            if idn < 0:
+                continue
+            negatives = [o[2] for o in objs if o[3] != idn] + props
+            for j, w in enumerate(E[b]):
+                if ids[b][j] == idn:
+                    pos = math.exp(dot(z, w) / tau)
+                    den = pos + sum(
+                        math.exp(dot(z, k) / tau) for k in negatives)
+                    terms.append(-math.log(pos / den))
+    return sum(terms) / len(terms) if terms else 0.0
+
+
+def ref_global_next_frame_negatives(E, ids, P, tau=TAU):
+    """Global positives (same identity, any other frame) of anchors in
+    frames 0..T-2, each against the next frame's other objects and
+    proposals only."""
+    objs, _ = flatten_clip(E, ids, P)
+    terms = []
+    for n, (t, _, z, idn) in enumerate(objs):
+        if idn < 0 or t == len(E) - 1:
+            continue
+        negatives = [
+            E[t + 1][k] for k in range(len(E[t + 1])) if ids[t + 1][k] != idn
+        ] + list(P[t + 1])
+        for m, o in enumerate(objs):
+            if m != n and o[3] == idn and o[0] != t:
+                pos = math.exp(dot(z, o[2]) / tau)
+                den = pos + sum(math.exp(dot(z, k) / tau) for k in negatives)
+                terms.append(-math.log(pos / den))
+    return sum(terms) / len(terms) if terms else 0.0
+
+
+@pytest.mark.parametrize('symmetric', [False, True])
+def test_chain_clip_negatives_equals_direct_evaluation(symmetric):
+    embeds, ids, props = make_clip(CLIP_IDS, CLIP_PROPS, seed=21)
+    loss = ChainContrastiveLoss(negatives='clip', symmetric=symmetric)
+    value = loss(embeds, ids, props)
+    expected = ref_chain_clip_negatives(
+        as_lists(embeds), CLIP_IDS, as_lists(props), symmetric=symmetric)
+    assert value.item() == pytest.approx(expected, abs=1e-6)
+    # more negatives than Eq. 1's next-frame ones: a larger loss
+    default = ChainContrastiveLoss(symmetric=symmetric)(embeds, ids, props)
+    assert value.item() > default.item() + 1e-3
+    value.backward()
+    assert all(torch.isfinite(e.grad).all() for e in embeds)
+
+
+def test_global_next_frame_negatives_equals_direct_evaluation():
+    embeds, ids, props = make_clip(CLIP_IDS, CLIP_PROPS, seed=22)
+    loss = GlobalContrastiveLoss(mode='infonce', negatives='next_frame')
+    value = loss(embeds, ids, props)
+    expected = ref_global_next_frame_negatives(
+        as_lists(embeds), CLIP_IDS, as_lists(props))
+    assert value.item() == pytest.approx(expected, abs=1e-6)
+    clip_wide = GlobalContrastiveLoss(mode='infonce')(embeds, ids, props)
+    assert abs(value.item() - clip_wide.item()) > 1e-3
+
+
+def test_negative_scope_options_are_checked():
+    with pytest.raises(ValueError, match="negatives must be one of"):
+        ChainContrastiveLoss(negatives='batch')
+    with pytest.raises(ValueError, match="needs mode='infonce'"):
+        GlobalContrastiveLoss(negatives='next_frame')
+    with pytest.raises(ValueError, match="negatives must be one"):
+        GlobalContrastiveLoss(mode='infonce', negatives='video')

@@ -320,18 +320,37 @@ def _flatten(d, prefix=''):
     return out
 
 
-@pytest.mark.parametrize('name,allowed', [
-    ('pairwise-loss', ('model.track_head.loss_track.', )),
-    ('global-loss', ('model.track_head.loss_track.', )),
-    ('broken-chain-loss', ('model.track_head.loss_track.', )),
-    ('chain-length-2',
-     ('train_dataloader.dataset.pipeline', 'num_frames', 'train_pipeline')),
-    ('no-pseudo-negatives',
-     ('train_dataloader.dataset.pipeline', 'train_pipeline',
-      'model.track_head.max_proposals_per_frame')),
-    ('plain-decoder', ('model.track_head.with_', )),
-    ('spatial-pool_cross-attn', ('model.track_head.with_', )),
-])
+@pytest.mark.parametrize(
+    'name,allowed',
+    [
+        ('pairwise-loss', ('model.track_head.loss_track.', )),
+        ('global-loss', ('model.track_head.loss_track.', )),
+        ('broken-chain-loss', ('model.track_head.loss_track.', )),
+        ('chain-length-2', ('train_dataloader.dataset.pipeline', 'num_frames',
+                            'train_pipeline')),
+        ('no-pseudo-negatives',
+         ('train_dataloader.dataset.pipeline', 'train_pipeline',
+          'model.track_head.max_proposals_per_frame')),
+        ('plain-decoder', ('model.track_head.with_', )),
+        ('spatial-pool_cross-attn', ('model.track_head.with_', )),
+        # issue 16's diagnosis configs
+        ('chain-loss-clip-negatives', ('model.track_head.loss_track.', )),
+        ('global-infonce-loss', ('model.track_head.loss_track.', )),
+        ('global-infonce-loss-next-frame-negatives',
+         ('model.track_head.loss_track.', )),
+        ('per-frame-jitter',
+         ('train_dataloader.dataset.pipeline', 'train_pipeline')),
+        ('4f-stride2',
+         ('train_dataloader.dataset.pipeline', 'train_pipeline')),
+        ('4f-stride6',
+         ('train_dataloader.dataset.pipeline', 'train_pipeline')),
+        ('global-loss_4f-stride6',
+         ('train_dataloader.dataset.pipeline', 'train_pipeline',
+          'model.track_head.loss_track.')),
+        ('global-loss_per-frame-jitter',
+         ('train_dataloader.dataset.pipeline', 'train_pipeline',
+          'model.track_head.loss_track.')),
+    ])
 def test_ablation_config_changes_only_its_switch(name, allowed):
     from mmengine.config import Config
     base = _flatten(Config.fromfile(osp.join(ROOT, kit.BASE_CONFIG)).to_dict())
@@ -549,3 +568,141 @@ def test_training_length_runs_three_losses_on_the_full_data():
     entries = training_length.entries(TINY)
     assert [spec.name for _, spec, _ in entries
             ] == ['chain_n3', 'global_n3', 'broken_n3']
+
+
+def test_diagnosis_configs_set_the_intended_values():
+    from mmengine.config import Config
+
+    def cfg(name):
+        return Config.fromfile(
+            osp.join(ROOT, kit.ABLATION_DIR,
+                     f'scaletrack_tiny-r18_{name}_1xb1-6e_synthetic.py'))
+
+    sampler = cfg('4f-stride6').train_dataloader.dataset.pipeline[0]
+    assert (sampler['num_frames'], sampler['sampling'],
+            sampler['frame_stride']) == (4, 'stride', 6)
+    jitter = cfg('per-frame-jitter').train_dataloader.dataset.pipeline
+    per_frame = [
+        t for t in jitter
+        if t['type'] == 'TransformBroadcaster' and not t['share_random_params']
+    ]
+    assert [t['type'] for t in per_frame[0]['transforms']
+            ] == ['RandomResize', 'RandomCrop', 'Pad']
+    loss = cfg(
+        'global-infonce-loss-next-frame-negatives').model.track_head.loss_track
+    assert (loss.type, loss.mode, loss.negatives) == ('GlobalContrastiveLoss',
+                                                      'infonce', 'next_frame')
+    assert cfg('chain-loss-clip-negatives'
+               ).model.track_head.loss_track.negatives == 'clip'
+
+
+class ConfiguredScheduleRunner(FakeRunner):
+    """FakeRunner for runs trained with the config's own schedule (no
+    ``train_cfg.max_epochs`` option): writes epoch_6.pth and mmengine's
+    ``last_checkpoint`` record."""
+
+    def __call__(self, cmd, env, log_file=None):
+        if cmd[1] != 'tools/train.py':
+            super().__call__(cmd, env, log_file)
+            _write_json(
+                self._opt(cmd, '--metrics-out'), {
+                    'teta/AssocA': 75.0,
+                    'teta/TETA': 60.0,
+                    'mot/HOTA': 0.5,
+                    'mot/IDF1': 0.6
+                })
+            return
+        self.cmds.append(cmd)
+        wd = self._opt(cmd, '--work-dir')
+        os.makedirs(wd, exist_ok=True)
+        ckpt = osp.join(wd, 'epoch_6.pth')
+        open(ckpt, 'w').close()
+        with open(osp.join(wd, 'last_checkpoint'), 'w') as f:
+            f.write(ckpt)
+
+
+def test_configured_schedule_run_trains_as_the_quickstart(tmp_path):
+    setting = kit.Setting(
+        **dict(kit.asdict(TINY), epochs=None, scaling_sizes=(3, )))
+    _fake_data(str(tmp_path))
+    # the fixture's manifest was written for TINY; rewrite it for setting
+    _write_json(
+        osp.join(str(tmp_path), 'data', 'manifest.json'),
+        dict(args=setting.data_args(), complete=True))
+    runner = ConfiguredScheduleRunner()
+    ws = kit.Workspace(str(tmp_path), setting, runner=runner)
+    ws.run(kit.RunSpec('chain_s1', kit.BASE_CONFIG, seed=1))
+    train_cmd, test_cmd = runner.cmds
+    # only the seed, as tools/misc/quickstart.py trains
+    assert train_cmd[train_cmd.index('--cfg-options') +
+                     1:] == ['randomness.seed=1']
+    assert test_cmd[3].endswith('epoch_6.pth')
+    with pytest.raises(ValueError, match='needs fixed epochs'):
+        ws.run(kit.RunSpec('chain_n2', kit.BASE_CONFIG, num_videos=2))
+
+
+def test_setting_records_the_training_video_length():
+    assert kit.FULL.data_args()['train_frames'] == kit.SAV_TRAIN_FRAMES
+    assert kit.QUICK.data_args()['train_frames'] == kit.QUICK.frames
+    cmds = []
+    ws = kit.Workspace(
+        '/nonexistent/ws', kit.FULL, runner=lambda c, e, log: cmds.append(c))
+    ws.prepare_data()
+    cmd = cmds[0]
+    assert cmd[cmd.index('--train-frames') + 1] == str(kit.SAV_TRAIN_FRAMES)
+    assert cmd[cmd.index('--frames') + 1] == '24'
+
+
+def test_chain_diagnosis_groups_and_tables(tmp_path):
+    """Every group's rows run with every seed through the kit (fake
+    runner), share runs between groups of one benchmark, and the table
+    gives per-seed AssocA and the paired differences."""
+    diag = _load('chain_diagnosis')
+    setting = kit.Setting(
+        **dict(kit.asdict(TINY), epochs=None, scaling_sizes=(3, )))
+    settings = dict(
+        old=setting,
+        new=kit.Setting(
+            **dict(kit.asdict(setting), name='tiny-new', train_frames=8)))
+    runners = {}
+    orig = kit.Workspace.__post_init__
+
+    def post_init(self):
+        orig(self)
+        self.runner = runners.setdefault(self.work_dir,
+                                         ConfiguredScheduleRunner())
+        key = osp.basename(self.work_dir)
+        _fake_data(self.work_dir)
+        _write_json(
+            osp.join(self.data_root, 'manifest.json'),
+            dict(args=settings[key].data_args(), complete=True))
+
+    kit.Workspace.__post_init__ = post_init
+    try:
+        rows = diag.main([
+            '--work-dir',
+            str(tmp_path / 'w'), '--out-dir',
+            str(tmp_path / 't'), '--seeds', '0,2'
+        ], settings)
+    finally:
+        kit.Workspace.__post_init__ = orig
+    assert [r['group'] for r in rows] == ['shortcut'] * 4 + [
+        'temporal_gap'
+    ] * 4 + ['benchmark'] * 4 + ['chain_length'] * 3 + ['negatives'] * 4
+    assert all(sorted(r['per_seed']) == ['0', '2'] for r in rows)
+    trained = {
+        osp.basename(osp.dirname(c[c.index('--work-dir') + 1])) + '@' +
+        osp.basename(
+            osp.dirname(
+                osp.dirname(osp.dirname(c[c.index('--work-dir') + 1]))))
+        for r in runners.values()
+        for c in r.cmds if c[1] == 'tools/train.py'
+    }
+    # 8 old configs + 9 new ones (chain shared by three groups) x 2 seeds
+    assert len(trained) == (8 + 9) * 2
+    md = (tmp_path / 't' / 'chain_diagnosis.md').read_text()
+    assert '| chain, per-frame jitter |' in md
+    # every fake run scores the same: differences of 0 on both seeds
+    assert '+0.0, +0.0 (mean +0.0; not the same sign on every seed)' in md
+    assert (tmp_path / 't' / 'chain_diagnosis.png').read_bytes()[:4] == \
+        b'\x89PNG'

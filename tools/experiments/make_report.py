@@ -245,10 +245,13 @@ def block_text(name: str,
         ln for ln in (md or '').splitlines()
         if not ln.startswith(('# ', '> ', 'Setting `'))
     ]
+    # tables made before the training videos got their own length
+    train_frames = s.get('train_frames') or s.get('frames')
     return '\n'.join([
         f'Measured (SYNTHETIC, setting `{s["name"]}`: '
-        f'{s["num_train_videos"]} training videos, {s["num_val_videos"]} '
-        f'held-out videos, {s["epochs"]} epoch(s) per run, seed '
+        f'{s["num_train_videos"]} training videos of {train_frames} '
+        f'annotated frames, {s["num_val_videos"]} held-out videos of '
+        f'{s.get("frames")} frames, {s["epochs"]} epoch(s) per run, seed '
         f'{s["seed"]}; from `{source or f"experiments/{name}.md"}`):',
         '',
         '\n'.join(keep).strip(),

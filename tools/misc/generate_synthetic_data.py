@@ -3,6 +3,7 @@
 
     python tools/misc/generate_synthetic_data.py OUT_DIR \
         [--num-train-videos 32] [--num-val-videos 8] [--frames 24] \
+        [--train-frames N] \
         [--height 256 --width 256] [--seed 0]
 
 Writes OUT_DIR/sav_train (SA-V style), OUT_DIR/tao_val (TAO style) and
@@ -18,8 +19,8 @@ import time
 
 MANIFEST = 'manifest.json'
 #: Arguments that change the data (the others only change how it is made).
-DATA_ARGS = ('num_train_videos', 'num_val_videos', 'frames', 'height', 'width',
-             'seed', 'tao_fps_mode')
+DATA_ARGS = ('num_train_videos', 'num_val_videos', 'frames', 'train_frames',
+             'height', 'width', 'seed', 'tao_fps_mode')
 
 
 def parse_args(argv=None):
@@ -42,6 +43,12 @@ def parse_args(argv=None):
         default=24,
         help='frames per video; for SA-V the annotated frames '
         '(default 24)')
+    p.add_argument(
+        '--train-frames',
+        type=int,
+        default=None,
+        help='annotated frames of the SA-V-style training videos only '
+        '(default: --frames); the evaluation videos keep --frames')
     p.add_argument('--height', type=int, default=256)
     p.add_argument('--width', type=int, default=256)
     p.add_argument('--seed', type=int, default=0)
@@ -66,6 +73,8 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.train_frames is None:
+        args.train_frames = args.frames
     data_args = {k: getattr(args, k) for k in DATA_ARGS}
     manifest_path = os.path.join(args.out_dir, MANIFEST)
     if os.path.isfile(manifest_path):
@@ -80,6 +89,9 @@ def main(argv=None) -> int:
             if not args.overwrite:
                 return 2
             old = {}
+        if isinstance(old.get('args'), dict):
+            # manifests written before --train-frames existed
+            old['args'].setdefault('train_frames', old['args'].get('frames'))
         if old.get('args') == data_args and old.get('complete'):
             if not args.overwrite:
                 print(f'{args.out_dir} is already complete for these '
@@ -106,6 +118,7 @@ def main(argv=None) -> int:
             num_val_videos=args.num_val_videos,
             seed=args.seed,
             num_frames=args.frames,
+            num_train_frames=args.train_frames,
             height=args.height,
             width=args.width,
             tao_fps_mode=args.tao_fps_mode,

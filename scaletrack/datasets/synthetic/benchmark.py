@@ -21,8 +21,15 @@ def benchmark_configs(num_train_videos: int = 32,
                       height: int = 256,
                       width: int = 256,
                       tao_fps_mode: str = 'low',
+                      num_train_frames: Optional[int] = None,
                       **overrides) -> dict:
-    """The `SyntheticConfig` of each split of `generate_benchmark`."""
+    """The `SyntheticConfig` of each split of `generate_benchmark`.
+
+    ``num_train_frames`` sets the annotated frames of the SA-V-style
+    training videos only (``None``: ``num_frames``); the evaluation splits
+    keep ``num_frames``, so they do not change with it (every video draws
+    from its own seeded generator, `video_rng`).
+    """
     base = SyntheticConfig(
         num_frames=num_frames,
         height=height,
@@ -31,7 +38,10 @@ def benchmark_configs(num_train_videos: int = 32,
         **overrides)
     mot_style = {k: v for k, v in MOT_STYLE.items() if k not in overrides}
     return dict(
-        sav_train=base.replace(num_videos=num_train_videos),
+        sav_train=base.replace(
+            num_videos=num_train_videos,
+            num_frames=num_frames
+            if num_train_frames is None else num_train_frames),
         tao_val=base.replace(num_videos=num_val_videos, fps_mode=tao_fps_mode),
         mot_val=base.replace(num_videos=num_val_videos, **mot_style))
 
@@ -48,18 +58,21 @@ def generate_benchmark(root: str,
                        progress: bool = False,
                        overwrite: bool = False,
                        splits: Optional[tuple] = None,
+                       num_train_frames: Optional[int] = None,
                        **overrides) -> dict:
     """Write ``root/sav_train`` (`generate_sav`), ``root/tao_val``
     (`generate_tao`, 1 FPS by default) and ``root/mot_val``
     (`generate_mot`, SportsMOT-like).
 
-    ``overrides`` are further `SyntheticConfig` fields for every split;
+    ``num_train_frames``: annotated frames of the training videos (see
+    `benchmark_configs`). ``overrides`` are further `SyntheticConfig`
+    fields for every split;
     ``splits`` picks a subset of the three.  A split already complete with
     the same configuration is skipped.  Returns ``{split: paths}``.
     """
     cfgs = benchmark_configs(num_train_videos, num_val_videos, seed,
                              num_frames, height, width, tao_fps_mode,
-                             **overrides)
+                             num_train_frames, **overrides)
     writers = dict(
         sav_train=generate_sav, tao_val=generate_tao, mot_val=generate_mot)
     splits = tuple(writers) if splits is None else tuple(splits)

@@ -1,12 +1,19 @@
 """Chain Contrastive Loss (paper Sec. 3.2, Eq. 1-2)."""
 from typing import List, Optional, Tuple
 
+import torch
 from mmdet.registry import MODELS
 from torch import Tensor
 
 from .base_clip_contrastive_loss import (DEFAULT_TEMPERATURE,
                                          BaseClipContrastiveLoss)
 from .frame_pair_nt_xent import frame_pair_nt_xent
+from .masked_info_nce import masked_info_nce
+
+#: Where a link's negatives come from: the target frame t+1 (Eq. 1-2, the
+#: default) or the whole clip (issue 16's positives-vs-negatives experiment,
+#: docs/results.md; the global loss's negatives with the chain's positives).
+NEGATIVE_SCOPES = ('next_frame', 'clip')
 
 
 def sum_frame_pair_terms(embeds: List[Tensor], instance_ids: List[Tensor],
@@ -30,6 +37,48 @@ def sum_frame_pair_terms(embeds: List[Tensor], instance_ids: List[Tensor],
                 total = loss_sum if total is None else total + loss_sum
                 count += num
     return total, count
+
+
+def clip_negative_link_terms(embeds: List[Tensor], instance_ids: List[Tensor],
+                             proposal_embeds: List[Tensor], frame_pairs,
+                             temperature: float,
+                             symmetric: bool) -> Tuple[Optional[Tensor], int]:
+    """The chain's positive pairs with clip-wide negatives.
+
+    For each ``(a, b)`` link, anchor ``i`` of frame a and its counterpart in
+    frame b form one InfoNCE term (`masked_info_nce`) whose negatives are
+    every object of the clip with another identity (or id < 0) and every
+    proposal of the clip. Returns ``(sum, number of positive pairs)``.
+    """
+    objects = torch.cat(embeds)
+    ids = torch.cat(instance_ids)
+    frame = torch.cat([
+        torch.full_like(frame_ids, t)
+        for t, frame_ids in enumerate(instance_ids)
+    ])
+    proposals = torch.cat(proposal_embeds)
+    candidates = torch.cat([objects, proposals])
+    directions = [(a, b) for a, b in frame_pairs]
+    if symmetric:
+        directions += [(b, a) for a, b in frame_pairs]
+    rows, targets = [], []
+    for a, b in directions:
+        idx = ((frame == a) & (ids >= 0)).nonzero(as_tuple=True)[0]
+        rows.append(idx)
+        targets.append(torch.full_like(idx, b))
+    rows, targets = torch.cat(rows), torch.cat(targets)
+    anchor_ids = ids[rows][:, None]
+    positive = (ids[None, :] == anchor_ids) & \
+        (frame[None, :] == targets[:, None])
+    negative = torch.cat([
+        ids[None, :] != anchor_ids,
+        positive.new_ones(len(rows), proposals.shape[0])
+    ],
+                         dim=1)
+    positive = torch.cat(
+        [positive, positive.new_zeros(len(rows), proposals.shape[0])], dim=1)
+    return masked_info_nce(objects[rows], candidates, positive, negative,
+                           temperature)
 
 
 @MODELS.register_module()
@@ -60,17 +109,32 @@ class ChainContrastiveLoss(BaseClipContrastiveLoss):
             t+1 against the objects and proposals of frame t), each reversed
             pair counted in ``|M|``. Default False: Eq. 1 is one-directional
             (anchor in t, candidates in t+1).
+        negatives (str): ``'next_frame'`` (default): Eq. 1's negatives, the
+            other objects and the proposals of frame t+1; ``'clip'``: the
+            same positive pairs against every object of another identity and
+            every proposal of the whole clip (`clip_negative_link_terms`),
+            which separates the chain's positives from its negatives in
+            issue 16's experiment.
     """
 
     def __init__(self,
                  temperature: float = DEFAULT_TEMPERATURE,
                  loss_weight: float = 1.0,
                  symmetric: bool = False,
+                 negatives: str = 'next_frame',
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(temperature, loss_weight, init_cfg)
+        if negatives not in NEGATIVE_SCOPES:
+            raise ValueError(f'ChainContrastiveLoss negatives must be one of '
+                             f'{NEGATIVE_SCOPES}, got {negatives!r}')
         self.symmetric = bool(symmetric)
+        self.negatives = negatives
 
     def loss_terms(self, embeds, instance_ids, proposal_embeds):
         links = [(t, t + 1) for t in range(len(embeds) - 1)]
+        if self.negatives == 'clip':
+            return clip_negative_link_terms(embeds, instance_ids,
+                                            proposal_embeds, links,
+                                            self.temperature, self.symmetric)
         return sum_frame_pair_terms(embeds, instance_ids, proposal_embeds,
                                     links, self.temperature, self.symmetric)

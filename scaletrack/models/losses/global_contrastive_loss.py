@@ -6,8 +6,14 @@ from mmdet.registry import MODELS
 
 from .base_clip_contrastive_loss import (DEFAULT_TEMPERATURE,
                                          BaseClipContrastiveLoss)
+from .masked_info_nce import masked_info_nce
 
 GLOBAL_MODES = ('supcon', 'infonce')
+#: Where the negatives of an anchor come from: the whole clip (default, the
+#: global loss as published) or only the anchor's next frame (the chain's
+#: negatives; ``infonce`` mode only). Issue 16's positives-vs-negatives
+#: experiment (docs/results.md) crosses it with the chain's option.
+NEGATIVE_SCOPES = ('clip', 'next_frame')
 
 
 @MODELS.register_module()
@@ -40,18 +46,33 @@ class GlobalContrastiveLoss(BaseClipContrastiveLoss):
         temperature (float): tau. Default 0.1 (SupCon's best value).
         loss_weight (float): multiplies the loss.
         mode (str): ``'supcon'`` (default) or ``'infonce'``.
+        negatives (str): ``'clip'`` (default): ``N(i)`` as above;
+            ``'next_frame'`` (``infonce`` only): ``N(i)`` restricted to the
+            objects and proposals of the frame after the anchor's, the
+            negatives Eq. 1 gives a chain link, with the global positives
+            ``P(i)``; anchors in the clip's last frame are then dropped.
     """
 
     def __init__(self,
                  temperature: float = DEFAULT_TEMPERATURE,
                  loss_weight: float = 1.0,
                  mode: str = 'supcon',
+                 negatives: str = 'clip',
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(temperature, loss_weight, init_cfg)
         if mode not in GLOBAL_MODES:
             raise ValueError(f'GlobalContrastiveLoss mode must be one of '
                              f'{GLOBAL_MODES}, got {mode!r}')
+        if negatives not in NEGATIVE_SCOPES:
+            raise ValueError(f'GlobalContrastiveLoss negatives must be one '
+                             f'of {NEGATIVE_SCOPES}, got {negatives!r}')
+        if negatives == 'next_frame' and mode != 'infonce':
+            raise ValueError(
+                "GlobalContrastiveLoss(negatives='next_frame') needs "
+                "mode='infonce' (SupCon's denominator holds the positives, "
+                'so it has no separate negative set)')
         self.mode = mode
+        self.negatives = negatives
 
     def loss_terms(self, embeds, instance_ids, proposal_embeds):
         objects = torch.cat(embeds)
@@ -84,12 +105,28 @@ class GlobalContrastiveLoss(BaseClipContrastiveLoss):
         # infonce: negatives = everything but self and the positives
         is_negative = ~is_self
         is_negative[:, :num_objects] &= ~positive
-        neg_lse = torch.logsumexp(
-            logits.masked_fill(~is_negative, float('-inf')),
-            dim=1,
-            keepdim=True)
-        rows, cols = positive.nonzero(as_tuple=True)
-        pos_logit = pos_logits[rows, cols]
-        # -log(e^s / (e^s + sum_n e^n)) = logaddexp(s, lse_n) - s
-        pair_loss = torch.logaddexp(pos_logit, neg_lse[rows, 0]) - pos_logit
-        return pair_loss.sum(), int(pair_loss.numel())
+        if self.negatives == 'next_frame':
+            # only the objects and proposals of the anchor's next frame;
+            # anchors in the last frame have no next frame and are dropped
+            cand_frame = torch.cat([
+                frame,
+                torch.cat([
+                    torch.full((len(p), ),
+                               t,
+                               dtype=frame.dtype,
+                               device=frame.device)
+                    for t, p in enumerate(proposal_embeds)
+                ])
+            ])
+            next_frame = frame[anchors][:, None] + 1
+            is_negative &= cand_frame[None, :] == next_frame
+            keep = next_frame[:, 0] < len(embeds)
+            positive, is_negative = positive[keep], is_negative[keep]
+            anchor_embeds = objects[anchors][keep]
+        else:
+            anchor_embeds = objects[anchors]
+        pad = positive.new_zeros(positive.shape[0],
+                                 candidates.shape[0] - num_objects)
+        return masked_info_nce(anchor_embeds, candidates,
+                               torch.cat([positive, pad], dim=1), is_negative,
+                               self.temperature)
