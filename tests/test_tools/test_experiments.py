@@ -538,9 +538,14 @@ def test_long_videos_reuses_the_loss_and_chain_length_runs():
     scaling and chain-length experiments; only the setting differs."""
     long_videos = _load('long_videos')
     assert long_videos.LONG.frames == 3 * kit.FULL.frames
-    assert dict(asdict_without(long_videos.LONG, 'name', 'frames')) == dict(
-        asdict_without(kit.FULL, 'name', 'frames', 'scaling_sizes'),
-        scaling_sizes=(64, ))
+    # every video (training ones included) has 72 frames there
+    assert long_videos.LONG.data_args()['train_frames'] == 72
+    assert dict(
+        asdict_without(long_videos.LONG, 'name', 'frames',
+                       'train_frames')) == dict(
+                           asdict_without(kit.FULL, 'name', 'frames',
+                                          'scaling_sizes', 'train_frames'),
+                           scaling_sizes=(64, ))
     entries = long_videos.entries(TINY)
     runs = [spec.name for _, spec, _ in entries]
     assert runs == [
