@@ -654,12 +654,14 @@ def write_experiment(out_dir: str,
     read by make_report.py)."""
     md_path = osp.join(out_dir, f'{name}.md')
     json_path = osp.join(out_dir, f'{name}.json')
+    epochs = setting.epochs or 'the config\'s'
     text = '\n'.join([
         f'# {title} -- SYNTHETIC', '', f'> {SYNTHETIC_BANNER}', '',
         f'Setting `{setting.name}`: {setting.num_train_videos} training '
         f'videos of {setting.train_frames or setting.frames} annotated '
         f'frames, {setting.num_val_videos} held-out TAO-style videos of '
-        f'{setting.frames} frames, {setting.epochs} epoch(s) per run, seed '
+        f'{setting.frames} frames, '
+        f'{epochs} epoch(s) per run, seed '
         f'{setting.seed}. Plot: `{name}.png`.', '', markdown, ''
     ] + [f'* {n}' for n in notes] + [''])
     write_text_atomic(md_path, text)

@@ -134,9 +134,8 @@ class ClipFrameSample(BaseFrameSample):
         return results
 
     def __repr__(self) -> str:
-        return (
-            f'{self.__class__.__name__}(num_frames={self.num_frames}, '
-            f'sampling={self.sampling!r}, '
-            f'frame_stride={self.frame_stride}, '
-            f'key_frames={self.key_frames!r}, '
-            f'collect_video_keys={self.collect_video_keys})')
+        return (f'{self.__class__.__name__}(num_frames={self.num_frames}, '
+                f'sampling={self.sampling!r}, '
+                f'frame_stride={self.frame_stride}, '
+                f'key_frames={self.key_frames!r}, '
+                f'collect_video_keys={self.collect_video_keys})')

@@ -17,6 +17,9 @@
 #   SCALETRACK_DET_ROOT=... SCALETRACK_SYNTH_ROOT=... python tools/train.py \
 #       THIS
 _base_ = 'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py'
+# the project's modules, as every config of this repository (its dataset
+# conversion and checkpoint helpers are registered there)
+custom_imports = dict(imports=['scaletrack'], allow_failed_imports=False)
 
 det_root = '{{$SCALETRACK_DET_ROOT:data/synthetic_det}}/'
 synth_root = '{{$SCALETRACK_SYNTH_ROOT:data/synthetic}}/'
