@@ -89,13 +89,13 @@ class GlobalContrastiveLoss(BaseClipContrastiveLoss):
             return None, 0
         positive = positive[anchors]
         candidates = torch.cat([objects, torch.cat(proposal_embeds)])
-        logits = objects[anchors] @ candidates.t() / self.temperature
-        is_self = torch.zeros_like(logits, dtype=torch.bool)
+        is_self = positive.new_zeros(positive.shape[0], candidates.shape[0])
         is_self[:, :num_objects] = torch.eye(
-            num_objects, dtype=torch.bool, device=logits.device)[anchors]
-        logits = logits.masked_fill(is_self, float('-inf'))
-        pos_logits = logits[:, :num_objects]
+            num_objects, dtype=torch.bool, device=objects.device)[anchors]
         if self.mode == 'supcon':
+            logits = objects[anchors] @ candidates.t() / self.temperature
+            logits = logits.masked_fill(is_self, float('-inf'))
+            pos_logits = logits[:, :num_objects]
             log_prob = pos_logits - torch.logsumexp(
                 logits, dim=1, keepdim=True)
             per_anchor = torch.where(positive, log_prob,
